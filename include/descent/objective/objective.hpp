@@ -1,0 +1,76 @@
+// What is minimized. Three interfaces, from least to most structure:
+//   Function<T>        value at x (zeroth-order methods need no more);
+//   Differentiable<T>  value and gradient, optionally Hessian-vector products;
+//   FiniteSum<T>       f(x) = (1/n) sum_i f_i(x): minibatch value and gradient, and
+//                      per-sample gradients (DP-SGD) or their norms (importance sampling).
+// They are runtime interfaces so that the CLI and spec strings can combine any
+// objective with any estimator; the cost is one virtual call per evaluation, which is
+// negligible next to an evaluation.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace descent {
+
+// A known minimizer and minimum, for tests and for suboptimality in logs.
+template <class T>
+struct KnownMinimum {
+  std::vector<T> x;
+  T value;
+};
+
+template <class T>
+class Function {
+ public:
+  virtual ~Function() = default;
+  virtual std::string name() const = 0;
+  virtual std::size_t dimension() const = 0;
+  virtual T value(std::span<const T> x) const = 0;
+  virtual std::optional<KnownMinimum<T>> known_minimum() const { return std::nullopt; }
+};
+
+template <class T>
+class Differentiable : public Function<T> {
+ public:
+  // Writes the gradient at x into `gradient` and returns the value.
+  virtual T value_and_gradient(std::span<const T> x, std::span<T> gradient) const = 0;
+
+  // Hessian-vector product H(x) v, for objectives that provide it exactly.
+  virtual bool has_hessian_vector() const { return false; }
+  // Throws MismatchError unless has_hessian_vector().
+  virtual void hessian_vector(std::span<const T> x, std::span<const T> v, std::span<T> out) const;
+
+  // A Lipschitz constant of the gradient (smoothness L) where one is known, for step
+  // sizes 1/L in tests and for methods that need it.
+  virtual std::optional<T> smoothness() const { return std::nullopt; }
+};
+
+template <class T>
+class FiniteSum : public Differentiable<T> {
+ public:
+  virtual std::size_t num_samples() const = 0;
+
+  // Mean over `batch` of f_i and its gradient (indices may repeat; an empty batch has
+  // value 0 and gradient 0).
+  virtual T batch_value_and_gradient(std::span<const T> x, std::span<const std::size_t> batch,
+                                     std::span<T> gradient) const = 0;
+
+  // Row k of `out` (|batch| x dimension, row-major) receives grad f_{batch[k]}(x).
+  // The default calls batch_value_and_gradient once per sample.
+  virtual void per_sample_gradients(std::span<const T> x, std::span<const std::size_t> batch,
+                                    std::span<T> out) const;
+
+  // norms[k] = ||grad f_{batch[k]}(x)||. The default computes the gradients one by one.
+  virtual void per_sample_gradient_norms(std::span<const T> x, std::span<const std::size_t> batch,
+                                         std::span<T> norms) const;
+
+  // Full gradient: the mean over all n samples.
+  T value(std::span<const T> x) const override;
+  T value_and_gradient(std::span<const T> x, std::span<T> gradient) const override;
+};
+
+}  // namespace descent

@@ -1,0 +1,57 @@
+#include "descent/objective/objective.hpp"
+
+#include <cmath>
+#include <numeric>
+
+#include "descent/core/error.hpp"
+
+namespace descent {
+
+template <class T>
+void Differentiable<T>::hessian_vector(std::span<const T>, std::span<const T>, std::span<T>) const {
+  throw MismatchError("objective '" + this->name() + "' does not provide Hessian-vector products");
+}
+
+template <class T>
+void FiniteSum<T>::per_sample_gradients(std::span<const T> x, std::span<const std::size_t> batch,
+                                        std::span<T> out) const {
+  const std::size_t d = this->dimension();
+  if (out.size() != batch.size() * d)
+    throw MismatchError("per_sample_gradients: output has " + std::to_string(out.size()) + " elements, expected " +
+                        std::to_string(batch.size() * d));
+  for (std::size_t k = 0; k < batch.size(); ++k)
+    batch_value_and_gradient(x, batch.subspan(k, 1), out.subspan(k * d, d));
+}
+
+template <class T>
+void FiniteSum<T>::per_sample_gradient_norms(std::span<const T> x, std::span<const std::size_t> batch,
+                                             std::span<T> norms) const {
+  const std::size_t d = this->dimension();
+  std::vector<T> g(d);
+  for (std::size_t k = 0; k < batch.size(); ++k) {
+    batch_value_and_gradient(x, batch.subspan(k, 1), g);
+    T s = 0;
+    for (T gi : g) s += gi * gi;
+    norms[k] = std::sqrt(s);
+  }
+}
+
+template <class T>
+T FiniteSum<T>::value(std::span<const T> x) const {
+  std::vector<T> g(this->dimension());
+  return value_and_gradient(x, g);
+}
+
+template <class T>
+T FiniteSum<T>::value_and_gradient(std::span<const T> x, std::span<T> gradient) const {
+  std::vector<std::size_t> all(num_samples());
+  std::iota(all.begin(), all.end(), std::size_t{0});
+  return batch_value_and_gradient(x, all, gradient);
+}
+
+template class Differentiable<float>;
+template class Differentiable<double>;
+template class FiniteSum<float>;
+template class FiniteSum<double>;
+
+}  // namespace descent

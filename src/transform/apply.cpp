@@ -1,0 +1,188 @@
+#include "descent/transform/apply.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "descent/core/error.hpp"
+#include "descent/core/parallel.hpp"
+#include "descent/transform/chain.hpp"
+
+namespace descent {
+
+namespace {
+
+template <class T>
+struct Member {
+  const Transform* transform;
+  TransformState<T>* state;
+};
+
+// The flat member list of a transform: a chain's members, or the transform alone.
+template <class T>
+std::size_t gather(const Transform& transform, TransformState<T>& state, Member<T>* out, std::size_t cap) {
+  if (const auto* c = dynamic_cast<const Chain*>(&transform)) {
+    const auto& members = c->members();
+    if (members.size() > cap) throw MismatchError("chain: too many members for the executor");
+    if (state.children.size() != members.size()) throw MismatchError("chain state does not match the chain " + c->spec());
+    ++state.count;
+    for (std::size_t i = 0; i < members.size(); ++i) out[i] = {members[i].get(), &state.children[i]};
+    return members.size();
+  }
+  out[0] = {&transform, &state};
+  return 1;
+}
+
+// Scratch for reduction partials: grows to the largest size seen, then stays, so
+// steady-state steps do not allocate.
+std::vector<double>& reduction_scratch(std::size_t size) {
+  thread_local std::vector<double> scratch;
+  if (scratch.size() < size) scratch.resize(size);
+  return scratch;
+}
+
+template <class T>
+void run(const Transform& transform, TransformState<T>& state, std::span<T> direction, std::span<const T> params,
+         T* params_out, const ParameterLayout& layout) {
+  // Cheap shape checks only: the owner check builds strings, so it runs when a state
+  // is loaded (check_state), not every step.
+  if (!state.slots.empty() && state.slots.front().size() != params.size()) check_state(transform, state, params.size());
+  if (direction.size() != params.size())
+    throw MismatchError("transform: direction has " + std::to_string(direction.size()) + " elements, parameters " +
+                        std::to_string(params.size()));
+  constexpr std::size_t kMaxMembers = 64;
+  Member<T> members[kMaxMembers];
+  const std::size_t count = gather(transform, state, members, kMaxMembers);
+
+  const std::size_t n = direction.size();
+  const std::size_t tiles = tile_count(n);
+  T* d = direction.data();
+  const T* p = params.data();
+
+  // totals[] of the reducing member that starts the current pass, if its reduction was
+  // already computed by the previous pass.
+  bool reduction_ready = false;
+  std::size_t i = 0;
+  while (i < count) {
+    Member<T> head = members[i];
+    const TransformKind head_kind = head.transform->kind();
+
+    if (head_kind == TransformKind::global) {
+      head.transform->begin_step(*head.state, nullptr);
+      head.transform->update_global(*head.state, direction, params, layout);
+      ++i;
+      continue;
+    }
+
+    std::vector<double>* partials = nullptr;
+    if (head_kind == TransformKind::reducing) {
+      const std::size_t r = head.transform->reduction_size();
+      if (!reduction_ready) {
+        // Read-only pass over the incoming direction.
+        partials = &reduction_scratch(tiles * r);
+        double* part = partials->data();
+#pragma omp parallel for schedule(static) if (tiles >= kMinTilesForThreads)
+        for (std::size_t t = 0; t < tiles; ++t) {
+          const std::size_t begin = t * kTileSize;
+          const std::size_t len = std::min(kTileSize, n - begin);
+          std::fill_n(part + t * r, r, 0.0);
+          head.transform->reduce_tile(*head.state, Tile<T>{d + begin, p + begin, begin, len}, part + t * r);
+        }
+      }
+      partials = &reduction_scratch(tiles * r);
+      double totals[16] = {};
+      if (r > 16) throw MismatchError("transform: reduction_size above 16 is not supported");
+      for (std::size_t t = 0; t < tiles; ++t)
+        for (std::size_t k = 0; k < r; ++k) totals[k] += (*partials)[t * r + k];
+      head.transform->begin_step(*head.state, totals);
+    } else {
+      head.transform->begin_step(*head.state, nullptr);
+    }
+
+    // Extend the pass over following elementwise members.
+    std::size_t end = i + 1;
+    while (end < count && members[end].transform->kind() == TransformKind::elementwise) {
+      members[end].transform->begin_step(*members[end].state, nullptr);
+      ++end;
+    }
+    const bool last_pass = end == count;
+    // A reducing member right after this pass gets its partials from this pass.
+    const Member<T>* next_reducer =
+        (!last_pass && members[end].transform->kind() == TransformKind::reducing) ? &members[end] : nullptr;
+    const std::size_t next_r = next_reducer ? next_reducer->transform->reduction_size() : 0;
+    double* next_part = next_reducer ? reduction_scratch(tiles * next_r).data() : nullptr;
+
+#pragma omp parallel for schedule(static) if (tiles >= kMinTilesForThreads)
+    for (std::size_t t = 0; t < tiles; ++t) {
+      const std::size_t begin = t * kTileSize;
+      const std::size_t len = std::min(kTileSize, n - begin);
+      alignas(kAlignment) T buffer[kTileSize];
+      std::copy_n(d + begin, len, buffer);
+      const Tile<T> tile{buffer, p + begin, begin, len};
+      for (std::size_t m = i; m < end; ++m) members[m].transform->update_tile(*members[m].state, tile);
+      if (next_reducer) {
+        std::fill_n(next_part + t * next_r, next_r, 0.0);
+        next_reducer->transform->reduce_tile(*next_reducer->state, tile, next_part + t * next_r);
+      }
+      if (last_pass && params_out != nullptr) {
+        T* out = params_out + begin;
+#pragma omp simd
+        for (std::size_t k = 0; k < len; ++k) out[k] += buffer[k];
+      } else {
+        std::copy_n(buffer, len, d + begin);
+      }
+    }
+    reduction_ready = next_reducer != nullptr;
+    i = end;
+  }
+  // A list that ended in a global member leaves its update in `direction`.
+  if (params_out != nullptr && count > 0 && members[count - 1].transform->kind() == TransformKind::global) {
+#pragma omp parallel for schedule(static) if (tiles >= kMinTilesForThreads)
+    for (std::size_t t = 0; t < tiles; ++t) {
+      const std::size_t begin = t * kTileSize;
+      const std::size_t len = std::min(kTileSize, n - begin);
+      for (std::size_t k = 0; k < len; ++k) params_out[begin + k] += d[begin + k];
+    }
+  }
+}
+
+}  // namespace
+
+template <class T>
+void check_state(const Transform& transform, const TransformState<T>& state, std::size_t n) {
+  const std::string spec = transform.spec();
+  if (state.owner != spec)
+    throw MismatchError("transform state was made by '" + state.owner + "', not by '" + spec + "'");
+  const auto check_slots = [n](const TransformState<T>& s, const auto& self) -> void {
+    for (std::size_t k = 0; k < s.slots.size(); ++k)
+      if (s.slots[k].size() != n)
+        throw MismatchError("transform state slot '" + s.slot_names[k] + "' of '" + s.owner + "' has " +
+                            std::to_string(s.slots[k].size()) + " elements, parameters " + std::to_string(n));
+    for (const auto& c : s.children) self(c, self);
+  };
+  check_slots(state, check_slots);
+}
+
+template <class T>
+void update(const Transform& transform, TransformState<T>& state, std::span<T> direction,
+            std::span<const T> params, const ParameterLayout& layout) {
+  run<T>(transform, state, direction, params, nullptr, layout);
+}
+
+template <class T>
+void apply(const Transform& transform, TransformState<T>& state, std::span<T> direction, std::span<T> params,
+           const ParameterLayout& layout) {
+  run<T>(transform, state, direction, std::span<const T>(params.data(), params.size()), params.data(), layout);
+}
+
+template void update<float>(const Transform&, TransformState<float>&, std::span<float>, std::span<const float>,
+                            const ParameterLayout&);
+template void update<double>(const Transform&, TransformState<double>&, std::span<double>,
+                             std::span<const double>, const ParameterLayout&);
+template void apply<float>(const Transform&, TransformState<float>&, std::span<float>, std::span<float>,
+                           const ParameterLayout&);
+template void apply<double>(const Transform&, TransformState<double>&, std::span<double>, std::span<double>,
+                            const ParameterLayout&);
+template void check_state<float>(const Transform&, const TransformState<float>&, std::size_t);
+template void check_state<double>(const Transform&, const TransformState<double>&, std::size_t);
+
+}  // namespace descent

@@ -1,0 +1,65 @@
+#include "descent/transform/chain.hpp"
+
+#include "descent/core/error.hpp"
+
+namespace descent {
+
+namespace {
+void flatten_into(const TransformPtr& t, std::vector<TransformPtr>& out) {
+  if (t == nullptr) throw ConfigError("chain: a member is null");
+  if (const auto* c = dynamic_cast<const Chain*>(t.get())) {
+    for (const auto& m : c->members()) out.push_back(m);
+  } else {
+    out.push_back(t);
+  }
+}
+}  // namespace
+
+Chain::Chain(std::vector<TransformPtr> members) {
+  for (const auto& m : members) flatten_into(m, members_);
+}
+
+std::string Chain::spec() const {
+  std::string s = "chain(";
+  for (std::size_t i = 0; i < members_.size(); ++i) {
+    if (i) s += ", ";
+    s += members_[i]->spec();
+  }
+  return s + ")";
+}
+
+template <class T>
+TransformState<T> Chain::build(const ParameterLayout& layout) const {
+  TransformState<T> state;
+  state.owner = spec();
+  for (const auto& m : members_) state.children.push_back(m->init(layout, T{}));
+  return state;
+}
+
+TransformState<float> Chain::init(const ParameterLayout& layout, float) const { return build<float>(layout); }
+TransformState<double> Chain::init(const ParameterLayout& layout, double) const { return build<double>(layout); }
+
+template <class T>
+void Chain::start(TransformState<T>& state) const {
+  ++state.count;
+  for (std::size_t i = 0; i < members_.size(); ++i) {
+    if (members_[i]->kind() != TransformKind::elementwise)
+      throw MismatchError("chain: per-tile use needs elementwise members; '" + members_[i]->spec() +
+                          "' is not (use descent::update or descent::apply)");
+    members_[i]->begin_step(state.children[i], nullptr);
+  }
+}
+
+template <class T>
+void Chain::run(TransformState<T>& state, const Tile<T>& tile) const {
+  for (std::size_t i = 0; i < members_.size(); ++i) members_[i]->update_tile(state.children[i], tile);
+}
+
+void Chain::begin_step(TransformState<float>& state, const double*) const { start(state); }
+void Chain::begin_step(TransformState<double>& state, const double*) const { start(state); }
+void Chain::update_tile(TransformState<float>& state, const Tile<float>& tile) const { run(state, tile); }
+void Chain::update_tile(TransformState<double>& state, const Tile<double>& tile) const { run(state, tile); }
+
+TransformPtr chain(std::vector<TransformPtr> members) { return std::make_shared<const Chain>(std::move(members)); }
+
+}  // namespace descent

@@ -1,0 +1,76 @@
+#include "descent/transform/rmsprop.hpp"
+
+#include <cmath>
+
+#include "descent/transform/transform_base.hpp"
+
+namespace descent {
+
+const std::vector<Field<RmspropOptions>>& RmspropOptions::fields() {
+  static const std::vector<Field<RmspropOptions>> f = {
+      {"lr", &RmspropOptions::lr, Range::positive(), "step size lr_t"},
+      {"alpha", &RmspropOptions::alpha, Range::unit_closed_open(), "s <- alpha * s + (1 - alpha) * g^2"},
+      {"eps", &RmspropOptions::eps, Range::non_negative(), "denominator sqrt(s) + eps"},
+      {"weight_decay", &RmspropOptions::weight_decay, Range::non_negative(), "g <- g + weight_decay * p"},
+      {"momentum", &RmspropOptions::momentum, Range::unit_closed_open(), "b <- momentum * b + g / r"},
+      {"centered", &RmspropOptions::centered, Range::any(), "r = sqrt(s - a^2) with a the mean gradient"}};
+  return f;
+}
+
+namespace {
+
+class Rmsprop final : public TransformBase<Rmsprop> {
+ public:
+  explicit Rmsprop(RmspropOptions o) : o_(std::move(o)) { validate(o_); }
+  std::string spec() const override { return to_spec("rmsprop", o_); }
+
+  template <class T>
+  void make(TransformState<T>& s, const ParameterLayout& layout) const {
+    s.add_slot("square_avg", layout.size());
+    if (o_.centered) s.add_slot("grad_avg", layout.size());
+    if (o_.momentum > 0) s.add_slot("momentum_buffer", layout.size());
+  }
+  template <class T>
+  void prepare(TransformState<T>& s, const double*) const {
+    s.step[0] = o_.lr->value(s.count - 1);
+  }
+  template <class T>
+  void tile(TransformState<T>& s, const Tile<T>& t) const {
+    const T lr = static_cast<T>(s.step[0]);
+    const T wd = static_cast<T>(o_.weight_decay);
+    const T alpha = static_cast<T>(o_.alpha), c = T(1) - alpha;
+    const T eps = static_cast<T>(o_.eps);
+    const T mu = static_cast<T>(o_.momentum);
+    T* __restrict d = t.d;
+    const T* __restrict p = t.p;
+    T* __restrict sq = s.slots[0].data() + t.offset;
+    T* __restrict avg = o_.centered ? s.slots[1].data() + t.offset : nullptr;
+    T* __restrict buf = o_.momentum > 0 ? s.slots.back().data() + t.offset : nullptr;
+    for (std::size_t i = 0; i < t.n; ++i) {
+      const T g = d[i] + wd * p[i];
+      sq[i] = alpha * sq[i] + c * g * g;
+      T r;
+      if (avg) {
+        avg[i] = alpha * avg[i] + c * g;
+        r = std::sqrt(sq[i] - avg[i] * avg[i]) + eps;
+      } else {
+        r = std::sqrt(sq[i]) + eps;
+      }
+      if (buf) {
+        buf[i] = mu * buf[i] + g / r;
+        d[i] = -lr * buf[i];
+      } else {
+        d[i] = -lr * g / r;
+      }
+    }
+  }
+
+ private:
+  RmspropOptions o_;
+};
+
+}  // namespace
+
+TransformPtr rmsprop(RmspropOptions options) { return std::make_shared<const Rmsprop>(std::move(options)); }
+
+}  // namespace descent
