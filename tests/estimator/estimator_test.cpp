@@ -63,7 +63,7 @@ TEST(Minibatch, EachEpochVisitsEverySampleExactlyOnce) {
   }
   // Two epochs are not in the same order (probability 1/23! of a false failure).
   EXPECT_FALSE(std::equal(f.seen.begin(), f.seen.begin() + 23, f.seen.begin() + 23));
-  EXPECT_EQ(est.epoch(), 3);
+  EXPECT_EQ(est.epochs(), 3);
 }
 
 TEST(Minibatch, BatchGradientIsTheMeanOfItsSamples) {
