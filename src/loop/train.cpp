@@ -1,0 +1,154 @@
+#include "descent/loop/train.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "descent/core/error.hpp"
+#include "descent/estimator/minibatch.hpp"
+#include "descent/loop/callbacks/checkpointer.hpp"
+
+namespace descent {
+
+std::int64_t steps_per_epoch(Sampling sampling, std::size_t n, std::size_t batch_size) {
+  if (n == 0) return 1;
+  if (sampling == Sampling::shuffle) return static_cast<std::int64_t>((n + batch_size - 1) / batch_size);
+  // With replacement or Poisson sampling an "epoch" is n samples in expectation.
+  return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::llround(double(n) / double(batch_size))));
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Turns steps into epochs: accumulates the training loss, evaluates at each epoch's end,
+// and shows progress.
+template <class T>
+class EpochTracker final : public Callback<T> {
+ public:
+  EpochTracker(const TrainOptions<T>& options, std::int64_t steps_per_epoch, std::vector<EpochRecord>& history)
+      : options_(options), steps_per_epoch_(steps_per_epoch), history_(history) {
+    tty_ = options.progress && !options.quiet && ::isatty(STDERR_FILENO) == 1;
+  }
+
+  void on_start(const LoopView<T>& loop) override {
+    epoch_start_ = Clock::now();
+    // A resumed run starts from the checkpoint's counters (loaded before on_start).
+    epoch_samples_start_ = last_samples_ = loop.counters.sample_gradients;
+    last_draw_ = Clock::now();
+  }
+
+  std::optional<Stop> after_update(const StepReport<T>& r, const LoopView<T>& loop) override {
+    const std::int64_t batch = r.sample_gradients - last_samples_;
+    last_samples_ = r.sample_gradients;
+    loss_sum_ += static_cast<double>(r.value) * static_cast<double>(batch);
+    loss_samples_ += batch;
+    const std::int64_t into_epoch = r.step % steps_per_epoch_;
+    if (into_epoch != 0) {
+      if (tty_ && Clock::now() - last_draw_ > std::chrono::milliseconds(100)) draw(r, into_epoch);
+      return std::nullopt;
+    }
+    EpochRecord record;
+    record.epoch = r.step / steps_per_epoch_;
+    record.step = r.step;
+    record.train_loss = loss_samples_ > 0 ? loss_sum_ / double(loss_samples_) : NAN;
+    record.epoch_seconds = std::chrono::duration<double>(Clock::now() - epoch_start_).count();
+    record.samples_per_second = double(r.sample_gradients - epoch_samples_start_) / std::max(record.epoch_seconds, 1e-9);
+    record.test_loss = record.test_accuracy = NAN;
+    if (options_.evaluate) {
+      const Evaluation e = options_.evaluate(std::span<const T>(loop.params.flat()));
+      record.test_loss = e.loss;
+      record.test_accuracy = e.accuracy;
+    }
+    record.elapsed_seconds = r.elapsed_s;
+    history_.push_back(record);
+    if (!options_.quiet) print(record);
+    if (options_.on_epoch) options_.on_epoch(record);
+    loss_sum_ = 0;
+    loss_samples_ = 0;
+    epoch_start_ = Clock::now();
+    epoch_samples_start_ = r.sample_gradients;
+    return std::nullopt;
+  }
+
+ private:
+  void draw(const StepReport<T>& r, std::int64_t into_epoch) {
+    last_draw_ = Clock::now();
+    const double seconds = std::chrono::duration<double>(last_draw_ - epoch_start_).count();
+    const double rate = double(r.sample_gradients - epoch_samples_start_) / std::max(seconds, 1e-9);
+    const double frac = double(into_epoch) / double(steps_per_epoch_);
+    const double eta = seconds / std::max(frac, 1e-9) * (1 - frac);
+    constexpr int kWidth = 24;
+    std::string bar(static_cast<std::size_t>(frac * kWidth), '=');
+    bar.resize(kWidth, ' ');
+    std::fprintf(stderr, "\repoch %lld/%lld [%s] loss %.4f  %.0f samples/s  ETA %02d:%02d ",
+                 static_cast<long long>(r.step / steps_per_epoch_ + 1), static_cast<long long>(options_.epochs),
+                 bar.c_str(), loss_samples_ ? loss_sum_ / double(loss_samples_) : 0.0, rate, int(eta) / 60,
+                 int(eta) % 60);
+    std::fflush(stderr);
+  }
+
+  void print(const EpochRecord& e) const {
+    if (tty_) std::fputs("\r\033[K", stderr);
+    std::fprintf(stderr, "epoch %lld/%lld  train loss %.4f", static_cast<long long>(e.epoch),
+                 static_cast<long long>(options_.epochs), e.train_loss);
+    if (std::isfinite(e.test_loss)) std::fprintf(stderr, "  test loss %.4f", e.test_loss);
+    if (std::isfinite(e.test_accuracy)) std::fprintf(stderr, "  test accuracy %.4f", e.test_accuracy);
+    std::fprintf(stderr, "  %.2f s  %.0f samples/s\n", e.epoch_seconds, e.samples_per_second);
+  }
+
+  const TrainOptions<T>& options_;
+  std::int64_t steps_per_epoch_;
+  std::vector<EpochRecord>& history_;
+  bool tty_ = false;
+  double loss_sum_ = 0;
+  std::int64_t loss_samples_ = 0, last_samples_ = 0, epoch_samples_start_ = 0;
+  Clock::time_point epoch_start_, last_draw_;
+};
+
+}  // namespace
+
+template <class T>
+TrainResult<T> train(const FiniteSum<T>& objective, Parameters<T>& params, const Transform& transform,
+                     const TrainOptions<T>& options) {
+  require(options.epochs >= 1, "TrainOptions", "epochs", static_cast<double>(options.epochs), "epochs >= 1");
+  require(options.batch_size >= 1, "TrainOptions", "batch_size", static_cast<double>(options.batch_size),
+          "batch_size >= 1");
+  const std::size_t n = objective.num_samples();
+  if (n == 0) throw MismatchError("train: objective '" + objective.name() + "' has no samples");
+  SamplerPtr sampler;
+  switch (options.sampling) {
+    case Sampling::shuffle: sampler = shuffle_sampler(options.batch_size, options.seed); break;
+    case Sampling::replacement: sampler = replacement_sampler(options.batch_size, options.seed); break;
+    case Sampling::poisson:
+      sampler = poisson_sampler(std::min(1.0, double(options.batch_size) / double(n)), options.seed);
+      break;
+  }
+  const std::int64_t per_epoch = steps_per_epoch(options.sampling, n, options.batch_size);
+
+  TrainResult<T> result;
+  MinimizeOptions<T> minimize_options;
+  minimize_options.max_steps = options.epochs * per_epoch;
+  minimize_options.estimator = std::make_shared<Minibatch<T>>(sampler);
+  minimize_options.resume_from = options.resume_from;
+  minimize_options.interrupt = options.interrupt;
+  minimize_options.final_evaluation = false;  // a full pass over the data; the epoch records say more
+  auto tracker = std::make_shared<EpochTracker<T>>(options, per_epoch, result.history);
+  minimize_options.callbacks.push_back(tracker);
+  if (!options.checkpoint.empty())
+    minimize_options.callbacks.push_back(
+        std::make_shared<Checkpointer<T>>(options.checkpoint, CheckpointerOptions{.every = per_epoch}));
+  minimize_options.callbacks.insert(minimize_options.callbacks.end(), options.callbacks.begin(),
+                                    options.callbacks.end());
+  result.summary = minimize(objective, params, transform, minimize_options);
+  return result;
+}
+
+template TrainResult<float> train<float>(const FiniteSum<float>&, Parameters<float>&, const Transform&,
+                                         const TrainOptions<float>&);
+template TrainResult<double> train<double>(const FiniteSum<double>&, Parameters<double>&, const Transform&,
+                                           const TrainOptions<double>&);
+
+}  // namespace descent
