@@ -58,7 +58,7 @@ class EpochTracker final : public Callback<T> {
     record.samples_per_second = double(r.sample_gradients - epoch_samples_start_) / std::max(record.epoch_seconds, 1e-9);
     record.test_loss = record.test_accuracy = NAN;
     if (options_.evaluate) {
-      const Evaluation e = options_.evaluate(std::span<const T>(loop.params.flat()));
+      const HeldOutEvaluation e = options_.evaluate(std::span<const T>(loop.params.flat()));
       record.test_loss = e.loss;
       record.test_accuracy = e.accuracy;
     }

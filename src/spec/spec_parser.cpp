@@ -19,6 +19,7 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' |
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
 bool is_name_char(char c) { return is_name_start(c) || is_digit(c); }
+bool starts_number(char c) { return is_digit(c) || c == '.' || c == '+' || c == '-'; }
 // Every character that can appear in some token; anything else is reported as such.
 bool is_token_char(char c) {
   return is_name_char(c) || c == '.' || c == '+' || c == '-' || c == '(' || c == ')' || c == ',' || c == '=';
@@ -90,10 +91,16 @@ class Parser {
   std::string describe_here() const {
     if (at_end()) return "the end of the spec";
     std::size_t end = pos_ + 1;
-    if (is_name_char(peek()) || peek() == '.') {
-      while (end < text_.size() && (is_name_char(text_[end]) || text_[end] == '.')) ++end;
+    if (is_name_start(peek())) {
+      while (end < text_.size() && is_name_char(text_[end])) ++end;
+    } else if (starts_number(peek())) {
+      while (end < text_.size() && (starts_number(text_[end]) || is_name_char(text_[end]))) ++end;
     }
-    return "'" + std::string(text_.substr(pos_, end - pos_)) + "'";
+    // Appended piecewise: g++ 12 gives a false -Wrestrict for "'" + std::string(...).
+    std::string quoted(1, '\'');
+    quoted.append(text_.substr(pos_, end - pos_));
+    quoted += '\'';
+    return quoted;
   }
 
   void expect_end() {
@@ -178,8 +185,10 @@ class Parser {
     value.column = pos_ + 1;
     if (at_end()) fail("expected a value, found the end of the spec", pos_);
     const char c = peek();
-    if (is_digit(c) || c == '.' || c == '+' || c == '-') {
+    if (starts_number(c)) {
+      const std::size_t start = pos_;
       value.value = parse_number();
+      value.token = std::string(text_.substr(start, pos_ - start));
       return value;
     }
     if (is_name_start(c)) {

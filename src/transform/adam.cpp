@@ -45,7 +45,9 @@ class Adam final : public TransformBase<Adam> {
     const T step = static_cast<T>(s.step[0]);
     const T inv_bc2 = static_cast<T>(s.step[1]);
     const T b1 = static_cast<T>(o_.beta1), b2 = static_cast<T>(o_.beta2);
-    const T c1 = T(1) - b1, c2 = T(1) - b2;
+    // 1 - beta in double, then rounded: T(1) - T(beta) would carry T(beta)'s rounding error,
+    // amplified by 1 / (1 - beta) (400 float epsilons for beta2 = 0.9995).
+    const T c1 = static_cast<T>(1.0 - o_.beta1), c2 = static_cast<T>(1.0 - o_.beta2);
     const T eps = static_cast<T>(o_.eps);
     const T coupled = decoupled_ ? T(0) : static_cast<T>(o_.weight_decay);
     const T decay = decoupled_ ? static_cast<T>(s.step[2]) : T(0);

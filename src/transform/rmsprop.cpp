@@ -38,7 +38,8 @@ class Rmsprop final : public TransformBase<Rmsprop> {
   void tile(TransformState<T>& s, const Tile<T>& t) const {
     const T lr = static_cast<T>(s.step[0]);
     const T wd = static_cast<T>(o_.weight_decay);
-    const T alpha = static_cast<T>(o_.alpha), c = T(1) - alpha;
+    // 1 - alpha in double, then rounded (T(1) - T(alpha) amplifies T(alpha)'s rounding error).
+    const T alpha = static_cast<T>(o_.alpha), c = static_cast<T>(1.0 - o_.alpha);
     const T eps = static_cast<T>(o_.eps);
     const T mu = static_cast<T>(o_.momentum);
     T* __restrict d = t.d;

@@ -24,7 +24,7 @@ TEST(Train, RecordsEveryEpochAndEvaluates) {
   TrainOptions<double> options{.epochs = 5, .batch_size = 16, .seed = 1, .quiet = true};
   options.evaluate = [&](std::span<const double> p) {
     ++evaluations;
-    return Evaluation{f.value(p), NAN};
+    return HeldOutEvaluation{f.value(p), NAN};
   };
   const auto result = train(f, x, *opt, options);
   ASSERT_EQ(result.history.size(), 5u);

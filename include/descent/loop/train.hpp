@@ -18,7 +18,7 @@
 
 namespace descent {
 
-struct Evaluation {
+struct HeldOutEvaluation {
   double loss = 0;
   double accuracy = 0;  // NaN for regression
 };
@@ -42,7 +42,7 @@ struct TrainOptions {
   std::size_t batch_size = 128;        // >= 1; for Poisson sampling the expected size (q = batch / n)
   Sampling sampling = Sampling::shuffle;
   std::uint64_t seed = 0;              // sampling stream
-  std::function<Evaluation(std::span<const T>)> evaluate;  // held-out evaluation, called after each epoch
+  std::function<HeldOutEvaluation(std::span<const T>)> evaluate;  // held-out evaluation, called after each epoch
   std::vector<std::shared_ptr<Callback<T>>> callbacks;      // extra callbacks (loggers...)
   std::function<void(const EpochRecord&)> on_epoch;         // called with each record as it is made
   std::string checkpoint;              // checkpoint file written after every epoch and at the end ("" = none)

@@ -32,6 +32,7 @@ struct SpecCall;
 struct SpecValue {
   std::variant<double, bool, std::shared_ptr<SpecCall>> value;
   std::size_t column = 0;  // 1-based column where the value starts
+  std::string token;       // a number as written: integers beyond 2^53 are read from it exactly
 };
 
 struct SpecArg {
