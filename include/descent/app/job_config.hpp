@@ -1,0 +1,85 @@
+// The configuration of a training job (`descent train`) or a comparison of optimizers
+// (`descent compare`), read from TOML. Every table and key is checked: an unknown key, a
+// wrong type or an impossible value is a ConfigError that names the file, the line and
+// column, and the key (with a suggestion for near-misses), e.g.
+//   fmnist.toml:7:1: unknown key 'epoch' in [training] (did you mean 'epochs'?)
+//
+//   [data]       name = "fashion-mnist" | "synthetic" | "files"; train/test files, preprocessing
+//   [model]      type = "softmax" | "mlp" | "logistic" | "least_squares"; hidden, activation, l2
+//   [optimizer]  spec = "adam(lr=1e-3)" (the spec grammar)
+//   [training]   epochs, batch_size, sampling, seed, threads, precision
+//   [output]     dir, checkpoint
+//   [compare]    optimizers = [...], labels = [...], target_loss
+// See docs/cli.md for every key with its default.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "descent/data/read_dataset.hpp"
+
+namespace descent {
+
+struct DataConfig {
+  // "fashion-mnist": the IDX files of Debian's dataset-fashion-mnist (or `dir`);
+  // "synthetic": a built-in Gaussian-clusters problem (no files needed);
+  // "files": `train` and `test` below.
+  std::string name = "fashion-mnist";
+  std::string dir = "/usr/share/datasets/fashion-mnist";  // for name = "fashion-mnist"
+  DatasetSpec train, test;                                // for name = "files"
+  std::string preprocess = "scale";  // "scale" (to [0, 1]), "standardize", "none"; fitted on the training split
+  std::size_t train_limit = 0;       // use only the first N training rows (0 = all)
+  std::size_t test_limit = 0;        // use only the first N test rows (0 = all)
+  // synthetic problem: samples, features, classes
+  std::size_t synthetic_samples = 6000, synthetic_features = 64, synthetic_classes = 10;
+};
+
+struct ModelConfig {
+  std::string type = "mlp";  // "least_squares", "logistic", "softmax", "mlp"
+  std::vector<std::size_t> hidden = {256, 128};
+  std::string activation = "relu";
+  double l2 = 0;
+  std::int64_t positive_class = 0;  // logistic: this class against the rest
+  std::uint64_t init_seed = 0;      // parameter initialization stream
+};
+
+struct TrainingConfig {
+  std::int64_t epochs = 10;
+  std::size_t batch_size = 128;
+  std::string sampling = "shuffle";  // "shuffle", "replacement", "poisson"
+  std::uint64_t seed = 0;
+  int threads = 0;                   // 0: OpenMP's default
+  std::string precision = "float";   // "float" or "double"
+};
+
+struct OutputConfig {
+  std::string dir = "runs/train";
+  bool checkpoint = true;  // dir/checkpoint.bin after every epoch
+};
+
+struct CompareConfig {
+  std::vector<std::string> optimizers;  // spec strings
+  std::vector<std::string> labels;      // legend names (default: the optimizer's name)
+  double target_loss = 0;               // report time/epochs to reach this training loss (0: off)
+};
+
+struct JobConfig {
+  std::string source = "(defaults)";  // the file it came from
+  DataConfig data;
+  ModelConfig model;
+  std::string optimizer = "adam(lr=0.001)";
+  TrainingConfig training;
+  OutputConfig output;
+  CompareConfig compare;
+
+  // Checks values and their combinations (ConfigError naming the key).
+  void validate() const;
+};
+
+// Reads and validates a TOML file. IoError if it cannot be read; ConfigError otherwise.
+JobConfig load_job_config(const std::string& path);
+// Same from text (`source` names it in messages).
+JobConfig parse_job_config(const std::string& text, const std::string& source);
+
+}  // namespace descent

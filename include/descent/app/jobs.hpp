@@ -1,0 +1,73 @@
+// The jobs behind `descent train` and `descent compare`: load the data a JobConfig names,
+// build its model, train it with train(), and write what a person wants to look at.
+//
+// A training job writes into [output].dir:
+//   metrics.csv, metrics.jsonl   one record per epoch (loss, held-out loss and accuracy,
+//                                time, samples/s), appended to when resuming;
+//   checkpoint.bin               after every epoch and when the run stops (Ctrl-C too);
+//   summary.json                 the final numbers.
+// A comparison writes into [output].dir:
+//   report.md                    a table: final train loss, test accuracy, wall time,
+//                                time and epochs to reach [compare].target_loss;
+//   loss_vs_epoch.svg, loss_vs_seconds.svg, accuracy_vs_epoch.svg;
+//   results.json                 every run's epoch records.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "descent/app/job_config.hpp"
+#include "descent/data/dataset.hpp"
+#include "descent/loop/train.hpp"
+#include "descent/model/model.hpp"
+
+namespace descent {
+
+template <class T>
+struct JobData {
+  Dataset<T> train, test;
+  std::string description;  // one line: what was loaded, e.g. "Fashion-MNIST: 60000 train, 10000 test, 784 features"
+};
+
+// Loads and preprocesses (statistics from the training split only). Throws IoError with
+// the missing path and what to do for an absent Fashion-MNIST.
+template <class T>
+JobData<T> load_job_data(const DataConfig& config);
+
+// The model [model] describes, over `train` (kept by reference).
+template <class T>
+std::unique_ptr<Model<T>> make_model(const ModelConfig& config, const Dataset<T>& train);
+
+// Initial parameters for the model: He/Glorot for an MLP, zeros for linear models.
+template <class T>
+Parameters<T> initial_parameters(const Model<T>& model, const ModelConfig& config);
+
+struct JobControls {
+  bool resume = false;                          // continue from [output].dir/checkpoint.bin
+  bool quiet = false;
+  const std::atomic<bool>* interrupt = nullptr;  // Ctrl-C
+};
+
+struct RunRecord {
+  std::string label;
+  std::string optimizer;  // canonical spec
+  Termination termination = Termination::max_steps;
+  std::string message;
+  std::vector<EpochRecord> history;
+  double wall_seconds = 0;
+};
+
+// Runs the training job; returns its record. Writes the files listed above.
+RunRecord run_train_job(const JobConfig& config, const JobControls& controls = {});
+
+// Runs every optimizer of [compare] from the same initial parameters and seeds, then writes
+// the report folder. Returns the records in the order of [compare].optimizers.
+std::vector<RunRecord> run_compare_job(const JobConfig& config, const JobControls& controls = {});
+
+// Writes report.md, the SVG plots and results.json for `runs` into `dir`.
+void write_compare_report(const std::string& dir, const JobConfig& config, const std::string& data_description,
+                          const std::vector<RunRecord>& runs);
+
+}  // namespace descent

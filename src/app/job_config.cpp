@@ -1,0 +1,230 @@
+#include "descent/app/job_config.hpp"
+
+#include <toml++/toml.h>
+
+#include <map>
+#include <set>
+
+#include "descent/core/atomic_file.hpp"
+#include "descent/core/error.hpp"
+#include "descent/core/suggest.hpp"
+
+namespace descent {
+
+namespace {
+
+// Reads one TOML table, key by key, remembering which keys were used so that any other
+// key is reported as unknown.
+class TableReader {
+ public:
+  TableReader(const toml::table* table, std::string name, const std::string& source)
+      : table_(table), name_(std::move(name)), source_(source) {}
+
+  void string(const char* key, std::string& out) {
+    if (auto* node = find(key)) {
+      if (!node->is_string()) type_error(*node, key, "a string");
+      out = **node->as_string();
+    }
+  }
+  void boolean(const char* key, bool& out) {
+    if (auto* node = find(key)) {
+      if (!node->is_boolean()) type_error(*node, key, "true or false");
+      out = **node->as_boolean();
+    }
+  }
+  void number(const char* key, double& out) {
+    if (auto* node = find(key)) {
+      if (node->is_integer())
+        out = static_cast<double>(**node->as_integer());
+      else if (node->is_floating_point())
+        out = **node->as_floating_point();
+      else
+        type_error(*node, key, "a number");
+    }
+  }
+  template <class Integer>
+  void integer(const char* key, Integer& out, std::int64_t min) {
+    if (auto* node = find(key)) {
+      if (!node->is_integer()) type_error(*node, key, "an integer");
+      const std::int64_t v = **node->as_integer();
+      if (v < min) fail(*node, "[" + name_ + "]." + key + " = " + std::to_string(v) + " violates " + key +
+                                   " >= " + std::to_string(min));
+      out = static_cast<Integer>(v);
+    }
+  }
+  void strings(const char* key, std::vector<std::string>& out) {
+    if (auto* node = find(key)) {
+      const toml::array* array = node->as_array();
+      if (!array) type_error(*node, key, "an array of strings");
+      out.clear();
+      for (const auto& item : *array) {
+        if (!item.is_string()) type_error(item, key, "an array of strings");
+        out.push_back(**item.as_string());
+      }
+    }
+  }
+  void sizes(const char* key, std::vector<std::size_t>& out) {
+    if (auto* node = find(key)) {
+      const toml::array* array = node->as_array();
+      if (!array) type_error(*node, key, "an array of positive integers");
+      out.clear();
+      for (const auto& item : *array) {
+        if (!item.is_integer() || **item.as_integer() < 1) type_error(item, key, "an array of positive integers");
+        out.push_back(static_cast<std::size_t>(**item.as_integer()));
+      }
+    }
+  }
+  // A sub-table such as [data.train]; null when absent.
+  const toml::table* table(const char* key) {
+    if (auto* node = find(key)) {
+      if (!node->is_table()) type_error(*node, key, "a table");
+      return node->as_table();
+    }
+    return nullptr;
+  }
+
+  // Every key of the table must have been asked for.
+  void finish() const {
+    if (!table_) return;
+    for (const auto& [key, node] : *table_) {
+      const std::string k(key.str());
+      if (used_.count(k)) continue;
+      std::vector<std::string> known(asked_.begin(), asked_.end());
+      fail(node, "unknown key '" + k + "' in [" + name_ + "]" + suggestion(k, known));
+    }
+  }
+
+  [[noreturn]] void fail(const toml::node& node, const std::string& message) const {
+    const auto& where = node.source().begin;
+    throw ConfigError(source_ + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) + ": " +
+                      message);
+  }
+
+ private:
+  const toml::node* find(const char* key) {
+    asked_.insert(key);
+    if (!table_) return nullptr;
+    const toml::node* node = table_->get(key);
+    if (node) used_.insert(key);
+    return node;
+  }
+  [[noreturn]] void type_error(const toml::node& node, const char* key, const char* expected) const {
+    fail(node, "[" + name_ + "]." + key + " must be " + expected);
+  }
+
+  const toml::table* table_;
+  std::string name_;
+  const std::string& source_;
+  std::set<std::string> asked_, used_;
+};
+
+void read_dataset_spec(TableReader& parent, const char* key, const std::string& source, DatasetSpec& spec,
+                       const std::string& name) {
+  TableReader t(parent.table(key), name + "." + key, source);
+  t.string("format", spec.format);
+  t.string("path", spec.path);
+  t.string("labels", spec.labels_path);
+  t.string("label_column", spec.csv.label_name);
+  t.boolean("header", spec.csv.has_header);
+  t.boolean("zero_based", spec.libsvm.zero_based);
+  t.finish();
+}
+
+void require_one_of(const std::string& source, const std::string& key, const std::string& value,
+                    std::initializer_list<const char*> allowed) {
+  for (const char* a : allowed)
+    if (value == a) return;
+  std::vector<std::string> names(allowed.begin(), allowed.end());
+  throw ConfigError(source + ": " + key + " = '" + value + "' is not allowed" + suggestion(value, names));
+}
+
+}  // namespace
+
+void JobConfig::validate() const {
+  require_one_of(source, "[data].name", data.name, {"fashion-mnist", "synthetic", "files"});
+  require_one_of(source, "[data].preprocess", data.preprocess, {"scale", "standardize", "none"});
+  require_one_of(source, "[model].type", model.type, {"least_squares", "logistic", "softmax", "mlp"});
+  require_one_of(source, "[model].activation", model.activation, {"relu", "tanh", "gelu"});
+  require_one_of(source, "[training].sampling", training.sampling, {"shuffle", "replacement", "poisson"});
+  require_one_of(source, "[training].precision", training.precision, {"float", "double"});
+  if (data.name == "files" && data.train.path.empty())
+    throw ConfigError(source + ": [data.train].path is required when [data].name = 'files'");
+  require(model.l2 >= 0, "[model]", "l2", model.l2, "l2 >= 0");
+  require(training.epochs >= 1, "[training]", "epochs", static_cast<double>(training.epochs), "epochs >= 1");
+  require(training.batch_size >= 1, "[training]", "batch_size", static_cast<double>(training.batch_size),
+          "batch_size >= 1");
+  require(compare.target_loss >= 0, "[compare]", "target_loss", compare.target_loss, "target_loss >= 0");
+  if (!compare.labels.empty() && compare.labels.size() != compare.optimizers.size())
+    throw ConfigError(source + ": [compare].labels has " + std::to_string(compare.labels.size()) +
+                      " entries for " + std::to_string(compare.optimizers.size()) + " optimizers");
+  if (data.synthetic_classes < 2)
+    throw ConfigError(source + ": [data].synthetic_classes must be at least 2");
+}
+
+JobConfig parse_job_config(const std::string& text, const std::string& source) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    throw ConfigError(source + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) + ": " +
+                      std::string(e.description()));
+  }
+  JobConfig c;
+  c.source = source;
+  TableReader top(&root, "top level", source);
+
+  TableReader data(top.table("data"), "data", source);
+  data.string("name", c.data.name);
+  data.string("dir", c.data.dir);
+  data.string("preprocess", c.data.preprocess);
+  data.integer("train_limit", c.data.train_limit, 0);
+  data.integer("test_limit", c.data.test_limit, 0);
+  data.integer("synthetic_samples", c.data.synthetic_samples, 2);
+  data.integer("synthetic_features", c.data.synthetic_features, 1);
+  data.integer("synthetic_classes", c.data.synthetic_classes, 2);
+  read_dataset_spec(data, "train", source, c.data.train, "data");
+  read_dataset_spec(data, "test", source, c.data.test, "data");
+  data.finish();
+
+  TableReader model(top.table("model"), "model", source);
+  model.string("type", c.model.type);
+  model.sizes("hidden", c.model.hidden);
+  model.string("activation", c.model.activation);
+  model.number("l2", c.model.l2);
+  model.integer("positive_class", c.model.positive_class, 0);
+  model.integer("init_seed", c.model.init_seed, 0);
+  model.finish();
+
+  TableReader optimizer(top.table("optimizer"), "optimizer", source);
+  optimizer.string("spec", c.optimizer);
+  optimizer.finish();
+
+  TableReader training(top.table("training"), "training", source);
+  training.integer("epochs", c.training.epochs, 1);
+  training.integer("batch_size", c.training.batch_size, 1);
+  training.string("sampling", c.training.sampling);
+  training.integer("seed", c.training.seed, 0);
+  training.integer("threads", c.training.threads, 0);
+  training.string("precision", c.training.precision);
+  training.finish();
+
+  TableReader output(top.table("output"), "output", source);
+  output.string("dir", c.output.dir);
+  output.boolean("checkpoint", c.output.checkpoint);
+  output.finish();
+
+  TableReader compare(top.table("compare"), "compare", source);
+  compare.strings("optimizers", c.compare.optimizers);
+  compare.strings("labels", c.compare.labels);
+  compare.number("target_loss", c.compare.target_loss);
+  compare.finish();
+
+  top.finish();
+  c.validate();
+  return c;
+}
+
+JobConfig load_job_config(const std::string& path) { return parse_job_config(read_file(path), path); }
+
+}  // namespace descent

@@ -1,0 +1,297 @@
+#include "descent/app/jobs.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "descent/core/atomic_file.hpp"
+#include "descent/core/error.hpp"
+#include "descent/core/parallel.hpp"
+#include "descent/data/gaussian_clusters.hpp"
+#include "descent/data/idx_reader.hpp"
+#include "descent/data/preprocess.hpp"
+#include "descent/data/read_dataset.hpp"
+#include "descent/model/evaluate.hpp"
+#include "descent/model/least_squares.hpp"
+#include "descent/model/logistic_regression.hpp"
+#include "descent/model/mlp.hpp"
+#include "descent/model/softmax_regression.hpp"
+#include "descent/report/line_plot.hpp"
+#include "descent/spec/registry.hpp"
+
+namespace descent {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+template <class T>
+Dataset<T> first_rows(Dataset<T> data, std::size_t limit) {
+  if (limit == 0 || limit >= data.size()) return data;
+  std::vector<std::size_t> rows(limit);
+  std::iota(rows.begin(), rows.end(), std::size_t{0});
+  return data.subset(rows);
+}
+
+std::string fashion_file(const DataConfig& c, const char* name) {
+  const fs::path path = fs::path(c.dir) / name;
+  if (!fs::exists(path))
+    throw IoError("Fashion-MNIST file '" + path.string() +
+                  "' is missing: install Debian's dataset-fashion-mnist (scripts/setup does), set [data].dir, or use "
+                  "[data].name = \"synthetic\"");
+  return path.string();
+}
+
+Sampling parse_sampling(const std::string& s) {
+  if (s == "replacement") return Sampling::replacement;
+  if (s == "poisson") return Sampling::poisson;
+  return Sampling::shuffle;
+}
+
+std::string json_number(double v) { return std::isfinite(v) ? format_number(v) : "null"; }
+
+std::string csv_number(double v) { return std::isfinite(v) ? format_number(v) : ""; }
+
+// Appends one epoch record to metrics.csv and metrics.jsonl (flushed per epoch, so a
+// crash loses at most the epoch in progress).
+class EpochFiles {
+ public:
+  EpochFiles(const fs::path& dir, bool append, const std::string& label) : label_(label) {
+    const fs::path csv = dir / "metrics.csv";
+    const bool had_rows = append && fs::exists(csv) && fs::file_size(csv) > 0;
+    csv_.open(csv, append ? std::ios::app : std::ios::trunc);
+    jsonl_.open(dir / "metrics.jsonl", append ? std::ios::app : std::ios::trunc);
+    if (!csv_ || !jsonl_) throw IoError("cannot write metrics into '" + dir.string() + "'");
+    if (!had_rows)
+      csv_ << "epoch,step,train_loss,test_loss,test_accuracy,epoch_seconds,elapsed_seconds,samples_per_second\n";
+  }
+  void write(const EpochRecord& e) {
+    csv_ << e.epoch << ',' << e.step << ',' << csv_number(e.train_loss) << ',' << csv_number(e.test_loss) << ','
+         << csv_number(e.test_accuracy) << ',' << format_number(e.epoch_seconds) << ','
+         << format_number(e.elapsed_seconds) << ',' << format_number(e.samples_per_second) << '\n';
+    csv_.flush();
+    jsonl_ << "{\"run\":" << nlohmann::json(label_).dump() << ",\"epoch\":" << e.epoch << ",\"step\":" << e.step
+           << ",\"train_loss\":" << json_number(e.train_loss) << ",\"test_loss\":" << json_number(e.test_loss)
+           << ",\"test_accuracy\":" << json_number(e.test_accuracy)
+           << ",\"epoch_seconds\":" << json_number(e.epoch_seconds)
+           << ",\"elapsed_seconds\":" << json_number(e.elapsed_seconds)
+           << ",\"samples_per_second\":" << json_number(e.samples_per_second) << "}\n";
+    jsonl_.flush();
+  }
+
+ private:
+  std::string label_;
+  std::ofstream csv_, jsonl_;
+};
+
+nlohmann::json to_json(const EpochRecord& e) {
+  const auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  return {{"epoch", e.epoch},
+          {"step", e.step},
+          {"train_loss", num(e.train_loss)},
+          {"test_loss", num(e.test_loss)},
+          {"test_accuracy", num(e.test_accuracy)},
+          {"epoch_seconds", num(e.epoch_seconds)},
+          {"elapsed_seconds", num(e.elapsed_seconds)},
+          {"samples_per_second", num(e.samples_per_second)}};
+}
+
+template <class T>
+RunRecord train_one(const JobConfig& config, const JobData<T>& data, const Model<T>& model,
+                    const Parameters<T>& start, const std::string& spec, const std::string& label,
+                    const fs::path& dir, const JobControls& controls, bool checkpoint) {
+  const TransformPtr transform = parse_transform(spec);
+  Parameters<T> params = start;
+  fs::create_directories(dir);
+  EpochFiles files(dir, controls.resume, label);
+
+  TrainOptions<T> options;
+  options.epochs = config.training.epochs;
+  options.batch_size = config.training.batch_size;
+  options.sampling = parse_sampling(config.training.sampling);
+  options.seed = config.training.seed;
+  options.quiet = controls.quiet;
+  options.interrupt = controls.interrupt;
+  if (data.test.size() > 0)
+    options.evaluate = [&](std::span<const T> x) {
+      const Evaluation e = evaluate(model, x, data.test, 1024);
+      return HeldOutEvaluation{e.mean_loss, e.accuracy};
+    };
+  options.on_epoch = [&](const EpochRecord& e) { files.write(e); };
+  if (checkpoint) options.checkpoint = (dir / "checkpoint.bin").string();
+  if (controls.resume) {
+    const fs::path ckpt = dir / "checkpoint.bin";
+    if (!fs::exists(ckpt)) throw IoError("cannot resume: no checkpoint at '" + ckpt.string() + "'");
+    options.resume_from = ckpt.string();
+  }
+  const auto start_time = std::chrono::steady_clock::now();
+  const TrainResult<T> result = train(model, params, *transform, options);
+  RunRecord record;
+  record.label = label;
+  record.optimizer = transform->spec();
+  record.termination = result.summary.termination;
+  record.message = result.summary.message;
+  record.history = result.history;
+  record.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
+  return record;
+}
+
+// Binary logistic regression trains one class against the rest.
+template <class T>
+JobData<T> load_for_model(const JobConfig& config) {
+  JobData<T> data = load_job_data<T>(config.data);
+  if (config.model.type == "logistic") {
+    const T positive = static_cast<T>(config.model.positive_class);
+    one_vs_rest(data.train, positive, BinaryEncoding::zero_one);
+    if (data.test.size() > 0) one_vs_rest(data.test, positive, BinaryEncoding::zero_one);
+    data.description += ", class " + std::to_string(config.model.positive_class) + " vs rest";
+  }
+  return data;
+}
+
+template <class T>
+RunRecord run_train_typed(const JobConfig& config, const JobControls& controls) {
+  const JobData<T> data = load_for_model<T>(config);
+  if (!controls.quiet) std::fprintf(stderr, "%s\n", data.description.c_str());
+  const auto model = make_model<T>(config.model, data.train);
+  const Parameters<T> start = initial_parameters(*model, config.model);
+  const fs::path dir = config.output.dir;
+  RunRecord record =
+      train_one<T>(config, data, *model, start, config.optimizer, "train", dir, controls, config.output.checkpoint);
+  nlohmann::json summary = {{"config", config.source},
+                            {"data", data.description},
+                            {"model", model->name()},
+                            {"parameters", model->dimension()},
+                            {"optimizer", record.optimizer},
+                            {"termination", to_string(record.termination)},
+                            {"message", record.message},
+                            {"wall_seconds", record.wall_seconds},
+                            {"epochs", nlohmann::json::array()}};
+  for (const auto& e : record.history) summary["epochs"].push_back(to_json(e));
+  write_file_atomically(dir / "summary.json", summary.dump(2) + "\n");
+  return record;
+}
+
+template <class T>
+std::vector<RunRecord> run_compare_typed(const JobConfig& config, const JobControls& controls) {
+  if (config.compare.optimizers.empty())
+    throw ConfigError(config.source + ": [compare].optimizers is empty: name the optimizers to compare");
+  // Parse every spec before spending time on data or training.
+  std::vector<std::string> labels;
+  for (std::size_t k = 0; k < config.compare.optimizers.size(); ++k) {
+    const std::string& spec = config.compare.optimizers[k];
+    try {
+      parse_transform(spec);
+    } catch (const ParseError& e) {
+      throw ParseError(config.source + ": [compare].optimizers[" + std::to_string(k) + "]: " + e.what(), e.column());
+    }
+    labels.push_back(k < config.compare.labels.size() ? config.compare.labels[k] : spec);
+  }
+  const JobData<T> data = load_for_model<T>(config);
+  if (!controls.quiet) std::fprintf(stderr, "%s\n", data.description.c_str());
+  const auto model = make_model<T>(config.model, data.train);
+  const Parameters<T> start = initial_parameters(*model, config.model);
+  std::vector<RunRecord> runs;
+  for (std::size_t k = 0; k < config.compare.optimizers.size(); ++k) {
+    if (controls.interrupt && controls.interrupt->load()) break;
+    if (!controls.quiet) std::fprintf(stderr, "== %s\n", labels[k].c_str());
+    const fs::path dir = fs::path(config.output.dir) / ("run" + std::to_string(k + 1));
+    JobControls fresh = controls;
+    fresh.resume = false;
+    runs.push_back(train_one<T>(config, data, *model, start, config.compare.optimizers[k], labels[k], dir, fresh,
+                                /*checkpoint=*/false));
+  }
+  write_compare_report(config.output.dir, config, data.description, runs);
+  return runs;
+}
+
+}  // namespace
+
+template <class T>
+JobData<T> load_job_data(const DataConfig& c) {
+  JobData<T> data;
+  if (c.name == "synthetic") {
+    GaussianClustersOptions o{.samples = c.synthetic_samples, .features = c.synthetic_features,
+                              .classes = c.synthetic_classes, .seed = 0};
+    auto split = gaussian_clusters<T>(o, std::max<std::size_t>(1, c.synthetic_samples / 5));
+    data.train = std::move(split.train);
+    data.test = std::move(split.test);
+  } else if (c.name == "fashion-mnist") {
+    data.train = read_idx_dataset<T>(fashion_file(c, "train-images-idx3-ubyte.gz"),
+                                     fashion_file(c, "train-labels-idx1-ubyte.gz"));
+    data.test = read_idx_dataset<T>(fashion_file(c, "t10k-images-idx3-ubyte.gz"),
+                                    fashion_file(c, "t10k-labels-idx1-ubyte.gz"));
+  } else {
+    data.train = read_dataset<T>(c.train);
+    if (!c.test.path.empty()) {
+      DatasetSpec test = c.test;
+      // A sparse test file may lack the last features: read it with the training width.
+      if (data.train.is_sparse() && test.libsvm.dimension == 0) test.libsvm.dimension = data.train.dimension();
+      data.test = read_dataset<T>(test);
+    }
+  }
+  data.train = first_rows(std::move(data.train), c.train_limit);
+  if (data.test.size() > 0) data.test = first_rows(std::move(data.test), c.test_limit);
+  if (data.test.size() > 0 && data.test.dimension() != data.train.dimension())
+    throw MismatchError("test data has " + std::to_string(data.test.dimension()) + " features, training data " +
+                        std::to_string(data.train.dimension()));
+  if (c.preprocess == "scale") {
+    const auto scaler = MinMaxScaler<T>::fit(data.train);
+    scaler.apply(data.train);
+    if (data.test.size() > 0) scaler.apply(data.test);
+  } else if (c.preprocess == "standardize") {
+    const auto standardizer = Standardizer<T>::fit(data.train, {.center = !data.train.is_sparse()});
+    standardizer.apply(data.train);
+    if (data.test.size() > 0) standardizer.apply(data.test);
+  }
+  const std::string name = c.name == "fashion-mnist" ? "Fashion-MNIST" : c.name == "synthetic" ? "synthetic clusters"
+                                                                                              : c.train.path;
+  data.description = name + ": " + std::to_string(data.train.size()) + " train, " + std::to_string(data.test.size()) +
+                     " test, " + std::to_string(data.train.dimension()) + " features" +
+                     (data.train.is_sparse() ? " (sparse)" : "") + ", preprocess = " + c.preprocess;
+  return data;
+}
+
+template <class T>
+std::unique_ptr<Model<T>> make_model(const ModelConfig& c, const Dataset<T>& train) {
+  if (c.type == "least_squares") return std::make_unique<LeastSquares<T>>(train, LinearModelOptions{.l2 = c.l2});
+  if (c.type == "logistic") return std::make_unique<LogisticRegression<T>>(train, LinearModelOptions{.l2 = c.l2});
+  if (c.type == "softmax")
+    return std::make_unique<SoftmaxRegression<T>>(train, SoftmaxRegressionOptions{.l2 = c.l2});
+  MlpOptions o;
+  o.hidden = c.hidden;
+  o.activation = parse_activation(c.activation);
+  o.l2 = c.l2;
+  return std::make_unique<Mlp<T>>(train, o);
+}
+
+template <class T>
+Parameters<T> initial_parameters(const Model<T>& model, const ModelConfig& c) {
+  if (const auto* mlp = dynamic_cast<const Mlp<T>*>(&model)) return mlp->initial_parameters(c.init_seed);
+  return Parameters<T>(model.layout());
+}
+
+RunRecord run_train_job(const JobConfig& config, const JobControls& controls) {
+  if (config.training.threads > 0) set_num_threads(config.training.threads);
+  return config.training.precision == "double" ? run_train_typed<double>(config, controls)
+                                               : run_train_typed<float>(config, controls);
+}
+
+std::vector<RunRecord> run_compare_job(const JobConfig& config, const JobControls& controls) {
+  if (config.training.threads > 0) set_num_threads(config.training.threads);
+  return config.training.precision == "double" ? run_compare_typed<double>(config, controls)
+                                               : run_compare_typed<float>(config, controls);
+}
+
+template JobData<float> load_job_data<float>(const DataConfig&);
+template JobData<double> load_job_data<double>(const DataConfig&);
+template std::unique_ptr<Model<float>> make_model<float>(const ModelConfig&, const Dataset<float>&);
+template std::unique_ptr<Model<double>> make_model<double>(const ModelConfig&, const Dataset<double>&);
+template Parameters<float> initial_parameters<float>(const Model<float>&, const ModelConfig&);
+template Parameters<double> initial_parameters<double>(const Model<double>&, const ModelConfig&);
+
+}  // namespace descent
