@@ -18,7 +18,7 @@ namespace {
 class TableReader {
  public:
   TableReader(const toml::table* table, std::string name, const std::string& source)
-      : table_(table), name_(std::move(name)), source_(source) {}
+      : table_(table), name_(std::move(name)), source_(source), top_level_(name_.empty()) {}
 
   void string(const char* key, std::string& out) {
     if (auto* node = find(key)) {
@@ -90,7 +90,10 @@ class TableReader {
       const std::string k(key.str());
       if (used_.count(k)) continue;
       std::vector<std::string> known(asked_.begin(), asked_.end());
-      fail(node, "unknown key '" + k + "' in [" + name_ + "]" + suggestion(k, known));
+      const auto& where = key.source().begin;  // the key's own position, not its value's
+      throw ConfigError(source_ + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) +
+                        (top_level_ ? ": unknown table [" + k + "]" : ": unknown key '" + k + "' in [" + name_ + "]") +
+                        suggestion(k, known));
     }
   }
 
@@ -115,6 +118,7 @@ class TableReader {
   const toml::table* table_;
   std::string name_;
   const std::string& source_;
+  bool top_level_;  // the root: its keys are tables
   std::set<std::string> asked_, used_;
 };
 
@@ -172,7 +176,7 @@ JobConfig parse_job_config(const std::string& text, const std::string& source) {
   }
   JobConfig c;
   c.source = source;
-  TableReader top(&root, "top level", source);
+  TableReader top(&root, "", source);
 
   TableReader data(top.table("data"), "data", source);
   data.string("name", c.data.name);

@@ -246,8 +246,7 @@ class Parser {
     double v = 0;
     const auto [ptr, ec] = std::from_chars(first, last, v);
     const std::string token(text_.substr(start, pos_ - start));
-    if (ec == std::errc::result_out_of_range)
-      fail("number '" + token + "' is out of the range of a double", start);
+    if (ec == std::errc::result_out_of_range) fail("number '" + token + "' is out of the range of a double", start);
     if (ec != std::errc() || ptr != last || !std::isfinite(v)) fail_malformed(start);
     return v;
   }

@@ -43,7 +43,7 @@ struct RegistryEntry {
   std::string summary;    // one line
   std::string reference;  // the paper (authors, venue, year) or "-"
   std::vector<ParameterDoc> parameters;
-  std::string options;    // the Options struct named in ConfigErrors ("AdamOptions"); empty for chain
+  std::string options;  // the Options struct named in ConfigErrors ("AdamOptions"); empty for chain
 };
 
 // All entries, optimizers first, then transforms, then schedules, each group by name.

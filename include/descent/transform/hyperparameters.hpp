@@ -28,7 +28,10 @@ struct Range {
   static Range unit_closed_open() { return {0, 1, false, true}; }
   static Range unit_closed() { return {0, 1, false, false}; }
   static Range at_least(double v) { return {v, std::numeric_limits<double>::infinity(), false, true}; }
-  static Range any() { return {}; }
+  // Every finite value: open at both infinities, so that a spec never has to print inf.
+  static Range any() {
+    return {-std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(), true, true};
+  }
 
   bool contains(double v) const {
     if (std::isnan(v)) return false;

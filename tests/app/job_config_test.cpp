@@ -1,0 +1,102 @@
+#include "descent/app/job_config.hpp"
+
+#include <gtest/gtest.h>
+
+#include "descent/core/error.hpp"
+
+namespace descent {
+namespace {
+
+std::string error_of(const std::string& text) {
+  try {
+    parse_job_config(text, "job.toml");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+TEST(JobConfig, ReadsEveryTable) {
+  const auto c = parse_job_config(R"toml(
+[data]
+name = "synthetic"
+synthetic_samples = 500
+preprocess = "standardize"
+
+[model]
+type = "mlp"
+hidden = [32, 16]
+activation = "tanh"
+l2 = 1e-4
+
+[optimizer]
+spec = "adamw(lr=3e-4)"
+
+[training]
+epochs = 3
+batch_size = 64
+sampling = "poisson"
+seed = 7
+precision = "double"
+
+[output]
+dir = "out"
+checkpoint = false
+
+[compare]
+optimizers = ["sgd(lr=0.1)", "adam"]
+labels = ["SGD", "Adam"]
+target_loss = 0.5
+)toml",
+                                  "job.toml");
+  EXPECT_EQ(c.data.name, "synthetic");
+  EXPECT_EQ(c.data.synthetic_samples, 500u);
+  EXPECT_EQ(c.model.hidden, (std::vector<std::size_t>{32, 16}));
+  EXPECT_EQ(c.model.activation, "tanh");
+  EXPECT_DOUBLE_EQ(c.model.l2, 1e-4);
+  EXPECT_EQ(c.optimizer, "adamw(lr=3e-4)");
+  EXPECT_EQ(c.training.epochs, 3);
+  EXPECT_EQ(c.training.sampling, "poisson");
+  EXPECT_EQ(c.training.precision, "double");
+  EXPECT_FALSE(c.output.checkpoint);
+  EXPECT_EQ(c.compare.optimizers.size(), 2u);
+  EXPECT_DOUBLE_EQ(c.compare.target_loss, 0.5);
+}
+
+TEST(JobConfig, EmptyFileMeansDefaults) {
+  const auto c = parse_job_config("", "empty.toml");
+  EXPECT_EQ(c.data.name, "fashion-mnist");
+  EXPECT_EQ(c.model.type, "mlp");
+  EXPECT_EQ(c.training.epochs, 10);
+}
+
+TEST(JobConfig, UnknownKeysNameFileLineColumnAndSuggest) {
+  EXPECT_EQ(error_of("[training]\nepoch = 3\n"),
+            "job.toml:2:1: unknown key 'epoch' in [training]; did you mean 'epochs'?");
+  EXPECT_EQ(error_of("[trainnig]\nepochs = 3\n"),
+            "job.toml:1:2: unknown table [trainnig]; did you mean 'training'?");
+}
+
+TEST(JobConfig, WrongTypesAndValuesAreNamed) {
+  EXPECT_EQ(error_of("[training]\nepochs = \"ten\"\n"), "job.toml:2:10: [training].epochs must be an integer");
+  EXPECT_EQ(error_of("[training]\nepochs = 0\n"), "job.toml:2:10: [training].epochs = 0 violates epochs >= 1");
+  EXPECT_EQ(error_of("[model]\nhidden = [64, -1]\n"),
+            "job.toml:2:15: [model].hidden must be an array of positive integers");
+  EXPECT_EQ(error_of("[model]\ntype = \"mpl\"\n"),
+            "job.toml: [model].type = 'mpl' is not allowed; did you mean 'mlp'?");
+  EXPECT_EQ(error_of("[compare]\noptimizers = [\"sgd\"]\nlabels = [\"a\", \"b\"]\n"),
+            "job.toml: [compare].labels has 2 entries for 1 optimizers");
+  EXPECT_EQ(error_of("[data]\nname = \"files\"\n"), "job.toml: [data.train].path is required when [data].name = 'files'");
+}
+
+TEST(JobConfig, SyntaxErrorsKeepTomlsPosition) {
+  const std::string e = error_of("[training\nepochs = 3\n");
+  EXPECT_EQ(e.rfind("job.toml:1:", 0), 0u) << e;
+}
+
+TEST(JobConfig, MissingFileIsAnIoError) {
+  EXPECT_THROW(load_job_config("/nonexistent/job.toml"), IoError);
+}
+
+}  // namespace
+}  // namespace descent

@@ -1,0 +1,52 @@
+// descent: the command-line program. Parses the command line with CLI11, dispatches
+// to a subcommand and turns every failure into one clear message and an exit status.
+#include <iostream>
+#include <new>
+
+#include <CLI/CLI.hpp>
+
+#include "descent/core/error.hpp"
+#include "exit_codes.hpp"
+#include "interrupt.hpp"
+#include "list_command.hpp"
+#include "minimize_command.hpp"
+#include "option_error.hpp"
+
+int main(int argc, char** argv) {
+  using namespace descent::cli;
+  CLI::App app{"descent: gradient-based optimization from the command line", "descent"};
+  app.require_subcommand(1, 1);
+  ListArgs list_args;
+  CLI::App* list = add_list_command(app, list_args);
+  MinimizeArgs minimize_args;
+  CLI::App* minimize = add_minimize_command(app, minimize_args);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version are "errors" with status 0; everything else is usage.
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  }
+
+  const std::string name = list->parsed() ? "descent list" : "descent minimize";
+  try {
+    if (list->parsed()) {
+      print_list(list_args, std::cout);
+      return kExitOk;
+    }
+    const std::atomic<bool>& interrupted = install_interrupt_handler();
+    return run_minimize(*minimize, minimize_args, interrupted);
+  } catch (const OptionError& e) {
+    std::cerr << name << ": " << e.what() << '\n';
+    return kExitUsage;
+  } catch (const descent::Error& e) {
+    std::cerr << name << ": " << e.what() << '\n';
+    return kExitUsage;
+  } catch (const std::bad_alloc&) {
+    std::cerr << name << ": out of memory (are --dim or --samples too large?)\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << name << ": internal error: " << e.what() << '\n';
+    return kExitInternal;
+  }
+}

@@ -1,0 +1,219 @@
+#include "minimize_command.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "descent/core/error.hpp"
+#include "descent/core/parallel.hpp"
+#include "descent/core/parameters.hpp"
+#include "descent/estimator/minibatch.hpp"
+#include "descent/loop/callbacks/checkpointer.hpp"
+#include "descent/loop/callbacks/early_stopping.hpp"
+#include "descent/loop/callbacks/metrics_logger.hpp"
+#include "descent/loop/callbacks/progress_bar.hpp"
+#include "descent/loop/callbacks/time_limit.hpp"
+#include "descent/loop/minimize.hpp"
+#include "descent/objective/least_squares_problem.hpp"
+#include "descent/objective/quadratic.hpp"
+#include "descent/spec/registry.hpp"
+#include "exit_codes.hpp"
+#include "option_error.hpp"
+#include "problem.hpp"
+
+namespace descent::cli {
+
+namespace {
+
+// An integer option's check, run on the text before CLI11 converts it: CLI11 would
+// wrap "-3" around into a huge unsigned value, and its range validators print their
+// limits with six decimals. The message is plain: "must be an integer >= 1, found -3".
+template <class Int>
+CLI::Validator integer_at_least(Int lo) {
+  const std::string rule = "an integer >= " + std::to_string(lo);
+  return CLI::Validator(
+      [lo, rule](std::string& text) -> std::string {
+        Int v{};
+        const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec != std::errc() || ptr != text.data() + text.size() || v < lo)
+          return "must be " + rule + ", found '" + text + "'";
+        return {};
+      },
+      ">=" + std::to_string(lo));
+}
+
+}  // namespace
+
+CLI::App* add_minimize_command(CLI::App& app, MinimizeArgs& a) {
+  // Defaults of the problem options come from the library's own option structs.
+  a.samples = LeastSquaresOptions{}.samples;
+  a.condition = QuadraticOptions{}.condition_number;
+  a.checkpoint_every = CheckpointerOptions{}.every;
+
+  CLI::App* cmd = app.add_subcommand("minimize", "Minimize a built-in test function with a spec-built optimizer");
+  cmd->add_option("--function", a.function, "Objective to minimize")->required()->check(CLI::IsMember(kFunctions));
+  cmd->add_option("--dim", a.dimension, "Dimension d (least_squares: features)")
+      ->check(integer_at_least<std::size_t>(1))
+      ->capture_default_str();
+  cmd->add_option("--optimizer", a.optimizer, "Optimizer spec (see `descent list`)")
+      ->type_name("SPEC")
+      ->capture_default_str();
+  cmd->add_option("--steps", a.steps, "Maximum number of updates (a resumed run counts earlier ones)")
+      ->check(integer_at_least<std::int64_t>(0))
+      ->capture_default_str();
+  cmd->add_option("--log", a.log, "Write step,value,gradient_norm,... as CSV to FILE")->type_name("FILE");
+  cmd->add_option("--jsonl", a.jsonl, "Write the same records as JSON Lines to FILE")->type_name("FILE");
+  cmd->add_option("--seed", a.seed, "Seed of the random start, the minibatches and the synthetic data")
+      ->check(integer_at_least<std::uint64_t>(0))
+      ->capture_default_str();
+  cmd->add_option("--threads", a.threads, "OpenMP threads (default: OpenMP's choice)")->check(integer_at_least(1));
+  cmd->add_option("--precision", a.precision, "Floating-point type of the run")
+      ->check(CLI::IsMember({"float", "double"}))
+      ->capture_default_str();
+  cmd->add_option("--init", a.init, "Start: 'random' (x_i ~ N(0, 1) from --seed) or a number for every coordinate")
+      ->capture_default_str();
+  cmd->add_option("--batch-size", a.batch_size, "least_squares: minibatch gradient of this many samples")
+      ->check(integer_at_least<std::size_t>(1));
+  cmd->add_option("--samples", a.samples, "least_squares: number of samples n")
+      ->check(integer_at_least<std::size_t>(1))
+      ->capture_default_str();
+  cmd->add_option("--condition", a.condition, "quadratic: condition number L / mu")->capture_default_str();
+  cmd->add_option("--gtol", a.gtol, "Converged when the gradient norm is <= this (0: off)")->capture_default_str();
+  cmd->add_option("--rtol", a.rtol, "Converged when the relative change of f is <= this (0: off)")
+      ->capture_default_str();
+  cmd->add_option("--time-limit", a.time_limit, "Stop after this many seconds of wall time");
+  CLI::Option* checkpoint =
+      cmd->add_option("--checkpoint", a.checkpoint, "Write checkpoints to FILE")->type_name("FILE");
+  cmd->add_option("--checkpoint-every", a.checkpoint_every, "Steps between checkpoints")
+      ->needs(checkpoint)
+      ->capture_default_str();
+  cmd->add_option("--resume", a.resume, "Continue the run saved in checkpoint FILE")->type_name("FILE");
+  cmd->add_option("--output", a.output, "Write the final parameters to FILE, one per line in C99 hex-float (%a)")
+      ->type_name("FILE");
+  cmd->add_flag("--quiet,-q", a.quiet, "Print neither progress nor the summary");
+  cmd->footer(
+      "Exit status: 0 converged, max_steps or time_limit; 1 non-finite values; 2 usage, spec, value or file "
+      "errors; 130 interrupted (Ctrl-C).");
+  return cmd;
+}
+
+namespace {
+
+// One parameter per line as a C99 hex float, exact for float and double alike, so that
+// two runs can be compared bit for bit with diff.
+template <class T>
+void write_parameters(const std::string& path, std::span<const T> x) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "w"), &std::fclose);
+  if (!file) throw OptionError("--output", "cannot write '" + path + "': " + std::strerror(errno));
+  bool ok = true;
+  for (const T v : x) ok = ok && std::fprintf(file.get(), "%a\n", static_cast<double>(v)) > 0;
+  ok = std::fflush(file.get()) == 0 && ok;
+  if (!ok) throw OptionError("--output", "cannot write '" + path + "': " + std::strerror(errno));
+}
+
+int exit_status(Termination t, bool interrupted) {
+  switch (t) {
+    case Termination::converged:
+    case Termination::max_steps:
+    case Termination::time_limit:
+      return kExitOk;
+    case Termination::non_finite:
+      return kExitNonFinite;
+    case Termination::user_stop:
+      return interrupted ? kExitInterrupted : kExitOk;
+  }
+  return kExitInternal;
+}
+
+// Catches a mistyped directory before the run rather than when the first record or
+// checkpoint is written, and names the option.
+void check_writable_location(const std::string& option, const std::string& path) {
+  if (path.empty()) return;
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty() && !std::filesystem::is_directory(parent))
+    throw OptionError(option, "cannot write '" + path + "': directory '" + parent.string() + "' does not exist");
+}
+
+template <class T>
+int run(const CLI::App& cmd, const MinimizeArgs& a, const std::atomic<bool>& interrupted) {
+  const TransformPtr optimizer = for_option("--optimizer", [&] { return parse_transform(a.optimizer); });
+
+  const bool finite_sum = a.function == "least_squares";
+  if (cmd.count("--batch-size") && !finite_sum)
+    throw OptionError("--batch-size", "needs a finite-sum objective (--function least_squares)");
+  if (cmd.count("--samples") && !finite_sum) throw OptionError("--samples", "only applies to --function least_squares");
+  if (cmd.count("--condition") && a.function != "quadratic")
+    throw OptionError("--condition", "only applies to --function quadratic");
+
+  check_writable_location("--log", a.log);
+  check_writable_location("--jsonl", a.jsonl);
+  check_writable_location("--checkpoint", a.checkpoint);
+  check_writable_location("--output", a.output);
+  if (!a.resume.empty() && !std::filesystem::is_regular_file(a.resume))
+    throw OptionError("--resume", "no checkpoint file '" + a.resume + "'");
+
+  const ProblemArgs problem_args{a.function, a.dimension, a.samples, a.condition, a.seed};
+  const std::unique_ptr<Differentiable<T>> objective = make_problem<T>(problem_args);
+  const std::vector<T> x0 = initial_point<T>(a.init, objective->dimension(), a.seed);
+  Parameters<T> params = Parameters<T>::from(std::span<const T>(x0));
+
+  MinimizeOptions<T> options;
+  options.max_steps = a.steps;
+  options.resume_from = a.resume;
+  options.interrupt = &interrupted;
+  if (a.batch_size > 0)
+    options.estimator = std::make_shared<Minibatch<T>>(MinibatchOptions{.batch_size = a.batch_size, .seed = a.seed});
+
+  // Order matters: the loop stops asking callbacks at the first that stops it, so the
+  // recorders (progress, logs, checkpoints) come before the tests that stop the run.
+  auto& callbacks = options.callbacks;
+  if (!a.quiet) callbacks.push_back(std::make_shared<ProgressBar<T>>(stderr));
+  const bool resuming = !a.resume.empty();  // a resumed run continues its logs
+  if (!a.log.empty())
+    callbacks.push_back(
+        std::make_shared<MetricsLogger<T>>(a.log, MetricsLoggerOptions{.format = LogFormat::csv, .append = resuming}));
+  if (!a.jsonl.empty())
+    callbacks.push_back(std::make_shared<MetricsLogger<T>>(
+        a.jsonl, MetricsLoggerOptions{.format = LogFormat::jsonl, .append = resuming}));
+  if (!a.checkpoint.empty()) {
+    callbacks.push_back(for_option("--checkpoint-every", [&] {
+      return std::make_shared<Checkpointer<T>>(a.checkpoint, CheckpointerOptions{.every = a.checkpoint_every});
+    }));
+  }
+  if (cmd.count("--gtol")) {
+    callbacks.push_back(for_option("--gtol", [&] {
+      return std::make_shared<EarlyStopping<T>>(EarlyStoppingOptions{.gradient_tolerance = a.gtol});
+    }));
+  }
+  if (cmd.count("--rtol")) {
+    callbacks.push_back(for_option("--rtol", [&] {
+      return std::make_shared<EarlyStopping<T>>(EarlyStoppingOptions{.relative_tolerance = a.rtol});
+    }));
+  }
+  if (cmd.count("--time-limit"))
+    callbacks.push_back(for_option("--time-limit", [&] { return std::make_shared<TimeLimit<T>>(a.time_limit); }));
+
+  const Summary<T> summary = minimize(*objective, params, *optimizer, options);
+
+  if (!a.output.empty()) write_parameters<T>(a.output, params.flat());
+  if (!a.quiet) {
+    std::cout << "function: " << objective->name() << " (d = " << objective->dimension() << ", " << a.precision << ", "
+              << num_threads() << " thread" << (num_threads() == 1 ? "" : "s") << ")\n"
+              << "optimizer: " << optimizer->spec() << '\n'
+              << describe(summary) << std::flush;
+  }
+  return exit_status(summary.termination, interrupted.load());
+}
+
+}  // namespace
+
+int run_minimize(const CLI::App& cmd, const MinimizeArgs& a, const std::atomic<bool>& interrupted) {
+  if (cmd.count("--threads")) set_num_threads(a.threads);
+  return a.precision == "float" ? run<float>(cmd, a, interrupted) : run<double>(cmd, a, interrupted);
+}
+
+}  // namespace descent::cli
