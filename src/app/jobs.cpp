@@ -221,10 +221,13 @@ JobData<T> load_job_data(const DataConfig& c) {
     data.train = std::move(split.train);
     data.test = std::move(split.test);
   } else if (c.name == "fashion-mnist") {
-    data.train = read_idx_dataset<T>(fashion_file(c, "train-images-idx3-ubyte.gz"),
-                                     fashion_file(c, "train-labels-idx1-ubyte.gz"));
-    data.test = read_idx_dataset<T>(fashion_file(c, "t10k-images-idx3-ubyte.gz"),
-                                    fashion_file(c, "t10k-labels-idx1-ubyte.gz"));
+    // Named one by one so that the first missing file is the one reported.
+    const std::string train_images = fashion_file(c, "train-images-idx3-ubyte.gz");
+    const std::string train_labels = fashion_file(c, "train-labels-idx1-ubyte.gz");
+    const std::string test_images = fashion_file(c, "t10k-images-idx3-ubyte.gz");
+    const std::string test_labels = fashion_file(c, "t10k-labels-idx1-ubyte.gz");
+    data.train = read_idx_dataset<T>(train_images, train_labels);
+    data.test = read_idx_dataset<T>(test_images, test_labels);
   } else {
     data.train = read_dataset<T>(c.train);
     if (!c.test.path.empty()) {

@@ -1,5 +1,6 @@
 #include "descent/transform/rmsprop.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "descent/transform/transform_base.hpp"
@@ -53,7 +54,8 @@ class Rmsprop final : public TransformBase<Rmsprop> {
       T r;
       if (avg) {
         avg[i] = alpha * avg[i] + c * g;
-        r = std::sqrt(sq[i] - avg[i] * avg[i]) + eps;
+        // s - a^2 >= 0 exactly; rounding can leave a tiny negative residue under a steady gradient.
+        r = std::sqrt(std::max(sq[i] - avg[i] * avg[i], T(0))) + eps;
       } else {
         r = std::sqrt(sq[i]) + eps;
       }

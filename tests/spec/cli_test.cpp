@@ -18,73 +18,17 @@
 #include <vector>
 
 #include "descent/spec/spec_parser.hpp"
+#include "support/cli_runner.hpp"
 
 namespace descent {
 namespace {
 
+using testing::Cli;
+using testing::kCli;
+using testing::Result;
+using testing::lines_of;
+using testing::read_text;
 namespace fs = std::filesystem;
-
-#ifdef DESCENT_CLI_PATH
-const char* const kCli = DESCENT_CLI_PATH;
-#else
-const char* const kCli = nullptr;
-#endif
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-struct Result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-class Cli : public ::testing::Test {
- public:
-  void SetUp() override {
-    if (kCli == nullptr) GTEST_SKIP() << "built without the CLI";
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / ("descent_cli_test_" + std::to_string(::getpid()) + "_" + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    if (!dir_.empty()) fs::remove_all(dir_);
-  }
-
-  fs::path file(const std::string& name) const { return dir_ / name; }
-
-  // Runs `descent <args>` through the shell (args are written shell-quoted).
-  Result run(const std::string& args) const {
-    const std::string command = std::string("'") + kCli + "' " + args + " >'" + file("stdout").string() + "' 2>'" +
-                                file("stderr").string() + "'";
-    const int raw = std::system(command.c_str());
-    Result r;
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    r.out = read_file(file("stdout"));
-    r.err = read_file(file("stderr"));
-    return r;
-  }
-
-  std::vector<double> read_parameters(const std::string& name) const {
-    std::vector<double> x;
-    for (const auto& line : lines_of(read_file(file(name)))) x.push_back(std::strtod(line.c_str(), nullptr));
-    return x;
-  }
-
-  fs::path dir_;
-};
 
 TEST_F(Cli, HelpAndMissingSubcommand) {
   Result r = run("--help");
@@ -170,11 +114,11 @@ TEST_F(Cli, MinimizeConvergesAndWritesItsFiles) {
   std::smatch m;
   ASSERT_TRUE(std::regex_search(r.out, m, std::regex("\nsteps: (\\d+)\n")));
   const std::size_t steps = std::stoul(m[1]);
-  const auto csv = lines_of(read_file(file("run.csv")));
+  const auto csv = lines_of(read_text(file("run.csv")));
   ASSERT_EQ(csv.size(), steps + 1);
   EXPECT_EQ(csv[0], "step,value,gradient_norm,elapsed_s,objective_calls,sample_gradients");
   EXPECT_EQ(csv[1].rfind("1,", 0), 0u);
-  const auto jsonl = lines_of(read_file(file("run.jsonl")));
+  const auto jsonl = lines_of(read_text(file("run.jsonl")));
   ASSERT_EQ(jsonl.size(), steps);
   EXPECT_EQ(jsonl[0].rfind("{\"step\":1,", 0), 0u);
 }
@@ -209,9 +153,9 @@ TEST_F(Cli, ResumedRunIsBitwiseTheSame) {
   r = run(common + "--steps 200 --resume '" + file("ck").string() + "' --output '" + file("resumed.txt").string() +
           "'");
   ASSERT_EQ(r.status, 0) << r.err;
-  const std::string full = read_file(file("full.txt"));
+  const std::string full = read_text(file("full.txt"));
   EXPECT_EQ(lines_of(full).size(), 8u);
-  EXPECT_EQ(read_file(file("resumed.txt")), full);
+  EXPECT_EQ(read_text(file("resumed.txt")), full);
 }
 
 TEST_F(Cli, NonFiniteRunExitsWithOne) {
@@ -316,7 +260,7 @@ TEST_F(Cli, InterruptExitsWith130AfterWritingItsOutput) {
   ASSERT_EQ(::waitpid(pid, &raw, 0), pid);
   ASSERT_TRUE(WIFEXITED(raw));
   EXPECT_EQ(WEXITSTATUS(raw), 130);
-  EXPECT_NE(read_file(file("stdout")).find("termination: user_stop"), std::string::npos);
+  EXPECT_NE(read_text(file("stdout")).find("termination: user_stop"), std::string::npos);
   EXPECT_EQ(read_parameters("x.txt").size(), 4u);
 }
 

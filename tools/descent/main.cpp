@@ -8,9 +8,11 @@
 #include "descent/core/error.hpp"
 #include "exit_codes.hpp"
 #include "interrupt.hpp"
+#include "compare_command.hpp"
 #include "list_command.hpp"
 #include "minimize_command.hpp"
 #include "option_error.hpp"
+#include "train_command.hpp"
 
 int main(int argc, char** argv) {
   using namespace descent::cli;
@@ -20,6 +22,10 @@ int main(int argc, char** argv) {
   CLI::App* list = add_list_command(app, list_args);
   MinimizeArgs minimize_args;
   CLI::App* minimize = add_minimize_command(app, minimize_args);
+  TrainArgs train_args;
+  CLI::App* train = add_train_command(app, train_args);
+  CompareArgs compare_args;
+  CLI::App* compare = add_compare_command(app, compare_args);
 
   try {
     app.parse(argc, argv);
@@ -28,13 +34,15 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }
 
-  const std::string name = list->parsed() ? "descent list" : "descent minimize";
+  const std::string name = "descent " + app.get_subcommands().front()->get_name();
   try {
     if (list->parsed()) {
       print_list(list_args, std::cout);
       return kExitOk;
     }
     const std::atomic<bool>& interrupted = install_interrupt_handler();
+    if (train->parsed()) return run_train(train_args, interrupted);
+    if (compare->parsed()) return run_compare(compare_args, interrupted);
     return run_minimize(*minimize, minimize_args, interrupted);
   } catch (const OptionError& e) {
     std::cerr << name << ": " << e.what() << '\n';

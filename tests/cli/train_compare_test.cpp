@@ -1,0 +1,176 @@
+// `descent train` and `descent compare` end to end, on the built-in synthetic problem (and
+// on a slice of Fashion-MNIST when it is installed).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "support/cli_runner.hpp"
+
+namespace descent {
+namespace {
+
+using testing::Cli;
+using testing::kCli;
+using testing::lines_of;
+using testing::read_text;
+namespace fs = std::filesystem;
+
+// A small, quick problem: 10 Gaussian clusters in R^16, 2000 samples.
+const std::string kSmall =
+    "--data synthetic --preprocess standardize --model softmax --batch-size 50 -q ";
+
+struct Row {
+  std::string epoch, train_loss, test_loss, test_accuracy;
+};
+
+std::vector<Row> metrics(const fs::path& csv) {
+  std::vector<Row> rows;
+  const auto lines = lines_of(read_text(csv));
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    std::vector<std::string> f;
+    std::stringstream in(lines[i]);
+    for (std::string field; std::getline(in, field, ',');) f.push_back(field);
+    rows.push_back({f.at(0), f.at(2), f.at(3), f.at(4)});
+  }
+  return rows;
+}
+
+void write(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
+
+TEST_F(Cli, TrainReducesTheLossAndWritesItsFiles) {
+  const auto r = run("train " + kSmall + "--optimizer 'sgd(lr=0.1)' --epochs 4 --out '" + file("run").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  for (const char* name : {"metrics.csv", "metrics.jsonl", "checkpoint.bin", "summary.json"})
+    EXPECT_TRUE(fs::exists(file("run") / name)) << name;
+  const auto rows = metrics(file("run") / "metrics.csv");
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_LT(std::stod(rows.back().train_loss), std::stod(rows.front().train_loss));
+  // Ten well-separated clusters: a linear classifier does far better than chance (0.1).
+  EXPECT_GT(std::stod(rows.back().test_accuracy), 0.5);
+  const auto summary = nlohmann::json::parse(read_text(file("run") / "summary.json"));
+  EXPECT_EQ(summary["termination"], "max_steps");
+  EXPECT_EQ(summary["epochs"].size(), 4u);
+  for (const auto& line : lines_of(read_text(file("run") / "metrics.jsonl"))) EXPECT_NO_THROW(nlohmann::json::parse(line));
+}
+
+TEST_F(Cli, ResumedTrainingMatchesAnUninterruptedRun) {
+  const std::string base = "train " + kSmall + "--optimizer 'adam(lr=0.01)' --sampling shuffle --seed 3 ";
+  ASSERT_EQ(run(base + "--epochs 4 --out '" + file("straight").string() + "'").status, 0);
+  ASSERT_EQ(run(base + "--epochs 2 --out '" + file("split").string() + "'").status, 0);
+  const auto r = run(base + "--epochs 4 --resume --out '" + file("split").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto straight = metrics(file("straight") / "metrics.csv");
+  const auto split = metrics(file("split") / "metrics.csv");
+  ASSERT_EQ(straight.size(), 4u);
+  ASSERT_EQ(split.size(), 4u);  // two rows from each process
+  // Losses are printed as shortest round-trip decimals: equal text means equal doubles,
+  // and the held-out loss is a function of every parameter bit.
+  for (std::size_t e = 0; e < 4; ++e) {
+    EXPECT_EQ(split[e].epoch, straight[e].epoch);
+    EXPECT_EQ(split[e].train_loss, straight[e].train_loss) << "epoch " << e + 1;
+    EXPECT_EQ(split[e].test_loss, straight[e].test_loss) << "epoch " << e + 1;
+    EXPECT_EQ(split[e].test_accuracy, straight[e].test_accuracy);
+  }
+}
+
+TEST_F(Cli, ConfigAndDataErrorsAreOneClearLine) {
+  write(file("bad.toml"), "[training]\nepochs = 2\nbatchsize = 10\n");
+  auto r = run("train --config '" + file("bad.toml").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("bad.toml:3:1: unknown key 'batchsize' in [training]; did you mean 'batch_size'?"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
+
+  write(file("type.toml"), "[model]\nhidden = \"big\"\n");
+  r = run("train --config '" + file("type.toml").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("type.toml:2:10: [model].hidden must be an array of positive integers"), std::string::npos)
+      << r.err;
+
+  r = run("train " + kSmall + "--optimizer 'adam(lr=1e-3' --out '" + file("x").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--optimizer: expected ')' to close 'adam(' opened at column 1"), std::string::npos) << r.err;
+
+  r = run("train --data fashion-mnist --config '" + file("dir.toml").string() + "'");
+  EXPECT_EQ(r.status, 2);  // the config file does not exist: CLI11 says so
+  write(file("dir.toml"), "[data]\nname = \"fashion-mnist\"\ndir = \"/nonexistent/fmnist\"\n");
+  r = run("train -q --config '" + file("dir.toml").string() + "' --out '" + file("x").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("'/nonexistent/fmnist/train-images-idx3-ubyte.gz' is missing"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, CompareWritesATableAndThreePlots) {
+  const auto r = run("compare " + kSmall + "--epochs 3 --target-loss 1.0 --out '" + file("cmp").string() +
+                     "' --compare 'sgd(lr=0.1)' --compare 'adam(lr=0.01)' --label SGD --label Adam");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string report = read_text(file("cmp") / "report.md");
+  EXPECT_NE(report.find("| SGD | "), std::string::npos) << report;
+  EXPECT_NE(report.find("| Adam | "), std::string::npos) << report;
+  EXPECT_NE(report.find("time to loss 1 (s)"), std::string::npos) << report;
+  for (const char* plot : {"loss_vs_epoch.svg", "loss_vs_seconds.svg", "accuracy_vs_epoch.svg"}) {
+    const std::string svg = read_text(file("cmp") / plot);
+    EXPECT_EQ(svg.rfind("<svg", 0), 0u) << plot;
+    EXPECT_NE(svg.find(">SGD<"), std::string::npos) << plot;
+    EXPECT_NE(svg.find(">Adam<"), std::string::npos) << plot;
+  }
+  const auto results = nlohmann::json::parse(read_text(file("cmp") / "results.json"));
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0]["epochs"].size(), 3u);
+  // Same start and the same batches: the runs differ only by the optimizer.
+  EXPECT_NE(results[0]["epochs"][0]["train_loss"], results[1]["epochs"][0]["train_loss"]);
+}
+
+TEST_F(Cli, CtrlCStopsTrainingAfterACheckpointThatResumes) {
+  const std::string out = file("run").string();
+  const int fd = ::open(file("log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ASSERT_GE(fd, 0);
+  const pid_t pid = ::fork();
+  ASSERT_NE(pid, -1);
+  if (pid == 0) {
+    ::dup2(fd, STDOUT_FILENO);
+    ::dup2(fd, STDERR_FILENO);
+    ::execl(kCli, kCli, "train", "--data", "synthetic", "--model", "softmax", "--batch-size", "10", "--epochs",
+            "100000", "--out", out.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(fd);
+  const auto checkpoint = fs::path(out) / "checkpoint.bin";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!fs::exists(checkpoint) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(fs::exists(checkpoint));
+  ::kill(pid, SIGINT);
+  int raw = 0;
+  ASSERT_EQ(::waitpid(pid, &raw, 0), pid);
+  ASSERT_TRUE(WIFEXITED(raw));
+  EXPECT_EQ(WEXITSTATUS(raw), 130) << read_text(file("log"));
+  EXPECT_NE(read_text(file("log")).find("user_stop"), std::string::npos);
+  // The checkpoint written on the way out continues the run.
+  const auto r = run("train --data synthetic --model softmax --batch-size 10 --epochs 2 --resume -q --out '" + out + "'");
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
+TEST_F(Cli, TrainsOnASliceOfFashionMnist) {
+  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const auto r = run("train -q --data fashion-mnist --train-limit 3000 --test-limit 1000 --model softmax "
+                     "--optimizer 'adam(lr=3e-3)' --epochs 3 --out '" + file("fm").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto rows = metrics(file("fm") / "metrics.csv");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_LT(std::stod(rows[2].train_loss), std::stod(rows[0].train_loss));
+  EXPECT_GT(std::stod(rows[2].test_accuracy), 0.65);  // softmax reaches ~0.84 on the full set
+}
+
+}  // namespace
+}  // namespace descent

@@ -1,0 +1,280 @@
+// Scalar reference implementations of every transform, in double, written from the
+// papers and from the pseudo-code of the PyTorch / optax documentation, one plain loop
+// per algorithm and nothing shared with src/transform. The fast, tiled, templated code
+// is tested against these.
+//
+// Every reference rewrites a direction d (a gradient, or what an earlier transform made
+// of it) into an update, for the 1-based step t, reading the parameters p before the
+// step:  update(d, p, state, t).  step(...) is the optimizer view: p <- p + update(g).
+// Per-parameter buffers are named after torch.optim's state keys (exp_avg, sum, ...) so
+// that a test can compare them with descent's state slots of the same meaning.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "transform/reference_schedules.hpp"
+
+namespace descent::reference {
+
+using Vec = std::vector<double>;
+
+struct State {
+  std::map<std::string, Vec> buffers;
+  std::vector<State> children;  // one per member of a reference chain
+
+  // The buffer `name`, created with n copies of `initial` on first use.
+  Vec& buffer(const std::string& name, std::size_t n, double initial = 0) {
+    return buffers.try_emplace(name, n, initial).first->second;
+  }
+};
+
+using Update = std::function<void(Vec& d, const Vec& p, State& state, std::int64_t t)>;
+
+// One optimizer step: d = grad, d <- update(d), params <- params + d.
+inline void step(const Update& update, Vec& params, const Vec& grad, State& state, std::int64_t t) {
+  Vec d = grad;
+  update(d, params, state, t);
+  for (std::size_t i = 0; i < params.size(); ++i) params[i] += d[i];
+}
+
+// SGD (Robbins & Monro 1951) with coupled L2 decay (torch.optim.SGD, momentum = 0):
+//   p <- p - lr_t (g + wd p)
+struct Sgd {
+  ScheduleFn lr = constant_schedule(1e-2);
+  double weight_decay = 0;
+
+  void operator()(Vec& d, const Vec& p, State&, std::int64_t t) const {
+    const double rate = lr(t - 1);
+    for (std::size_t i = 0; i < d.size(); ++i) d[i] = -rate * (d[i] + weight_decay * p[i]);
+  }
+};
+
+// Polyak's heavy ball (1964), in its original two-point form and for a constant step:
+//   p_{t+1} = p_t - lr g_t + beta (p_t - p_{t-1}),   with p_0 = p_1 (no momentum at t = 1),
+// g_t including the coupled decay wd p_t. For a constant lr this is the same iteration as
+// torch.optim.SGD(momentum = beta), which keeps a buffer b instead of p_{t-1}.
+struct HeavyBall {
+  double lr = 1e-2;
+  double beta = 0.9;
+  double weight_decay = 0;
+
+  void operator()(Vec& d, const Vec& p, State& state, std::int64_t t) const {
+    Vec& previous = state.buffer("previous_params", d.size());
+    if (t == 1) previous = p;  // p_0 = p_1
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      const double g = d[i] + weight_decay * p[i];
+      d[i] = -lr * g + beta * (p[i] - previous[i]);
+      previous[i] = p[i];
+    }
+  }
+};
+
+// Nesterov momentum in the form of torch.optim.SGD(nesterov = True) (after Sutskever,
+// Martens, Dahl & Hinton 2013), gradients taken at the current iterate:
+//   b_t = mu b_{t-1} + g_t  (b_0 = 0),   p <- p - lr_t (g_t + mu b_t)
+struct Nesterov {
+  ScheduleFn lr = constant_schedule(1e-2);
+  double momentum = 0.9;
+  double weight_decay = 0;
+
+  void operator()(Vec& d, const Vec& p, State& state, std::int64_t t) const {
+    Vec& b = state.buffer("momentum_buffer", d.size());
+    const double rate = lr(t - 1);
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      const double g = d[i] + weight_decay * p[i];
+      b[i] = momentum * b[i] + g;
+      d[i] = -rate * (g + momentum * b[i]);
+    }
+  }
+};
+
+// SGD with momentum in torch.optim.SGD's buffer form (momentum > 0, nesterov = False):
+//   b_t = mu b_{t-1} + g_t (b_1 = g_1),   p <- p - lr_t b_t.
+// Needed where the learning rate varies, where the two-point heavy-ball form differs.
+struct SgdMomentum {
+  ScheduleFn lr = constant_schedule(1e-2);
+  double momentum = 0.9;
+  double weight_decay = 0;
+
+  void operator()(Vec& d, const Vec& p, State& state, std::int64_t t) const {
+    Vec& b = state.buffer("momentum_buffer", d.size());
+    const double rate = lr(t - 1);
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      const double g = d[i] + weight_decay * p[i];
+      b[i] = t == 1 ? g : momentum * b[i] + g;
+      d[i] = -rate * b[i];
+    }
+  }
+};
+
+// Adam, Algorithm 1 of Kingma & Ba (ICLR 2015):
+//   m_t = beta1 m + (1 - beta1) g,  v_t = beta2 v + (1 - beta2) g^2,
+//   mhat = m_t / (1 - beta1^t),  vhat = v_t / (1 - beta2^t),  p <- p - lr_t mhat / (sqrt(vhat) + eps)
+// with the variants of torch.optim.Adam / AdamW:
+//   coupled decay (Adam):      g <- g + wd p before the moments;
+//   decoupled decay (AdamW, Loshchilov & Hutter 2019): p <- p (1 - lr_t wd), i.e. -lr_t wd p more;
+//   amsgrad (Reddi et al. 2018, as torch): vmax = max(vmax, v_t) replaces v_t in vhat.
+struct Adam {
+  ScheduleFn lr = constant_schedule(1e-3);
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0;
+  bool decoupled = false;
+  bool amsgrad = false;
+
+  void operator()(Vec& d, const Vec& p, State& state, std::int64_t t) const {
+    const std::size_t n = d.size();
+    Vec& m = state.buffer("exp_avg", n);
+    Vec& v = state.buffer("exp_avg_sq", n);
+    Vec* vmax = amsgrad ? &state.buffer("max_exp_avg_sq", n) : nullptr;
+    const double rate = lr(t - 1);
+    const double bias1 = 1 - std::pow(beta1, static_cast<double>(t));
+    const double bias2 = 1 - std::pow(beta2, static_cast<double>(t));
+    for (std::size_t i = 0; i < n; ++i) {
+      double g = d[i];
+      if (!decoupled) g += weight_decay * p[i];
+      m[i] = beta1 * m[i] + (1 - beta1) * g;
+      v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+      double second = v[i];
+      if (vmax) {
+        (*vmax)[i] = std::max((*vmax)[i], v[i]);
+        second = (*vmax)[i];
+      }
+      const double m_hat = m[i] / bias1;
+      const double v_hat = second / bias2;
+      d[i] = -rate * m_hat / (std::sqrt(v_hat) + eps);
+      if (decoupled) d[i] -= rate * weight_decay * p[i];
+    }
+  }
+};
+
+// AdaGrad, diagonal form (Duchi, Hazan & Singer, JMLR 2011), as torch.optim.Adagrad:
+//   g <- g + wd p,  s <- s + g^2 (s_0 = initial_accumulator),
+//   p <- p - lr_t / (1 + (t - 1) lr_decay) * g / (sqrt(s) + eps)
+struct Adagrad {
+  ScheduleFn lr = constant_schedule(1e-2);
+  double lr_decay = 0;
+  double weight_decay = 0;
+  double initial_accumulator = 0;
+  double eps = 1e-10;
+
+  void operator()(Vec& d, const Vec& p, State& state, std::int64_t t) const {
+    Vec& sum = state.buffer("sum", d.size(), initial_accumulator);
+    const double rate = lr(t - 1) / (1 + static_cast<double>(t - 1) * lr_decay);
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      const double g = d[i] + weight_decay * p[i];
+      sum[i] += g * g;
+      d[i] = -rate * g / (std::sqrt(sum[i]) + eps);
+    }
+  }
+};
+
+// RMSProp (Tieleman & Hinton 2012), centered variant (Graves 2013), as torch.optim.RMSprop:
+//   g <- g + wd p,  s <- alpha s + (1 - alpha) g^2,  a <- alpha a + (1 - alpha) g (centered),
+//   r = sqrt(s - a^2) + eps (centered) or sqrt(s) + eps,
+//   momentum > 0: b <- mu b + g / r, p <- p - lr_t b;  otherwise p <- p - lr_t g / r.
+struct Rmsprop {
+  ScheduleFn lr = constant_schedule(1e-2);
+  double alpha = 0.99;
+  double eps = 1e-8;
+  double weight_decay = 0;
+  double momentum = 0;
+  bool centered = false;
+
+  void operator()(Vec& d, const Vec& p, State& state, std::int64_t t) const {
+    const std::size_t n = d.size();
+    Vec& s = state.buffer("square_avg", n);
+    Vec* a = centered ? &state.buffer("grad_avg", n) : nullptr;
+    Vec* b = momentum > 0 ? &state.buffer("momentum_buffer", n) : nullptr;
+    const double rate = lr(t - 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double g = d[i] + weight_decay * p[i];
+      s[i] = alpha * s[i] + (1 - alpha) * g * g;
+      double variance = s[i];
+      if (a) {
+        (*a)[i] = alpha * (*a)[i] + (1 - alpha) * g;
+        variance -= (*a)[i] * (*a)[i];
+      }
+      const double r = std::sqrt(variance) + eps;
+      if (b) {
+        (*b)[i] = momentum * (*b)[i] + g / r;
+        d[i] = -rate * (*b)[i];
+      } else {
+        d[i] = -rate * g / r;
+      }
+    }
+  }
+};
+
+// d_i <- min(max(d_i, -limit), limit)  (torch.nn.utils.clip_grad_value_, optax.clip).
+struct ClipByValue {
+  double limit = 1;
+
+  void operator()(Vec& d, const Vec&, State&, std::int64_t) const {
+    for (double& x : d) x = std::min(std::max(x, -limit), limit);
+  }
+};
+
+// Pascanu, Mikolov & Bengio (ICML 2013), optax.clip_by_global_norm:
+//   d <- d * max_norm / ||d||_2  when ||d||_2 > max_norm.
+struct ClipByGlobalNorm {
+  double max_norm = 1;
+
+  void operator()(Vec& d, const Vec&, State&, std::int64_t) const {
+    double squares = 0;
+    for (double x : d) squares += x * x;
+    const double norm = std::sqrt(squares);
+    if (norm <= max_norm) return;
+    for (double& x : d) x = x * max_norm / norm;
+  }
+};
+
+// Decoupled weight decay (Loshchilov & Hutter 2019) on an update: d <- d - rate_t p.
+struct WeightDecay {
+  ScheduleFn rate = constant_schedule(1e-4);
+
+  void operator()(Vec& d, const Vec& p, State&, std::int64_t t) const {
+    const double r = rate(t - 1);
+    for (std::size_t i = 0; i < d.size(); ++i) d[i] -= r * p[i];
+  }
+};
+
+// Coupled L2 decay on a gradient, the gradient of coefficient/2 ||p||^2 (optax.add_decayed_weights):
+//   d <- d + coefficient p.
+struct AddDecayedWeights {
+  double coefficient = 1e-4;
+
+  void operator()(Vec& d, const Vec& p, State&, std::int64_t) const {
+    for (std::size_t i = 0; i < d.size(); ++i) d[i] += coefficient * p[i];
+  }
+};
+
+// d <- s(t - 1) d  (optax.scale_by_schedule).
+struct ScaleBySchedule {
+  ScheduleFn schedule = constant_schedule(1);
+
+  void operator()(Vec& d, const Vec&, State&, std::int64_t t) const {
+    const double s = schedule(t - 1);
+    for (double& x : d) x *= s;
+  }
+};
+
+// The members in order, each on the output of the one before, each with its own state.
+struct Chain {
+  std::vector<Update> members;
+
+  void operator()(Vec& d, const Vec& p, State& state, std::int64_t t) const {
+    state.children.resize(members.size());
+    for (std::size_t k = 0; k < members.size(); ++k) members[k](d, p, state.children[k], t);
+  }
+};
+
+}  // namespace descent::reference

@@ -1,0 +1,127 @@
+// The table that drives the generic transform tests: for every optimizer and transform
+// of the registry, one or more configurations, each a spec string (built through
+// parse_transform, as users build them) paired with the scalar reference of the same
+// algorithm. Hyperparameters are non-default, weight decay is nonzero wherever an
+// optimizer has it, and several learning rates are schedules.
+//
+// registry_coverage_test.cpp checks that every registry optimizer and transform has a
+// row here, so a newly registered optimizer fails the suite until it has a reference.
+#pragma once
+
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "descent/spec/registry.hpp"
+#include "transform/reference_optimizers.hpp"
+
+namespace descent::testing {
+
+struct TransformCase {
+  std::string label;  // unique, a valid GoogleTest name
+  std::string entry;  // registry entry it exercises
+  std::string spec;   // the transform under test
+  reference::Update reference;
+  // False for the two-point heavy-ball reference, whose state (the previous parameters)
+  // holds the same information as descent's momentum buffer in another form.
+  bool slots_comparable = true;
+
+  TransformPtr make() const { return parse_transform(spec); }
+};
+
+inline const std::vector<TransformCase>& transform_cases() {
+  namespace r = reference;
+  static const std::vector<TransformCase> cases = {
+      {"sgd", "sgd", "sgd(lr=0.05, weight_decay=0.1)", r::Sgd{r::constant_schedule(0.05), 0.1}},
+      {"sgd_step_decay", "sgd", "sgd(lr=step_decay(init=0.05, every=2, gamma=0.5), weight_decay=0.1)",
+       r::Sgd{r::step_decay_schedule(0.05, 2, 0.5), 0.1}},
+      {"momentum", "momentum", "momentum(lr=0.05, momentum=0.8, weight_decay=0.1)", r::HeavyBall{0.05, 0.8, 0.1},
+       false},
+      {"sgd_momentum_cosine", "sgd", "sgd(lr=cosine(init=0.05, steps=4, end=0.01), momentum=0.8, weight_decay=0.1)",
+       r::SgdMomentum{r::cosine_schedule(0.05, 4, 0.01), 0.8, 0.1}},
+      {"nesterov", "nesterov", "nesterov(lr=0.05, momentum=0.8, weight_decay=0.1)",
+       r::Nesterov{r::constant_schedule(0.05), 0.8, 0.1}},
+      {"sgd_nesterov_exponential", "sgd",
+       "sgd(lr=exponential(init=0.05, gamma=0.9), momentum=0.7, nesterov=true, weight_decay=0.05)",
+       r::Nesterov{r::exponential_schedule(0.05, 0.9), 0.7, 0.05}},
+      {"adam", "adam", "adam(lr=0.02, beta1=0.8, beta2=0.9995, eps=1e-6, weight_decay=0.1)",
+       r::Adam{r::constant_schedule(0.02), 0.8, 0.9995, 1e-6, 0.1}},
+      {"adam_warmup_cosine", "adam",
+       "adam(lr=warmup(after=cosine(init=0.02, steps=6, end=0.002), steps=2, start=0.1), beta1=0.85, beta2=0.99, "
+       "eps=1e-7, weight_decay=0.05)",
+       r::Adam{r::warmup_schedule(r::cosine_schedule(0.02, 6, 0.002), 2, 0.1), 0.85, 0.99, 1e-7, 0.05}},
+      {"adam_amsgrad", "adam", "adam(lr=0.02, beta1=0.7, beta2=0.99, eps=1e-6, weight_decay=0.1, amsgrad=true)",
+       r::Adam{r::constant_schedule(0.02), 0.7, 0.99, 1e-6, 0.1, false, true}},
+      {"adamw", "adamw", "adamw(lr=0.02, beta1=0.85, beta2=0.99, eps=1e-7, weight_decay=0.05)",
+       r::Adam{r::constant_schedule(0.02), 0.85, 0.99, 1e-7, 0.05, true}},
+      {"adamw_amsgrad_linear", "adamw",
+       "adamw(lr=linear_decay(init=0.02, steps=4, end=0.005), beta1=0.8, beta2=0.9995, eps=1e-6, weight_decay=0.2, "
+       "amsgrad=true)",
+       r::Adam{r::linear_decay_schedule(0.02, 4, 0.005), 0.8, 0.9995, 1e-6, 0.2, true, true}},
+      {"amsgrad", "amsgrad", "amsgrad(lr=0.02, beta1=0.8, beta2=0.9995, eps=1e-6, weight_decay=0.1)",
+       r::Adam{r::constant_schedule(0.02), 0.8, 0.9995, 1e-6, 0.1, false, true}},
+      {"adagrad", "adagrad", "adagrad(lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator=0.2, eps=1e-6)",
+       r::Adagrad{r::constant_schedule(0.1), 0.05, 0.1, 0.2, 1e-6}},
+      {"adagrad_linear", "adagrad",
+       "adagrad(lr=linear_decay(init=0.1, steps=4, end=0.02), lr_decay=0.1, weight_decay=0.05, eps=1e-8)",
+       r::Adagrad{r::linear_decay_schedule(0.1, 4, 0.02), 0.1, 0.05, 0, 1e-8}},
+      {"rmsprop", "rmsprop", "rmsprop(lr=0.01, alpha=0.9, eps=1e-6, weight_decay=0.1)",
+       r::Rmsprop{r::constant_schedule(0.01), 0.9, 1e-6, 0.1}},
+      {"rmsprop_centered", "rmsprop", "rmsprop(lr=0.01, alpha=0.9, eps=1e-6, weight_decay=0.1, centered=true)",
+       r::Rmsprop{r::constant_schedule(0.01), 0.9, 1e-6, 0.1, 0, true}},
+      {"rmsprop_momentum", "rmsprop", "rmsprop(lr=0.01, alpha=0.95, eps=1e-7, weight_decay=0.05, momentum=0.7)",
+       r::Rmsprop{r::constant_schedule(0.01), 0.95, 1e-7, 0.05, 0.7}},
+      {"rmsprop_centered_momentum", "rmsprop",
+       "rmsprop(lr=step_decay(init=0.01, every=3, gamma=0.3), alpha=0.9, eps=1e-6, weight_decay=0.1, momentum=0.6, "
+       "centered=true)",
+       r::Rmsprop{r::step_decay_schedule(0.01, 3, 0.3), 0.9, 1e-6, 0.1, 0.6, true}},
+      {"clip_by_value", "clip_by_value", "clip_by_value(limit=0.9)", r::ClipByValue{0.9}},
+      // Active: the test directions have norm about sqrt(n) > 2. Inactive: far above it.
+      {"clip_by_global_norm", "clip_by_global_norm", "clip_by_global_norm(max_norm=2)", r::ClipByGlobalNorm{2}},
+      {"clip_by_global_norm_inactive", "clip_by_global_norm", "clip_by_global_norm(max_norm=1e6)",
+       r::ClipByGlobalNorm{1e6}},
+      {"weight_decay", "weight_decay", "weight_decay(rate=0.01)", r::WeightDecay{r::constant_schedule(0.01)}},
+      {"weight_decay_exponential", "weight_decay", "weight_decay(rate=exponential(init=0.02, gamma=0.8))",
+       r::WeightDecay{r::exponential_schedule(0.02, 0.8)}},
+      {"add_decayed_weights", "add_decayed_weights", "add_decayed_weights(coefficient=0.1)", r::AddDecayedWeights{0.1}},
+      {"scale_by_schedule", "scale_by_schedule", "scale_by_schedule(schedule=exponential(init=0.5, gamma=0.9))",
+       r::ScaleBySchedule{r::exponential_schedule(0.5, 0.9)}},
+      {"scale_by_negative_constant", "scale_by_schedule", "scale_by_schedule(schedule=-0.3)",
+       r::ScaleBySchedule{r::constant_schedule(-0.3)}},
+      // Chains: a reducing member first (its own read-only pass), in the middle (its norm
+      // taken from the previous pass's output), twice in a row, and last.
+      {"chain_clip_adam_decay", "chain",
+       "chain(clip_by_global_norm(max_norm=2), adam(lr=0.02, beta1=0.8, beta2=0.99, eps=1e-6), "
+       "weight_decay(rate=0.01))",
+       r::Chain{{r::ClipByGlobalNorm{2}, r::Adam{r::constant_schedule(0.02), 0.8, 0.99, 1e-6},
+                 r::WeightDecay{r::constant_schedule(0.01)}}}},
+      {"chain_adam_clip_scale", "chain",
+       "chain(adam(lr=1, beta1=0.8, beta2=0.99, eps=1e-6), clip_by_global_norm(max_norm=0.5), "
+       "scale_by_schedule(schedule=cosine(init=0.2, steps=4, end=0.05)))",
+       r::Chain{{r::Adam{r::constant_schedule(1), 0.8, 0.99, 1e-6}, r::ClipByGlobalNorm{0.5},
+                 r::ScaleBySchedule{r::cosine_schedule(0.2, 4, 0.05)}}}},
+      {"chain_decay_clip_clip_rmsprop", "chain",
+       "chain(add_decayed_weights(coefficient=0.1), clip_by_global_norm(max_norm=3), clip_by_global_norm(max_norm=2), "
+       "rmsprop(lr=0.01, alpha=0.9, eps=1e-6, momentum=0.5))",
+       r::Chain{{r::AddDecayedWeights{0.1}, r::ClipByGlobalNorm{3}, r::ClipByGlobalNorm{2},
+                 r::Rmsprop{r::constant_schedule(0.01), 0.9, 1e-6, 0, 0.5}}}},
+      {"chain_value_sgd_clip_last", "chain",
+       "chain(clip_by_value(limit=1.2), nesterov(lr=0.05, momentum=0.6), clip_by_global_norm(max_norm=0.05))",
+       r::Chain{{r::ClipByValue{1.2}, r::Nesterov{r::constant_schedule(0.05), 0.6, 0}, r::ClipByGlobalNorm{0.05}}}},
+  };
+  return cases;
+}
+
+// GoogleTest prints a failing parameter with this (the spec says all there is to know).
+inline void PrintTo(const TransformCase& c, std::ostream* os) { *os << c.spec; }
+
+// GoogleTest parameter name: the case's label.
+struct CaseLabel {
+  template <class Info>
+  std::string operator()(const Info& info) const {
+    return info.param.label;
+  }
+};
+
+}  // namespace descent::testing

@@ -1,0 +1,71 @@
+// Each transform, driven through its own per-tile interface (begin_step + update_tile,
+// no executor), against its scalar reference: the update of every step and every state
+// slot, over 5 steps (so bias corrections, accumulators, momentum buffers and schedules
+// all move), in float and in double.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "transform/transform_cases.hpp"
+#include "transform/transform_test_support.hpp"
+
+namespace descent::testing {
+namespace {
+
+constexpr std::size_t kSize = 7;
+constexpr std::int64_t kSteps = 5;
+
+void expect_relative(double actual, double expected, double bound, const std::string& what) {
+  EXPECT_LE(std::abs(actual - expected), bound * std::abs(expected))
+      << what << ": " << actual << " vs reference " << expected;
+}
+
+template <class T>
+void check_against_reference(const TransformCase& c) {
+  const TransformPtr transform = c.make();
+  auto state = init_state<T>(*transform, ParameterLayout::flat(kSize));
+  std::vector<T> p(kSize);
+  for (std::size_t i = 0; i < kSize; ++i) p[i] = static_cast<T>(test_param(i));
+  reference::Vec ref_p(p.begin(), p.end());
+  reference::State ref_state;
+
+  for (std::int64_t t = 1; t <= kSteps; ++t) {
+    std::vector<T> d(kSize);
+    for (std::size_t i = 0; i < kSize; ++i) d[i] = static_cast<T>(test_direction(i, t));
+    reference::Vec ref_d(d.begin(), d.end());
+
+    direct_update<T>(*transform, state, d, p);
+    c.reference(ref_d, ref_p, ref_state, t);
+    EXPECT_EQ(state.count, t);
+    for (std::size_t i = 0; i < kSize; ++i)
+      expect_relative(d[i], ref_d[i], kRoundingBound<T>,
+                      "step " + std::to_string(t) + " update[" + std::to_string(i) + "]");
+    if (c.slots_comparable) {
+      for_each_slot<T>(state, "", [&](const std::string& path, const std::string& name, const AlignedBuffer<T>& slot) {
+        const auto& buffers = reference_child(ref_state, path).buffers;
+        const auto it = buffers.find(name);
+        if (it == buffers.end()) {
+          ADD_FAILURE() << "slot '" << name << "' at '" << path << "' has no reference buffer";
+          return;
+        }
+        for (std::size_t i = 0; i < kSize; ++i)
+          expect_relative(slot[i], it->second[i], kRoundingBound<T>,
+                          "step " + std::to_string(t) + " slot " + path + "/" + name + "[" + std::to_string(i) + "]");
+      });
+    }
+    for (std::size_t i = 0; i < kSize; ++i) {
+      p[i] += d[i];
+      ref_p[i] += ref_d[i];
+    }
+  }
+}
+
+class UpdateFormula : public ::testing::TestWithParam<TransformCase> {};
+
+TEST_P(UpdateFormula, FloatMatchesReference) { check_against_reference<float>(GetParam()); }
+TEST_P(UpdateFormula, DoubleMatchesReference) { check_against_reference<double>(GetParam()); }
+
+INSTANTIATE_TEST_SUITE_P(Cases, UpdateFormula, ::testing::ValuesIn(transform_cases()), CaseLabel());
+
+}  // namespace
+}  // namespace descent::testing

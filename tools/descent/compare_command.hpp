@@ -1,0 +1,25 @@
+// `descent compare`: trains one model with several optimizers from the same initial
+// parameters and the same batches, and writes a report folder (table + plots).
+#pragma once
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "job_options.hpp"
+
+namespace descent::cli {
+
+struct CompareArgs {
+  JobArgs job;
+  std::vector<std::string> optimizers;  // overrides [compare].optimizers when given
+  std::vector<std::string> labels;
+  std::optional<double> target_loss;
+};
+
+CLI::App* add_compare_command(CLI::App& app, CompareArgs& args);
+int run_compare(const CompareArgs& args, const std::atomic<bool>& interrupted);
+
+}  // namespace descent::cli

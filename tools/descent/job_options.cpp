@@ -1,0 +1,51 @@
+#include "job_options.hpp"
+
+namespace descent::cli {
+
+void add_job_options(CLI::App& c, JobArgs& a) {
+  c.add_option("-c,--config", a.config, "TOML job file (see docs/cli.md); flags below override its keys")
+      ->check(CLI::ExistingFile);
+  c.add_option("--data", a.data, "[data].name: fashion-mnist, synthetic or files");
+  c.add_option("--preprocess", a.preprocess, "[data].preprocess: scale, standardize or none");
+  c.add_option("--train-limit", a.train_limit, "[data].train_limit: use the first N training rows");
+  c.add_option("--test-limit", a.test_limit, "[data].test_limit: use the first N test rows");
+  c.add_option("--model", a.model, "[model].type: least_squares, logistic, softmax or mlp");
+  c.add_option("--hidden", a.hidden, "[model].hidden: hidden layer widths, e.g. --hidden 256 128")->expected(1, 16);
+  c.add_option("--activation", a.activation, "[model].activation: relu, tanh or gelu");
+  c.add_option("--l2", a.l2, "[model].l2: L2 penalty lambda/2 |W|^2");
+  c.add_option("--optimizer", a.optimizer, "[optimizer].spec, e.g. 'adam(lr=1e-3)'");
+  c.add_option("--epochs", a.epochs, "[training].epochs");
+  c.add_option("--batch-size", a.batch_size, "[training].batch_size");
+  c.add_option("--sampling", a.sampling, "[training].sampling: shuffle, replacement or poisson");
+  c.add_option("--seed", a.seed, "[training].seed: the sampling stream");
+  c.add_option("--threads", a.threads, "[training].threads: OpenMP threads (0: default)");
+  c.add_option("--precision", a.precision, "[training].precision: float or double");
+  c.add_option("-o,--out", a.out, "[output].dir: where metrics, checkpoints and reports go");
+  c.add_flag("-q,--quiet", a.quiet, "print nothing but errors");
+}
+
+JobConfig job_config_from(const JobArgs& a) {
+  JobConfig c = a.config.empty() ? JobConfig{} : load_job_config(a.config);
+  if (a.data) c.data.name = *a.data;
+  if (a.preprocess) c.data.preprocess = *a.preprocess;
+  if (a.train_limit) c.data.train_limit = *a.train_limit;
+  if (a.test_limit) c.data.test_limit = *a.test_limit;
+  if (a.model) c.model.type = *a.model;
+  if (a.hidden) c.model.hidden = *a.hidden;
+  if (a.activation) c.model.activation = *a.activation;
+  if (a.l2) c.model.l2 = *a.l2;
+  if (a.optimizer) c.optimizer = *a.optimizer;
+  if (a.epochs) c.training.epochs = *a.epochs;
+  if (a.batch_size) c.training.batch_size = *a.batch_size;
+  if (a.sampling) c.training.sampling = *a.sampling;
+  if (a.seed) c.training.seed = *a.seed;
+  if (a.threads) c.training.threads = *a.threads;
+  if (a.precision) c.training.precision = *a.precision;
+  if (a.out) c.output.dir = *a.out;
+  if (!a.config.empty()) c.source = a.config;
+  else c.source = "command line";
+  c.validate();
+  return c;
+}
+
+}  // namespace descent::cli

@@ -1,0 +1,33 @@
+// The options `descent train` and `descent compare` share: a TOML config file and flags
+// that override single keys of it (flags win), so a config can be reused with e.g. a
+// different --epochs without editing it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "descent/app/job_config.hpp"
+
+namespace descent::cli {
+
+struct JobArgs {
+  std::string config;
+  std::optional<std::string> data, model, activation, optimizer, sampling, precision, out, preprocess;
+  std::optional<std::vector<std::size_t>> hidden;
+  std::optional<std::int64_t> epochs;
+  std::optional<std::size_t> batch_size, train_limit, test_limit;
+  std::optional<std::uint64_t> seed;
+  std::optional<int> threads;
+  std::optional<double> l2;
+  bool quiet = false;
+};
+
+void add_job_options(CLI::App& command, JobArgs& args);
+
+// The config file (or defaults), with the flags applied and validated again.
+JobConfig job_config_from(const JobArgs& args);
+
+}  // namespace descent::cli
