@@ -40,6 +40,16 @@ class EpochTracker final : public Callback<T> {
     last_draw_ = Clock::now();
   }
 
+  // The epoch clock starts at the first estimate of the epoch, so that the evaluation and
+  // checkpoint written at the end of the previous epoch are not counted as training time.
+  std::optional<Stop> before_update(const StepReport<T>&, const LoopView<T>&) override {
+    if (restart_clock_) {
+      epoch_start_ = Clock::now();
+      restart_clock_ = false;
+    }
+    return std::nullopt;
+  }
+
   std::optional<Stop> after_update(const StepReport<T>& r, const LoopView<T>& loop) override {
     const std::int64_t batch = r.sample_gradients - last_samples_;
     last_samples_ = r.sample_gradients;
@@ -68,7 +78,7 @@ class EpochTracker final : public Callback<T> {
     if (options_.on_epoch) options_.on_epoch(record);
     loss_sum_ = 0;
     loss_samples_ = 0;
-    epoch_start_ = Clock::now();
+    restart_clock_ = true;
     epoch_samples_start_ = r.sample_gradients;
     return std::nullopt;
   }
@@ -103,6 +113,7 @@ class EpochTracker final : public Callback<T> {
   std::int64_t steps_per_epoch_;
   std::vector<EpochRecord>& history_;
   bool tty_ = false;
+  bool restart_clock_ = false;
   double loss_sum_ = 0;
   std::int64_t loss_samples_ = 0, last_samples_ = 0, epoch_samples_start_ = 0;
   Clock::time_point epoch_start_, last_draw_;

@@ -1,0 +1,125 @@
+// Time of one optimizer step, descent::apply(), for the common optimizers in fp32 and
+// fp64 from 1e5 (cache resident) to 5e7 (memory bound) parameters.
+//
+// An elementwise step is memory bound once the vectors leave the caches, so the counter
+// that matters is bytes_per_second: the bytes the step cannot avoid moving, divided by
+// its time. Compare it with the machine's stream bandwidth (DESIGN.md: Adam moves 28
+// bytes per fp32 parameter). Names read optimizer_step/<optimizer>/<fp32|fp64>/<n>.
+//
+//   optimizer_step_bench --benchmark_filter='adam/fp32'
+#include <benchmark/benchmark.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "descent/core/aligned_buffer.hpp"
+#include "descent/core/parallel.hpp"
+#include "descent/core/parameter_layout.hpp"
+#include "descent/transform/adam.hpp"
+#include "descent/transform/apply.hpp"
+#include "descent/transform/chain.hpp"
+#include "descent/transform/clip_by_global_norm.hpp"
+#include "descent/transform/sgd.hpp"
+#include "descent/transform/weight_decay.hpp"
+
+namespace {
+
+struct OptimizerCase {
+  std::string name;
+  std::function<descent::TransformPtr()> make;
+  // Vector elements each parameter's step must read or write, counted as one per read
+  // plus one per write of a full-length vector (g = direction, p = parameters, state slots).
+  int elements_moved;
+};
+
+std::vector<OptimizerCase> optimizer_cases() {
+  using namespace descent;
+  return {
+      // read g, p; write p.
+      {"sgd", [] { return sgd(); }, 3},
+      // read g, b, p; write b, p.
+      {"momentum", [] { return momentum(1e-2, 0.9); }, 5},
+      // read g, m, v, p; write m, v, p.
+      {"adam", [] { return adam(); }, 7},
+      // as adam: the decoupled decay reads p, which is read anyway.
+      {"adamw", [] { return adamw(); }, 7},
+      // the global norm needs a read of g before any update (1), then the adam pass (7);
+      // weight_decay runs on the same tiles and adds no traffic.
+      {"chain_clip_adam_wd",
+       [] { return chain(clip_by_global_norm(1.0), adam({.lr = constant(1e-3)}), weight_decay(1e-4)); }, 8},
+  };
+}
+
+// A gradient-like direction with |g| in [0.5, 1) and mixed signs: no zeros and no
+// subnormals (whose slow paths would distort timings). apply() leaves a single-pass
+// direction untouched, so it stays the same gradient every step.
+template <class T>
+void fill_direction(std::span<T> g) {
+  std::uint32_t x = 0x9E3779B9U;
+  for (auto& v : g) {
+    x ^= x << 13;  // xorshift32: cheap, deterministic filler, not a statistical generator
+    x ^= x >> 17;
+    x ^= x << 5;
+    const T magnitude = T(0.5) + T(0.5) * static_cast<T>(x >> 8) / static_cast<T>(1U << 24);
+    v = (x & 1U) ? magnitude : -magnitude;
+  }
+}
+
+template <class T>
+void optimizer_step(benchmark::State& bench, const OptimizerCase& which) {
+  const auto n = static_cast<std::size_t>(bench.range(0));
+  const descent::ParameterLayout layout = descent::ParameterLayout::flat(n);
+  const descent::TransformPtr optimizer = which.make();
+  descent::TransformState<T> state = descent::init_state<T>(*optimizer, layout);
+  descent::AlignedBuffer<T> params(n, T(0.25));
+  descent::AlignedBuffer<T> direction(n);
+  fill_direction(direction.span());
+  // One untimed step: first-use work (scratch for reductions, thread start-up) is not
+  // what a step in a long run costs.
+  descent::apply(*optimizer, state, direction.span(), params.span(), layout);
+
+  for (auto _ : bench) {
+    descent::apply(*optimizer, state, direction.span(), params.span(), layout);
+    benchmark::DoNotOptimize(params.data());
+    benchmark::ClobberMemory();
+  }
+  const auto steps = static_cast<std::int64_t>(bench.iterations());
+  bench.SetItemsProcessed(steps * static_cast<std::int64_t>(n));
+  bench.SetBytesProcessed(steps * static_cast<std::int64_t>(n) * which.elements_moved *
+                          static_cast<std::int64_t>(sizeof(T)));
+}
+
+template <class T>
+void register_precision(const OptimizerCase& which, const char* precision) {
+  const std::string name = "optimizer_step/" + which.name + "/" + precision;
+  benchmark::RegisterBenchmark(name.c_str(), [which](benchmark::State& s) { optimizer_step<T>(s, which); })
+      ->Arg(100'000)
+      ->Arg(1'000'000)
+      ->Arg(10'000'000)
+      ->Arg(50'000'000)
+      ->Unit(benchmark::kMicrosecond)
+      ->UseRealTime();  // OpenMP threads work while the main thread waits: CPU time would mislead
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  for (const OptimizerCase& which : optimizer_cases()) {
+    register_precision<float>(which, "fp32");
+    register_precision<double>(which, "fp64");
+  }
+  benchmark::AddCustomContext("descent_threads", std::to_string(descent::num_threads()));
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  const std::size_t ran = benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  if (ran == 0) {
+    std::fprintf(stderr, "optimizer_step_bench: no benchmark matched the filter\n");
+    return 1;  // a smoke test whose filter matches nothing must not pass
+  }
+  return 0;
+}

@@ -1,0 +1,103 @@
+// The models people train: a finite sum f(x) = (1/n) sum_i f_i(x) over the rows of a
+// Dataset, with the parameters x laid out in named blocks (ParameterLayout) so that
+// layerwise methods see weight matrices and bias vectors.
+//
+// Model<T> is the common base of LeastSquares, LogisticRegression, SoftmaxRegression and
+// Mlp: all four are one stack of affine layers with a loss head (see docs/models.md), so
+// they share one implementation of the minibatch pass, per-sample gradients and their
+// norms, evaluation on other datasets, and the input checks.
+//
+// Lifetime: a model keeps a reference to its dataset, which must outlive the model and must
+// not be modified while the model is in use (labels are checked against the model when it
+// is built, and again row by row as they are read).
+//
+// Threads: a model keeps its workspaces (activations, packing buffers) in mutable members,
+// grown to the largest batch chunk seen and then reused, so that steady-state calls do not
+// allocate. A model is therefore NOT safe to call from several threads at once; give each
+// thread its own model (they may share the dataset). Results do not depend on the number of
+// OpenMP threads: every sum is taken in a fixed order and every product runs on the calling
+// thread (see src/model/sequential_gemm.hpp for why Eigen's threaded GEMM is not used).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "descent/core/parameter_layout.hpp"
+#include "descent/data/dataset.hpp"
+#include "descent/objective/objective.hpp"
+
+namespace descent {
+
+namespace detail {
+template <class T>
+class LayerStack;
+}  // namespace detail
+
+// Loss and hits of a model over some rows of a dataset.
+struct RowsEvaluation {
+  double loss_sum = 0;      // sum of the per-sample data losses (the L2 term is not included)
+  std::size_t correct = 0;  // rows whose predicted class equals their label (0 for regression)
+};
+
+template <class T>
+class Model : public FiniteSum<T> {
+ public:
+  ~Model() override;
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  // Number of parameters: layout().size().
+  std::size_t dimension() const override;
+  // Rows of the dataset.
+  std::size_t num_samples() const override;
+
+  // Mean over all rows, computed in fixed chunks without building an index list.
+  T value(std::span<const T> x) const override;
+  T value_and_gradient(std::span<const T> x, std::span<T> gradient) const override;
+  // Mean of f_i over `batch` (indices < num_samples(), repeats count as often as they occur;
+  // an empty batch has value 0 and gradient 0). f_i includes the L2 term, so the mean does too.
+  T batch_value_and_gradient(std::span<const T> x, std::span<const std::size_t> batch,
+                             std::span<T> gradient) const override;
+  // Exact per-sample gradients (including the L2 term), one row of `out` per batch entry.
+  void per_sample_gradients(std::span<const T> x, std::span<const std::size_t> batch, std::span<T> out) const override;
+  // Exact norms of the per-sample gradients without forming them: for each affine layer
+  // the gradient is an outer product delta a^T (+ lambda W), whose squared norm is
+  // |delta|^2 |a|^2 (+ 2 lambda delta.(W a) + lambda^2 |W|^2), see docs/models.md.
+  void per_sample_gradient_norms(std::span<const T> x, std::span<const std::size_t> batch,
+                                 std::span<T> norms) const override;
+
+  // The named blocks of x.
+  const ParameterLayout& layout() const;
+  const Dataset<T>& dataset() const noexcept { return data_; }
+  // Scores per sample: 1 (least squares, logistic regression) or K (softmax regression, MLP).
+  std::size_t num_outputs() const;
+  // False for least squares, whose predictions are real values.
+  bool is_classifier() const;
+
+  // Evaluates the model on rows `rows` of any dataset `data` with the same number of
+  // features (a test set, say): the summed data loss and the number of correct predictions.
+  // Throws MismatchError for parameters of the wrong length, a dataset of another width, a
+  // row out of range or a label the model cannot score. model/evaluate.hpp does whole
+  // datasets.
+  RowsEvaluation evaluate_rows(std::span<const T> x, const Dataset<T>& data, std::span<const std::size_t> rows) const;
+  // One prediction per entry of `rows` (labels are not read): the fitted value (least
+  // squares), the predicted label in the training labels' convention (logistic: 1, or 0 /
+  // -1), or the class index with the highest score (softmax, MLP; the first on ties).
+  void predict_rows(std::span<const T> x, const Dataset<T>& data, std::span<const std::size_t> rows,
+                    std::span<T> predictions) const;
+
+ protected:
+  Model(const Dataset<T>& data, std::unique_ptr<detail::LayerStack<T>> stack);
+  const detail::LayerStack<T>& stack() const noexcept { return *stack_; }
+
+ private:
+  void check_parameters(std::span<const T> x) const;
+  void check_batch(std::span<const std::size_t> batch, std::size_t rows, const Dataset<T>& data) const;
+
+  const Dataset<T>& data_;
+  std::unique_ptr<detail::LayerStack<T>> stack_;
+};
+
+}  // namespace descent

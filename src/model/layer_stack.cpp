@@ -1,0 +1,449 @@
+#include "layer_stack.hpp"
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <string>
+
+#include "descent/core/error.hpp"
+#include "input_rows.hpp"
+#include "label_checks.hpp"
+
+namespace descent::detail {
+
+namespace {
+
+template <class T>
+using VectorMap = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, 1>>;
+template <class T>
+using ConstVectorMap = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>;
+
+// Phi(z) = P(N(0,1) <= z). erfc keeps full relative accuracy for z << 0, where 1 + erf(z/sqrt 2)
+// would cancel.
+template <class T>
+T normal_cdf(T z) {
+  return T(0.5) * std::erfc(-z * T(std::numbers::sqrt2 / 2));
+}
+
+// phi(z) = exp(-z^2 / 2) / sqrt(2 pi).
+template <class T>
+T normal_pdf(T z) {
+  return T(std::numbers::inv_sqrtpi / std::numbers::sqrt2) * std::exp(T(-0.5) * z * z);
+}
+
+// a = act(z) over n values.
+template <class T>
+void activate(Activation f, const T* z, T* a, std::size_t n) {
+  switch (f) {
+    case Activation::relu:
+      for (std::size_t i = 0; i < n; ++i) a[i] = z[i] > T(0) ? z[i] : T(0);
+      return;
+    case Activation::tanh:
+      // Eigen's tanh is vectorized (a rational approximation accurate to a few ulp in float).
+      VectorMap<T>(a, static_cast<Eigen::Index>(n)) = ConstVectorMap<T>(z, static_cast<Eigen::Index>(n)).array().tanh();
+      return;
+    case Activation::gelu:
+      for (std::size_t i = 0; i < n; ++i) a[i] = z[i] * normal_cdf(z[i]);
+      return;
+  }
+}
+
+// d *= act'(z) over n values, given a = act(z).
+template <class T>
+void multiply_by_derivative(Activation f, const T* z, const T* a, T* d, std::size_t n) {
+  switch (f) {
+    case Activation::relu:
+      for (std::size_t i = 0; i < n; ++i) d[i] = z[i] > T(0) ? d[i] : T(0);
+      return;
+    case Activation::tanh:
+      for (std::size_t i = 0; i < n; ++i) d[i] *= T(1) - a[i] * a[i];
+      return;
+    case Activation::gelu:
+      for (std::size_t i = 0; i < n; ++i) d[i] *= normal_cdf(z[i]) + z[i] * normal_pdf(z[i]);
+      return;
+  }
+}
+
+// log(1 + e^t) = max(t, 0) + log1p(e^-|t|): exp only ever sees a non-positive argument.
+double softplus(double t) { return std::max(t, 0.0) + std::log1p(std::exp(-std::abs(t))); }
+
+// 1 / (1 + e^-t), through e^-|t| only.
+double sigmoid(double t) {
+  const double e = std::exp(-std::abs(t));
+  return t >= 0 ? 1 / (1 + e) : e / (1 + e);
+}
+
+// Index of the largest of n scores (the first on ties).
+template <class T>
+std::size_t argmax(const T* z, std::size_t n) {
+  std::size_t best = 0;
+  for (std::size_t j = 1; j < n; ++j)
+    if (z[j] > z[best]) best = j;
+  return best;
+}
+
+template <class T>
+double squared_sum(const T* v, std::size_t n) {
+  double sum = 0;
+  for (std::size_t i = 0; i < n; ++i) sum += static_cast<double>(v[i]) * static_cast<double>(v[i]);
+  return sum;
+}
+
+template <class T>
+void grow(AlignedBuffer<T>& buffer, std::size_t size) {
+  if (buffer.size() < size) buffer = AlignedBuffer<T>(size);
+}
+
+}  // namespace
+
+template <class T>
+LayerStack<T>::LayerStack(StackConfig<T> config) : config_(std::move(config)), l2_(static_cast<T>(config_.l2)) {
+  std::size_t in = config_.inputs;
+  for (std::size_t l = 0; l < config_.widths.size(); ++l) {
+    Layer layer;
+    layer.in = in;
+    layer.out = config_.widths[l];
+    const bool as_vector = config_.vector_shapes && layer.out == 1;
+    const std::size_t w =
+        layout_.add(config_.weight_names[l],
+                    as_vector ? std::vector<std::size_t>{layer.in} : std::vector<std::size_t>{layer.out, layer.in});
+    layer.weight = layout_.blocks()[w].offset;
+    if (config_.bias) {
+      const std::size_t b = layout_.add(config_.bias_names[l],
+                                        as_vector ? std::vector<std::size_t>{} : std::vector<std::size_t>{layer.out});
+      layer.bias = layout_.blocks()[b].offset;
+    }
+    layers_.push_back(layer);
+    in = layer.out;
+  }
+  ws_.pre.resize(layers_.size());
+  ws_.post.resize(layers_.size());
+  ws_.delta.resize(layers_.size());
+  ws_.weight_squares.resize(layers_.size());
+}
+
+template <class T>
+void LayerStack<T>::reserve(std::size_t rows) const {
+  if (rows <= ws_.rows) return;
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    ws_.pre[l] = AlignedBuffer<T>(rows * layers_[l].out);
+    ws_.delta[l] = AlignedBuffer<T>(rows * layers_[l].out);
+    if (l + 1 < layers_.size()) ws_.post[l] = AlignedBuffer<T>(rows * layers_[l].out);
+  }
+  ws_.rows = rows;
+}
+
+template <class T>
+bool LayerStack<T>::gemm_input(const Dataset<T>& data) const {
+  return !data.is_sparse() && layers_.front().out >= kMinGemmOutputs;
+}
+
+template <class T>
+const T* LayerStack<T>::layer_input(std::size_t l) const {
+  return l == 0 ? ws_.input : ws_.post[l - 1].data();
+}
+
+template <class T>
+std::size_t LayerStack<T>::layer_input_stride(std::size_t l) const {
+  return l == 0 ? config_.inputs : layers_[l - 1].out;
+}
+
+template <class T>
+void LayerStack<T>::forward(const T* x, const Dataset<T>& data, RowSet chunk) const {
+  const std::size_t m = chunk.count;
+  const std::size_t d = config_.inputs;
+  const bool gemm0 = gemm_input(data);
+  if (gemm0) {
+    const T* values = data.dense().values.data();
+    if (chunk.is_range()) {
+      ws_.input = values + chunk.first * d;
+    } else {
+      grow(ws_.gathered, ws_.rows * d);
+      for (std::size_t k = 0; k < m; ++k) std::copy_n(values + chunk[k] * d, d, ws_.gathered.data() + k * d);
+      ws_.input = ws_.gathered.data();
+    }
+  }
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    const Layer& layer = layers_[l];
+    const T* w = x + layer.weight;
+    T* z = ws_.pre[l].data();
+    if (config_.bias) {
+      for (std::size_t k = 0; k < m; ++k) std::copy_n(x + layer.bias, layer.out, z + k * layer.out);
+    } else {
+      std::fill_n(z, m * layer.out, T(0));
+    }
+    if (l == 0 && !gemm0) {
+      const InputRows<T> input(data);
+      for (std::size_t k = 0; k < m; ++k) {
+        const std::size_t i = chunk[k];
+        for (std::size_t o = 0; o < layer.out; ++o) z[k * layer.out + o] += input.dot(i, w + o * layer.in);
+      }
+    } else {
+      // Z (m x out) += A (m x in, row-major) W^T (in x out: W row-major read column-major).
+      ws_.gemm.template accumulate<row_major, col_major>(
+          static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(layer.out), static_cast<Eigen::Index>(layer.in),
+          layer_input(l), static_cast<Eigen::Index>(layer_input_stride(l)), w, static_cast<Eigen::Index>(layer.in), z,
+          static_cast<Eigen::Index>(layer.out), T(1));
+    }
+    if (l + 1 < layers_.size()) activate(config_.activation, z, ws_.post[l].data(), m * layer.out);
+  }
+}
+
+template <class T>
+double LayerStack<T>::head(const Dataset<T>& data, RowSet chunk, bool want_delta, T scale, std::size_t* correct) const {
+  const std::size_t k_out = layers_.back().out;
+  const T* z = ws_.pre.back().data();
+  T* delta = ws_.delta.back().data();
+  const auto labels = data.labels();
+  double sum = 0;
+  for (std::size_t k = 0; k < chunk.count; ++k) {
+    const std::size_t i = chunk[k];
+    const double y = static_cast<double>(labels[i]);
+    switch (config_.head) {
+      case Head::squared_error: {
+        if (!std::isfinite(y)) throw_bad_label(config_.model, data.source(), i, y, "is not a finite target");
+        const double r = static_cast<double>(z[k]) - y;
+        sum += 0.5 * r * r;
+        if (want_delta) delta[k] = scale * static_cast<T>(r);
+        break;
+      }
+      case Head::logistic: {
+        if (!is_binary_label(y))
+          throw_bad_label(config_.model, data.source(), i, y, "is not a binary label (0/1 or -1/+1)");
+        const double s = y > 0 ? 1.0 : -1.0;
+        const double t = -s * static_cast<double>(z[k]);
+        sum += softplus(t);
+        if (want_delta) delta[k] = scale * static_cast<T>(-s * sigmoid(t));
+        if (correct != nullptr && (z[k] > T(0)) == (s > 0)) ++*correct;
+        break;
+      }
+      case Head::softmax_cross_entropy: {
+        if (!is_class_index(y, k_out))
+          throw_bad_label(config_.model, data.source(), i, y, "is not a class index 0.." + std::to_string(k_out - 1));
+        const std::size_t c = static_cast<std::size_t>(y);
+        const T* row = z + k * k_out;
+        const std::size_t best = argmax(row, k_out);
+        const T top = row[best];
+        // sum_j e^(z_j - max) lies in [1, K]: no overflow, and log of it is exact to eps.
+        double total = 0;
+        T* d = delta + k * k_out;
+        for (std::size_t j = 0; j < k_out; ++j) {
+          const T e = std::exp(row[j] - top);
+          total += static_cast<double>(e);
+          if (want_delta) d[j] = e;
+        }
+        sum += std::log(total) + static_cast<double>(top) - static_cast<double>(row[c]);
+        if (want_delta) {
+          const T inv_total = static_cast<T>(1 / total);
+          for (std::size_t j = 0; j < k_out; ++j) d[j] = scale * (d[j] * inv_total - (j == c ? T(1) : T(0)));
+        }
+        if (correct != nullptr && best == c) ++*correct;
+        break;
+      }
+    }
+  }
+  return sum;
+}
+
+template <class T>
+void LayerStack<T>::backpropagate(const T* x, std::size_t m) const {
+  for (std::size_t l = layers_.size() - 1; l >= 1; --l) {
+    const Layer& layer = layers_[l];
+    T* below = ws_.delta[l - 1].data();
+    std::fill_n(below, m * layer.in, T(0));
+    // D_{l-1} (m x in) = D_l (m x out) W_l (out x in), both row-major.
+    ws_.gemm.template accumulate<row_major, row_major>(
+        static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(layer.in), static_cast<Eigen::Index>(layer.out),
+        ws_.delta[l].data(), static_cast<Eigen::Index>(layer.out), x + layer.weight,
+        static_cast<Eigen::Index>(layer.in), below, static_cast<Eigen::Index>(layer.in), T(1));
+    multiply_by_derivative(config_.activation, ws_.pre[l - 1].data(), ws_.post[l - 1].data(), below, m * layer.in);
+  }
+}
+
+template <class T>
+void LayerStack<T>::accumulate_gradient(const Dataset<T>& data, RowSet chunk, T* gradient) const {
+  const std::size_t m = chunk.count;
+  const bool gemm0 = gemm_input(data);
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    const Layer& layer = layers_[l];
+    const T* d = ws_.delta[l].data();
+    T* gw = gradient + layer.weight;
+    if (l == 0 && !gemm0) {
+      const InputRows<T> input(data);
+      for (std::size_t k = 0; k < m; ++k)
+        for (std::size_t o = 0; o < layer.out; ++o) input.axpy(chunk[k], d[k * layer.out + o], gw + o * layer.in);
+    } else {
+      // grad W (out x in) += D^T (out x m: D row-major read column-major) A (m x in).
+      ws_.gemm.template accumulate<col_major, row_major>(
+          static_cast<Eigen::Index>(layer.out), static_cast<Eigen::Index>(layer.in), static_cast<Eigen::Index>(m), d,
+          static_cast<Eigen::Index>(layer.out), layer_input(l), static_cast<Eigen::Index>(layer_input_stride(l)), gw,
+          static_cast<Eigen::Index>(layer.in), T(1));
+    }
+    if (config_.bias) {
+      VectorMap<T> gb(gradient + layer.bias, static_cast<Eigen::Index>(layer.out));
+      for (std::size_t k = 0; k < m; ++k)
+        gb += ConstVectorMap<T>(d + k * layer.out, static_cast<Eigen::Index>(layer.out));
+    }
+  }
+}
+
+template <class T>
+double LayerStack<T>::loss(const T* x, const Dataset<T>& data, RowSet rows, T scale, T* gradient) const {
+  if (gradient != nullptr) std::fill_n(gradient, layout_.size(), T(0));
+  if (rows.count == 0) return 0;
+  reserve(std::min(rows.count, kChunkRows));
+  double sum = 0;
+  for (std::size_t begin = 0; begin < rows.count; begin += kChunkRows) {
+    const RowSet chunk = rows.slice(begin, std::min(kChunkRows, rows.count - begin));
+    forward(x, data, chunk);
+    sum += head(data, chunk, gradient != nullptr, scale, nullptr);
+    if (gradient != nullptr) {
+      backpropagate(x, chunk.count);
+      accumulate_gradient(data, chunk, gradient);
+    }
+  }
+  return sum;
+}
+
+template <class T>
+double LayerStack<T>::penalty(const T* x) const {
+  if (config_.l2 == 0) return 0;
+  double sum = 0;
+  for (const Layer& layer : layers_) sum += squared_sum(x + layer.weight, layer.out * layer.in);
+  return 0.5 * config_.l2 * sum;
+}
+
+template <class T>
+void LayerStack<T>::add_penalty_gradient(const T* x, T* gradient) const {
+  if (config_.l2 == 0) return;
+  for (const Layer& layer : layers_) {
+    const Eigen::Index size = static_cast<Eigen::Index>(layer.out * layer.in);
+    VectorMap<T>(gradient + layer.weight, size) += l2_ * ConstVectorMap<T>(x + layer.weight, size);
+  }
+}
+
+template <class T>
+void LayerStack<T>::per_sample_gradients(const T* x, const Dataset<T>& data, RowSet rows, T* out) const {
+  if (rows.count == 0) return;
+  const std::size_t p = layout_.size();
+  const bool gemm0 = gemm_input(data);
+  const InputRows<T> input(data);
+  reserve(std::min(rows.count, kChunkRows));
+  for (std::size_t begin = 0; begin < rows.count; begin += kChunkRows) {
+    const RowSet chunk = rows.slice(begin, std::min(kChunkRows, rows.count - begin));
+    forward(x, data, chunk);
+    head(data, chunk, true, T(1), nullptr);
+    backpropagate(x, chunk.count);
+    for (std::size_t k = 0; k < chunk.count; ++k) {
+      T* g = out + (begin + k) * p;
+      for (std::size_t l = 0; l < layers_.size(); ++l) {
+        const Layer& layer = layers_[l];
+        const T* d = ws_.delta[l].data() + k * layer.out;
+        const Eigen::Index in = static_cast<Eigen::Index>(layer.in);
+        T* gw = g + layer.weight;
+        // grad W_l = d a^T + lambda W_l, one row per output unit.
+        VectorMap<T> all(gw, static_cast<Eigen::Index>(layer.out) * in);
+        if (config_.l2 != 0) {
+          all = l2_ * ConstVectorMap<T>(x + layer.weight, all.size());
+        } else {
+          all.setZero();
+        }
+        if (l == 0 && !gemm0) {
+          for (std::size_t o = 0; o < layer.out; ++o) input.axpy(chunk[k], d[o], gw + o * layer.in);
+        } else {
+          const ConstVectorMap<T> a(layer_input(l) + k * layer_input_stride(l), in);
+          for (std::size_t o = 0; o < layer.out; ++o) VectorMap<T>(gw + o * layer.in, in) += d[o] * a;
+        }
+        if (config_.bias) std::copy_n(d, layer.out, g + layer.bias);
+      }
+    }
+  }
+}
+
+template <class T>
+void LayerStack<T>::per_sample_gradient_norms(const T* x, const Dataset<T>& data, RowSet rows, T* norms) const {
+  if (rows.count == 0) return;
+  const InputRows<T> input(data);
+  const double lambda = config_.l2;
+  if (lambda != 0)
+    for (std::size_t l = 0; l < layers_.size(); ++l)
+      ws_.weight_squares[l] = squared_sum(x + layers_[l].weight, layers_[l].out * layers_[l].in);
+  reserve(std::min(rows.count, kChunkRows));
+  for (std::size_t begin = 0; begin < rows.count; begin += kChunkRows) {
+    const RowSet chunk = rows.slice(begin, std::min(kChunkRows, rows.count - begin));
+    forward(x, data, chunk);
+    head(data, chunk, true, T(1), nullptr);
+    backpropagate(x, chunk.count);
+    for (std::size_t k = 0; k < chunk.count; ++k) {
+      // |grad|^2 = sum_l |d_l a_{l-1}^T + lambda W_l|_F^2 + |d_l|^2 (bias)
+      //          = sum_l |d_l|^2 (|a_{l-1}|^2 + 1) + 2 lambda d_l . (W_l a_{l-1}) + lambda^2 |W_l|^2,
+      // and W_l a_{l-1} = z_l - b_l is already in the forward pass.
+      double total = 0;
+      for (std::size_t l = 0; l < layers_.size(); ++l) {
+        const Layer& layer = layers_[l];
+        const T* d = ws_.delta[l].data() + k * layer.out;
+        const double dd = squared_sum(d, layer.out);
+        const double aa =
+            l == 0 ? input.squared_norm(chunk[k]) : squared_sum(layer_input(l) + k * layer_input_stride(l), layer.in);
+        total += dd * aa;
+        if (config_.bias) total += dd;
+        if (lambda != 0) {
+          const T* z = ws_.pre[l].data() + k * layer.out;
+          double cross = 0;
+          for (std::size_t o = 0; o < layer.out; ++o) {
+            const double wa = static_cast<double>(z[o]) - (config_.bias ? static_cast<double>(x[layer.bias + o]) : 0.0);
+            cross += static_cast<double>(d[o]) * wa;
+          }
+          total += 2 * lambda * cross + lambda * lambda * ws_.weight_squares[l];
+        }
+      }
+      // The expansion can round slightly below 0 when the terms cancel.
+      norms[begin + k] = static_cast<T>(std::sqrt(std::max(total, 0.0)));
+    }
+  }
+}
+
+template <class T>
+RowsEvaluation LayerStack<T>::evaluate(const T* x, const Dataset<T>& data, RowSet rows) const {
+  RowsEvaluation result;
+  if (rows.count == 0) return result;
+  reserve(std::min(rows.count, kChunkRows));
+  for (std::size_t begin = 0; begin < rows.count; begin += kChunkRows) {
+    const RowSet chunk = rows.slice(begin, std::min(kChunkRows, rows.count - begin));
+    forward(x, data, chunk);
+    result.loss_sum += head(data, chunk, false, T(0), &result.correct);
+  }
+  return result;
+}
+
+template <class T>
+void LayerStack<T>::predict(const T* x, const Dataset<T>& data, RowSet rows, T* predictions) const {
+  if (rows.count == 0) return;
+  const std::size_t k_out = layers_.back().out;
+  reserve(std::min(rows.count, kChunkRows));
+  for (std::size_t begin = 0; begin < rows.count; begin += kChunkRows) {
+    const RowSet chunk = rows.slice(begin, std::min(kChunkRows, rows.count - begin));
+    forward(x, data, chunk);
+    const T* z = ws_.pre.back().data();
+    for (std::size_t k = 0; k < chunk.count; ++k) {
+      T& p = predictions[begin + k];
+      switch (config_.head) {
+        case Head::squared_error:
+          p = z[k];
+          break;
+        case Head::logistic:
+          p = z[k] > T(0) ? T(1) : config_.negative_label;
+          break;
+        case Head::softmax_cross_entropy:
+          p = static_cast<T>(argmax(z + k * k_out, k_out));
+          break;
+      }
+    }
+  }
+}
+
+template class LayerStack<float>;
+template class LayerStack<double>;
+
+}  // namespace descent::detail

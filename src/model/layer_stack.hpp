@@ -1,0 +1,136 @@
+// The engine behind every model: a stack of affine layers z_l = W_l a_{l-1} + b_l with an
+// activation between them and a loss head on the last layer's scores. Least squares and
+// logistic regression are one layer with one output, softmax regression one layer with K
+// outputs, the MLP several layers (docs/models.md).
+//
+// A pass over rows runs in chunks of at most kChunkRows rows, so that the workspace stays
+// bounded for a full pass over the dataset. In a chunk of m rows every layer's values are
+// row-major m x width matrices, one row per sample, like the dataset's own rows:
+//   forward    Z_l = 1 b_l^T + A_{l-1} W_l^T         (GEMM; W_l^T is W_l read column-major)
+//              A_l = act(Z_l)
+//   head       loss_i, D_{L-1} = scale * dloss/dZ_{L-1}
+//   backward   D_{l-1} = (D_l W_l) .* act'(Z_{l-1})   (GEMM)
+//              grad W_l += D_l^T A_{l-1}               (GEMM; D_l^T read column-major)
+//              grad b_l += 1^T D_l                     (rows added in order)
+// with A_{-1} the chunk's input rows. The first layer reads the input with a GEMM when the
+// data are dense and the layer has at least kMinGemmOutputs outputs (taking the dataset's
+// rows in place when the chunk is a range, else gathering them into a buffer); otherwise
+// (sparse data, or one or a few outputs) it works row by row: a dot product per output,
+// which for a single output is faster than packing the rows for a GEMM.
+//
+// Chunks are fixed by the row count, every sum runs in a fixed order, and products run on
+// the calling thread (sequential_gemm.hpp): results do not depend on the thread count.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "descent/core/aligned_buffer.hpp"
+#include "descent/core/parameter_layout.hpp"
+#include "descent/data/dataset.hpp"
+#include "descent/model/activation.hpp"
+#include "descent/model/model.hpp"
+#include "row_set.hpp"
+#include "sequential_gemm.hpp"
+
+namespace descent::detail {
+
+enum class Head {
+  squared_error,          // 1 output z: 1/2 (z - y)^2
+  logistic,               // 1 output z: log(1 + exp(-s z)), s = +1 for y = 1, -1 for y = 0 or -1
+  softmax_cross_entropy,  // K outputs z: logsumexp(z) - z_y
+};
+
+template <class T>
+struct StackConfig {
+  std::string model;                      // names the model in error messages
+  std::size_t inputs = 0;                 // d
+  std::vector<std::size_t> widths;        // outputs of each layer; the last is the model's
+  std::vector<std::string> weight_names;  // one per layer
+  std::vector<std::string> bias_names;    // one per layer (unused without bias)
+  // Single-output models store their weight as a vector {d} and their bias as a scalar {}
+  // instead of a {1, d} matrix and a {1} vector (same memory, simpler to read).
+  bool vector_shapes = false;
+  bool bias = true;
+  Activation activation = Activation::relu;
+  double l2 = 0;
+  Head head = Head::softmax_cross_entropy;
+  T negative_label = 0;  // logistic: the prediction for z <= 0
+};
+
+template <class T>
+class LayerStack {
+ public:
+  // Rows per chunk: large enough for efficient GEMMs, small enough that a chunk's
+  // activations stay in cache for moderate widths.
+  static constexpr std::size_t kChunkRows = 256;
+  // A first layer with fewer outputs than this works row by row (see above).
+  static constexpr std::size_t kMinGemmOutputs = 8;
+
+  explicit LayerStack(StackConfig<T> config);
+
+  const StackConfig<T>& config() const noexcept { return config_; }
+  const ParameterLayout& layout() const noexcept { return layout_; }
+  std::size_t num_outputs() const noexcept { return config_.widths.back(); }
+
+  // Sum over `rows` of the data losses; when `gradient` is not null it is overwritten with
+  // scale * the sum of their gradients (without the L2 term).
+  double loss(const T* x, const Dataset<T>& data, RowSet rows, T scale, T* gradient) const;
+  // lambda/2 sum_l |W_l|^2, in double.
+  double penalty(const T* x) const;
+  // gradient += lambda W_l on every weight block.
+  void add_penalty_gradient(const T* x, T* gradient) const;
+
+  // Row k of `out` (rows.count x dimension) = grad f_{rows[k]}, L2 term included.
+  void per_sample_gradients(const T* x, const Dataset<T>& data, RowSet rows, T* out) const;
+  // norms[k] = |grad f_{rows[k]}|, without forming the gradients.
+  void per_sample_gradient_norms(const T* x, const Dataset<T>& data, RowSet rows, T* norms) const;
+
+  // Data loss sum and correct predictions over `rows`.
+  RowsEvaluation evaluate(const T* x, const Dataset<T>& data, RowSet rows) const;
+  // One prediction per row (labels are not read).
+  void predict(const T* x, const Dataset<T>& data, RowSet rows, T* predictions) const;
+
+ private:
+  struct Layer {
+    std::size_t in = 0, out = 0;
+    std::size_t weight = 0;  // offset of W (out x in, row-major)
+    std::size_t bias = 0;    // offset of b (valid when config_.bias)
+  };
+
+  // Per-chunk buffers, grown to the largest chunk seen and then reused.
+  struct Workspace {
+    std::size_t rows = 0;                 // capacity in rows
+    std::vector<AlignedBuffer<T>> pre;    // Z_l, rows x out_l
+    std::vector<AlignedBuffer<T>> post;   // A_l = act(Z_l), hidden layers only
+    std::vector<AlignedBuffer<T>> delta;  // D_l = dloss/dZ_l (scaled)
+    AlignedBuffer<T> gathered;            // input rows of a non-range chunk, rows x d
+    const T* input = nullptr;             // the chunk's input for a GEMM first layer
+    std::vector<double> weight_squares;   // |W_l|^2, for per-sample norms with L2
+    SequentialGemm<T> gemm;
+  };
+
+  void reserve(std::size_t rows) const;
+  bool gemm_input(const Dataset<T>& data) const;
+  // Fills Z_l (and A_l) for the chunk.
+  void forward(const T* x, const Dataset<T>& data, RowSet chunk) const;
+  // Loss sum over the chunk (labels checked row by row); writes D_{L-1} = scale dloss/dz when
+  // want_delta, and counts correct predictions when `correct` is not null.
+  double head(const Dataset<T>& data, RowSet chunk, bool want_delta, T scale, std::size_t* correct) const;
+  // D_{l-1} from D_l, for every layer.
+  void backpropagate(const T* x, std::size_t m) const;
+  // gradient += D_l^T A_{l-1}, 1^T D_l for every layer.
+  void accumulate_gradient(const Dataset<T>& data, RowSet chunk, T* gradient) const;
+  // A_{l-1} of the chunk as a row-major matrix (l >= 1, or l = 0 on the GEMM path).
+  const T* layer_input(std::size_t l) const;
+  std::size_t layer_input_stride(std::size_t l) const;
+
+  StackConfig<T> config_;
+  ParameterLayout layout_;
+  std::vector<Layer> layers_;
+  T l2_ = 0;
+  mutable Workspace ws_;
+};
+
+}  // namespace descent::detail

@@ -1,0 +1,138 @@
+#include "descent/model/model.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "../objective/size_check.hpp"
+#include "descent/core/error.hpp"
+#include "label_checks.hpp"
+#include "layer_stack.hpp"
+
+namespace descent {
+
+template <class T>
+Model<T>::Model(const Dataset<T>& data, std::unique_ptr<detail::LayerStack<T>> stack)
+    : data_(data), stack_(std::move(stack)) {}
+
+template <class T>
+Model<T>::~Model() = default;
+
+template <class T>
+std::size_t Model<T>::dimension() const {
+  return stack_->layout().size();
+}
+
+template <class T>
+std::size_t Model<T>::num_samples() const {
+  return data_.size();
+}
+
+template <class T>
+const ParameterLayout& Model<T>::layout() const {
+  return stack_->layout();
+}
+
+template <class T>
+std::size_t Model<T>::num_outputs() const {
+  return stack_->num_outputs();
+}
+
+template <class T>
+bool Model<T>::is_classifier() const {
+  return stack_->config().head != detail::Head::squared_error;
+}
+
+template <class T>
+void Model<T>::check_parameters(std::span<const T> x) const {
+  detail::require_size(this->name(), "parameters", x.size(), dimension());
+}
+
+template <class T>
+void Model<T>::check_batch(std::span<const std::size_t> batch, std::size_t rows, const Dataset<T>& data) const {
+  for (std::size_t k = 0; k < batch.size(); ++k)
+    if (batch[k] >= rows)
+      throw MismatchError(this->name() + ": batch[" + std::to_string(k) + "] = " + std::to_string(batch[k]) +
+                          " is out of range for the " + std::to_string(rows) + " rows of '" + data.source() + "'");
+}
+
+template <class T>
+T Model<T>::value(std::span<const T> x) const {
+  check_parameters(x);
+  const std::size_t n = data_.size();
+  if (n == 0) return T(0);
+  const double sum = stack_->loss(x.data(), data_, detail::RowSet::range(0, n), T(0), nullptr);
+  return static_cast<T>(sum / static_cast<double>(n) + stack_->penalty(x.data()));
+}
+
+template <class T>
+T Model<T>::value_and_gradient(std::span<const T> x, std::span<T> gradient) const {
+  check_parameters(x);
+  detail::require_size(this->name(), "gradient", gradient.size(), dimension());
+  const std::size_t n = data_.size();
+  if (n == 0) {
+    std::fill(gradient.begin(), gradient.end(), T(0));
+    return T(0);
+  }
+  const double sum =
+      stack_->loss(x.data(), data_, detail::RowSet::range(0, n), T(1) / static_cast<T>(n), gradient.data());
+  stack_->add_penalty_gradient(x.data(), gradient.data());
+  return static_cast<T>(sum / static_cast<double>(n) + stack_->penalty(x.data()));
+}
+
+template <class T>
+T Model<T>::batch_value_and_gradient(std::span<const T> x, std::span<const std::size_t> batch,
+                                     std::span<T> gradient) const {
+  check_parameters(x);
+  detail::require_size(this->name(), "gradient", gradient.size(), dimension());
+  check_batch(batch, data_.size(), data_);
+  if (batch.empty()) {
+    std::fill(gradient.begin(), gradient.end(), T(0));
+    return T(0);
+  }
+  const double sum =
+      stack_->loss(x.data(), data_, detail::RowSet::of(batch), T(1) / static_cast<T>(batch.size()), gradient.data());
+  stack_->add_penalty_gradient(x.data(), gradient.data());
+  return static_cast<T>(sum / static_cast<double>(batch.size()) + stack_->penalty(x.data()));
+}
+
+template <class T>
+void Model<T>::per_sample_gradients(std::span<const T> x, std::span<const std::size_t> batch, std::span<T> out) const {
+  check_parameters(x);
+  detail::require_size(this->name(), "per-sample gradients (batch size x dimension)", out.size(),
+                       batch.size() * dimension());
+  check_batch(batch, data_.size(), data_);
+  stack_->per_sample_gradients(x.data(), data_, detail::RowSet::of(batch), out.data());
+}
+
+template <class T>
+void Model<T>::per_sample_gradient_norms(std::span<const T> x, std::span<const std::size_t> batch,
+                                         std::span<T> norms) const {
+  check_parameters(x);
+  detail::require_size(this->name(), "norms", norms.size(), batch.size());
+  check_batch(batch, data_.size(), data_);
+  stack_->per_sample_gradient_norms(x.data(), data_, detail::RowSet::of(batch), norms.data());
+}
+
+template <class T>
+RowsEvaluation Model<T>::evaluate_rows(std::span<const T> x, const Dataset<T>& data,
+                                       std::span<const std::size_t> rows) const {
+  check_parameters(x);
+  detail::require_width(data, stack_->config().inputs, this->name());
+  check_batch(rows, data.size(), data);
+  return stack_->evaluate(x.data(), data, detail::RowSet::of(rows));
+}
+
+template <class T>
+void Model<T>::predict_rows(std::span<const T> x, const Dataset<T>& data, std::span<const std::size_t> rows,
+                            std::span<T> predictions) const {
+  check_parameters(x);
+  detail::require_width(data, stack_->config().inputs, this->name());
+  detail::require_size(this->name(), "predictions", predictions.size(), rows.size());
+  check_batch(rows, data.size(), data);
+  stack_->predict(x.data(), data, detail::RowSet::of(rows), predictions.data());
+}
+
+template class Model<float>;
+template class Model<double>;
+
+}  // namespace descent
