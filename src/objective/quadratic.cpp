@@ -6,7 +6,7 @@
 #include "descent/core/error.hpp"
 #include "descent/core/random.hpp"
 #include "ordered_dot.hpp"
-#include "size_check.hpp"
+#include "../core/size_check.hpp"
 
 namespace descent {
 

@@ -4,7 +4,7 @@
 #include <numbers>
 
 #include "descent/core/error.hpp"
-#include "size_check.hpp"
+#include "../core/size_check.hpp"
 
 namespace descent {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "descent/core/error.hpp"
-#include "size_check.hpp"
+#include "../core/size_check.hpp"
 
 namespace descent {
 

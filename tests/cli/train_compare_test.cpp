@@ -132,28 +132,12 @@ TEST_F(Cli, CompareWritesATableAndThreePlots) {
 
 TEST_F(Cli, CtrlCStopsTrainingAfterACheckpointThatResumes) {
   const std::string out = file("run").string();
-  const int fd = ::open(file("log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  ASSERT_GE(fd, 0);
-  const pid_t pid = ::fork();
-  ASSERT_NE(pid, -1);
-  if (pid == 0) {
-    ::dup2(fd, STDOUT_FILENO);
-    ::dup2(fd, STDERR_FILENO);
-    ::execl(kCli, kCli, "train", "--data", "synthetic", "--model", "softmax", "--batch-size", "10", "--epochs",
-            "100000", "--out", out.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::close(fd);
-  const auto checkpoint = fs::path(out) / "checkpoint.bin";
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!fs::exists(checkpoint) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  ASSERT_TRUE(fs::exists(checkpoint));
-  ::kill(pid, SIGINT);
-  int raw = 0;
-  ASSERT_EQ(::waitpid(pid, &raw, 0), pid);
-  ASSERT_TRUE(WIFEXITED(raw));
-  EXPECT_EQ(WEXITSTATUS(raw), 130) << read_text(file("log"));
+  const pid_t pid = testing::spawn({"train", "--data", "synthetic", "--model", "softmax", "--batch-size", "10",
+                                     "--epochs", "100000", "--out", out},
+                                    file("log"));
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(testing::wait_for_file(fs::path(out) / "checkpoint.bin"));
+  EXPECT_EQ(testing::interrupt_and_wait(pid), 130) << read_text(file("log"));
   EXPECT_NE(read_text(file("log")).find("user_stop"), std::string::npos);
   // The checkpoint written on the way out continues the run.
   const auto r = run("train --data synthetic --model softmax --batch-size 10 --epochs 2 --resume -q --out '" + out + "'");

@@ -3,6 +3,8 @@
 // its input (row by row for sparse data or fewer than 8 outputs, a GEMM otherwise).
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <functional>
 #include <memory>
 #include <string>

@@ -235,31 +235,13 @@ TEST_F(Cli, TimeLimitStopsARunWithSuccess) {
 TEST_F(Cli, InterruptExitsWith130AfterWritingItsOutput) {
   const std::string checkpoint = file("ck").string();
   const std::string output = file("x.txt").string();
-  const std::string log = file("stdout").string();
-  // Opened before fork: the child may only make async-signal-safe calls before exec.
-  const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  ASSERT_GE(fd, 0);
-  const pid_t pid = ::fork();
-  ASSERT_NE(pid, -1);
-  if (pid == 0) {
-    ::dup2(fd, STDOUT_FILENO);
-    ::dup2(fd, STDERR_FILENO);
-    ::execl(kCli, kCli, "minimize", "--function", "rosenbrock", "--dim", "4", "--steps", "1000000000000",
-            "--checkpoint", checkpoint.c_str(), "--checkpoint-every", "100", "--output", output.c_str(),
-            static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::close(fd);
+  const pid_t pid = testing::spawn({"minimize", "--function", "rosenbrock", "--dim", "4", "--steps", "1000000000000",
+                                     "--checkpoint", checkpoint, "--checkpoint-every", "100", "--output", output},
+                                    file("stdout"));
+  ASSERT_GT(pid, 0);
   // The first checkpoint exists only once the loop runs, so the handler is installed.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!fs::exists(checkpoint) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  ASSERT_TRUE(fs::exists(checkpoint));
-  ::kill(pid, SIGINT);
-  int raw = 0;
-  ASSERT_EQ(::waitpid(pid, &raw, 0), pid);
-  ASSERT_TRUE(WIFEXITED(raw));
-  EXPECT_EQ(WEXITSTATUS(raw), 130);
+  ASSERT_TRUE(testing::wait_for_file(checkpoint));
+  EXPECT_EQ(testing::interrupt_and_wait(pid), 130);
   EXPECT_NE(read_text(file("stdout")).find("termination: user_stop"), std::string::npos);
   EXPECT_EQ(read_parameters("x.txt").size(), 4u);
 }

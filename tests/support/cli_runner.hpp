@@ -3,15 +3,19 @@
 // build has no CLI (DESCENT_BUILD_CLI=OFF).
 #pragma once
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace descent::testing {
@@ -79,5 +83,40 @@ class Cli : public ::testing::Test {
 
   fs::path dir_;
 };
+
+// Starts `descent <args>` in the background with stdout and stderr to `log`; returns its
+// pid. Everything the child does before exec is async-signal-safe (the log is opened first).
+inline pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
+  std::vector<char*> argv{const_cast<char*>(kCli)};
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return -1;
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(fd, STDOUT_FILENO);
+    ::dup2(fd, STDERR_FILENO);
+    ::execv(kCli, argv.data());
+    ::_exit(127);
+  }
+  ::close(fd);
+  return pid;
+}
+
+// Waits until `path` exists (true) or `seconds` pass (false).
+inline bool wait_for_file(const fs::path& path, int seconds = 60) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (!fs::exists(path) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return fs::exists(path);
+}
+
+// Sends SIGINT (Ctrl-C) and returns the exit status, or -1 if the child did not exit normally.
+inline int interrupt_and_wait(pid_t pid) {
+  ::kill(pid, SIGINT);
+  int raw = 0;
+  if (::waitpid(pid, &raw, 0) != pid || !WIFEXITED(raw)) return -1;
+  return WEXITSTATUS(raw);
+}
 
 }  // namespace descent::testing
