@@ -96,13 +96,13 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
   }
   write_file_atomically(dir / "loss_vs_epoch.svg",
                         render_line_plot(by_epoch, {.title = "Training loss", .x_label = "epoch",
-                                                    .y_label = "training loss", .log_y = true}));
+                                                    .y_label = "training loss", .log_y = true, .integer_x = true}));
   write_file_atomically(dir / "loss_vs_seconds.svg",
                         render_line_plot(by_time, {.title = "Training loss against wall time",
                                                    .x_label = "seconds", .y_label = "training loss", .log_y = true}));
   write_file_atomically(dir / "accuracy_vs_epoch.svg",
                         render_line_plot(accuracy, {.title = "Test accuracy", .x_label = "epoch",
-                                                    .y_label = "test accuracy"}));
+                                                    .y_label = "test accuracy", .integer_x = true}));
 
   nlohmann::json results = nlohmann::json::array();
   for (const auto& run : runs) {

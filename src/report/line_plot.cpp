@@ -46,6 +46,33 @@ std::string tick_label(double v) {
   return buffer;
 }
 
+// Ticks of a log axis, as log10 values: whole decades when the data spans several;
+// within a decade or two, the 1-2-5 (or 1-9) multiples that fall inside the data's range,
+// so that a curve from 0.35 to 0.7 is not drawn against 0.1 and 1 alone.
+std::vector<double> log_ticks(double lo, double hi) {
+  std::vector<double> ticks;
+  if (hi - lo >= 2) {
+    for (double e = std::floor(lo); e <= std::ceil(hi); ++e) ticks.push_back(e);
+    while (ticks.size() > 8) {
+      std::vector<double> thinned;
+      for (std::size_t i = 0; i < ticks.size(); i += 2) thinned.push_back(ticks[i]);
+      ticks = thinned;
+    }
+    return ticks;
+  }
+  for (const auto& mantissas : {std::vector<double>{1, 2, 5}, std::vector<double>{1, 2, 3, 4, 5, 6, 7, 8, 9}}) {
+    ticks.clear();
+    for (double e = std::floor(lo) - 1; e <= std::ceil(hi); ++e)
+      for (double m : mantissas) {
+        const double t = e + std::log10(m);
+        if (t >= lo - 1e-12 && t <= hi + 1e-12) ticks.push_back(t);
+      }
+    if (ticks.size() >= 3) return ticks;
+  }
+  // A very narrow range: the decades around it.
+  return {std::floor(lo), std::floor(lo) + 1};
+}
+
 }  // namespace
 
 std::vector<double> nice_ticks(double lo, double hi, int target) {
@@ -87,16 +114,17 @@ std::string render_line_plot(const std::vector<PlotSeries>& series, const LinePl
   if (!std::isfinite(xmin)) xmin = 0, xmax = 1, ymin = 0, ymax = 1;
 
   std::vector<double> xticks = nice_ticks(xmin, xmax);
+  if (o.integer_x) {
+    // Whole steps only: epoch 1.5 is not a place on the axis.
+    std::vector<double> whole;
+    for (double t : xticks)
+      if (t == std::round(t)) whole.push_back(t);
+    if (whole.size() < 2) whole = {std::floor(xmin), std::ceil(std::max(xmax, xmin + 1))};
+    xticks = whole;
+  }
   std::vector<double> yticks;
   if (o.log_y) {
-    for (double e = std::floor(ymin); e <= std::ceil(ymax); ++e) yticks.push_back(e);
-    if (yticks.size() < 2) yticks.push_back(yticks.back() + 1);
-    // Thin out decades so labels do not collide.
-    while (yticks.size() > 8) {
-      std::vector<double> thinned;
-      for (std::size_t i = 0; i < yticks.size(); i += 2) thinned.push_back(yticks[i]);
-      yticks = thinned;
-    }
+    yticks = log_ticks(ymin, ymax);
   } else {
     yticks = nice_ticks(ymin, ymax);
   }

@@ -68,3 +68,38 @@ TEST(LinePlot, MismatchedSeriesIsAConfigError) {
 
 }  // namespace
 }  // namespace descent
+
+namespace descent {
+namespace {
+
+std::vector<std::string> y_labels(const std::string& svg) {
+  // Y tick labels are right-aligned ("text-anchor=\"end\"").
+  std::vector<std::string> labels;
+  const std::regex label("text-anchor=\"end\">([^<]+)</text>");
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), label); it != std::sregex_iterator(); ++it)
+    labels.push_back((*it)[1]);
+  return labels;
+}
+
+TEST(LinePlot, NarrowLogRangesGetTicksInsideTheData) {
+  // 0.35 .. 0.7 lies within one decade: the ticks are the 1-2-5 (or 1-9) multiples inside it.
+  const std::string svg = render_line_plot({{"a", {1, 2, 3}, {0.7, 0.5, 0.35}}}, {.log_y = true});
+  const auto labels = y_labels(svg);
+  EXPECT_EQ(labels, (std::vector<std::string>{"0.4", "0.5", "0.6", "0.7"}));
+  // Several decades: whole decades only.
+  const auto wide = y_labels(render_line_plot({{"a", {1, 2, 3}, {100.0, 1.0, 1e-3}}}, {.log_y = true}));
+  EXPECT_EQ(wide, (std::vector<std::string>{"0.001", "0.01", "0.1", "1", "10", "100"}));
+}
+
+TEST(LinePlot, IntegerXHasNoFractionalTicks) {
+  const std::string svg = render_line_plot({{"a", {1, 2, 3}, {3, 2, 1}}}, {.integer_x = true});
+  // X tick labels are centred under the axis; the (empty) title and axis label are too.
+  std::vector<std::string> labels;
+  const std::regex label("text-anchor=\"middle\">([^<]+)</text>");
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), label); it != std::sregex_iterator(); ++it)
+    labels.push_back((*it)[1]);
+  EXPECT_EQ(labels, (std::vector<std::string>{"1", "2", "3"}));
+}
+
+}  // namespace
+}  // namespace descent

@@ -17,7 +17,8 @@ struct LinePlotOptions {
   std::string title;
   std::string x_label;
   std::string y_label;
-  bool log_y = false;  // logarithmic y axis (non-positive values are skipped)
+  bool log_y = false;      // logarithmic y axis (non-positive values are skipped)
+  bool integer_x = false;  // x takes whole values only (epochs): no ticks between them
   int width = 760;
   int height = 460;
 };
