@@ -77,13 +77,15 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
                (target > 0 ? cell(time_to, "%.1f") : "-") + " | " + (target > 0 ? cell(epochs_to, "%.0f") : "-") +
                " | " + to_string(run.termination) + " |\n";
   }
-  md_text += "\nThe training loss of an epoch is the mean of its minibatch losses. Plots: "
-             "[loss vs epoch](loss_vs_epoch.svg), [loss vs seconds](loss_vs_seconds.svg), "
-             "[test accuracy vs epoch](accuracy_vs_epoch.svg).\n\n";
+  md_text +=
+      "\nThe training loss of an epoch is the mean of its minibatch losses. Plots: "
+      "[loss vs epoch](loss_vs_epoch.svg), [loss vs seconds](loss_vs_seconds.svg), "
+      "[test accuracy vs epoch](accuracy_vs_epoch.svg).\n\n";
   md_text += "| label | optimizer spec |\n|---|---|\n";
   for (const auto& run : runs) md_text += "| " + md(run.label) + " | `" + run.optimizer + "` |\n";
-  md_text += "\n![training loss vs epoch](loss_vs_epoch.svg)\n\n![training loss vs seconds](loss_vs_seconds.svg)\n\n"
-             "![test accuracy vs epoch](accuracy_vs_epoch.svg)\n";
+  md_text +=
+      "\n![training loss vs epoch](loss_vs_epoch.svg)\n\n![training loss vs seconds](loss_vs_seconds.svg)\n\n"
+      "![test accuracy vs epoch](accuracy_vs_epoch.svg)\n";
   write_file_atomically(dir / "report.md", md_text);
 
   std::vector<PlotSeries> by_epoch, by_time, accuracy;
@@ -94,15 +96,20 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
     by_time.push_back(series(run, seconds, [](const EpochRecord& e) { return e.train_loss; }));
     accuracy.push_back(series(run, epoch, [](const EpochRecord& e) { return e.test_accuracy; }));
   }
-  write_file_atomically(dir / "loss_vs_epoch.svg",
-                        render_line_plot(by_epoch, {.title = "Training loss", .x_label = "epoch",
-                                                    .y_label = "training loss", .log_y = true, .integer_x = true}));
+  write_file_atomically(dir / "loss_vs_epoch.svg", render_line_plot(by_epoch, {.title = "Training loss",
+                                                                               .x_label = "epoch",
+                                                                               .y_label = "training loss",
+                                                                               .log_y = true,
+                                                                               .integer_x = true}));
   write_file_atomically(dir / "loss_vs_seconds.svg",
                         render_line_plot(by_time, {.title = "Training loss against wall time",
-                                                   .x_label = "seconds", .y_label = "training loss", .log_y = true}));
-  write_file_atomically(dir / "accuracy_vs_epoch.svg",
-                        render_line_plot(accuracy, {.title = "Test accuracy", .x_label = "epoch",
-                                                    .y_label = "test accuracy", .integer_x = true}));
+                                                   .x_label = "seconds",
+                                                   .y_label = "training loss",
+                                                   .log_y = true}));
+  write_file_atomically(
+      dir / "accuracy_vs_epoch.svg",
+      render_line_plot(accuracy,
+                       {.title = "Test accuracy", .x_label = "epoch", .y_label = "test accuracy", .integer_x = true}));
 
   nlohmann::json results = nlohmann::json::array();
   for (const auto& run : runs) {
@@ -112,11 +119,11 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
                         {"wall_seconds", run.wall_seconds},
                         {"epochs", nlohmann::json::array()}};
     for (const auto& e : run.history)
-      r["epochs"].push_back({{"epoch", e.epoch},
-                             {"train_loss", std::isfinite(e.train_loss) ? nlohmann::json(e.train_loss) : nullptr},
-                             {"test_accuracy",
-                              std::isfinite(e.test_accuracy) ? nlohmann::json(e.test_accuracy) : nullptr},
-                             {"elapsed_seconds", e.elapsed_seconds}});
+      r["epochs"].push_back(
+          {{"epoch", e.epoch},
+           {"train_loss", std::isfinite(e.train_loss) ? nlohmann::json(e.train_loss) : nullptr},
+           {"test_accuracy", std::isfinite(e.test_accuracy) ? nlohmann::json(e.test_accuracy) : nullptr},
+           {"elapsed_seconds", e.elapsed_seconds}});
     results.push_back(r);
   }
   write_file_atomically(dir / "results.json", results.dump(2) + "\n");

@@ -47,8 +47,9 @@ class TableReader {
     if (auto* node = find(key)) {
       if (!node->is_integer()) type_error(*node, key, "an integer");
       const std::int64_t v = **node->as_integer();
-      if (v < min) fail(*node, "[" + name_ + "]." + key + " = " + std::to_string(v) + " violates " + key +
-                                   " >= " + std::to_string(min));
+      if (v < min)
+        fail(*node,
+             "[" + name_ + "]." + key + " = " + std::to_string(v) + " violates " + key + " >= " + std::to_string(min));
       out = static_cast<Integer>(v);
     }
   }
@@ -99,8 +100,7 @@ class TableReader {
 
   [[noreturn]] void fail(const toml::node& node, const std::string& message) const {
     const auto& where = node.source().begin;
-    throw ConfigError(source_ + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) + ": " +
-                      message);
+    throw ConfigError(source_ + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) + ": " + message);
   }
 
  private:
@@ -159,10 +159,9 @@ void JobConfig::validate() const {
           "batch_size >= 1");
   require(compare.target_loss >= 0, "[compare]", "target_loss", compare.target_loss, "target_loss >= 0");
   if (!compare.labels.empty() && compare.labels.size() != compare.optimizers.size())
-    throw ConfigError(source + ": [compare].labels has " + std::to_string(compare.labels.size()) +
-                      " entries for " + std::to_string(compare.optimizers.size()) + " optimizers");
-  if (data.synthetic_classes < 2)
-    throw ConfigError(source + ": [data].synthetic_classes must be at least 2");
+    throw ConfigError(source + ": [compare].labels has " + std::to_string(compare.labels.size()) + " entries for " +
+                      std::to_string(compare.optimizers.size()) + " optimizers");
+  if (data.synthetic_classes < 2) throw ConfigError(source + ": [data].synthetic_classes must be at least 2");
 }
 
 JobConfig parse_job_config(const std::string& text, const std::string& source) {

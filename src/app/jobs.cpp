@@ -101,9 +101,9 @@ nlohmann::json to_json(const EpochRecord& e) {
 }
 
 template <class T>
-RunRecord train_one(const JobConfig& config, const JobData<T>& data, const Model<T>& model,
-                    const Parameters<T>& start, const std::string& spec, const std::string& label,
-                    const fs::path& dir, const JobControls& controls, bool checkpoint) {
+RunRecord train_one(const JobConfig& config, const JobData<T>& data, const Model<T>& model, const Parameters<T>& start,
+                    const std::string& spec, const std::string& label, const fs::path& dir, const JobControls& controls,
+                    bool checkpoint) {
   const TransformPtr transform = parse_transform(spec);
   Parameters<T> params = start;
   fs::create_directories(dir);
@@ -162,14 +162,10 @@ RunRecord run_train_typed(const JobConfig& config, const JobControls& controls) 
   const fs::path dir = config.output.dir;
   RunRecord record =
       train_one<T>(config, data, *model, start, config.optimizer, "train", dir, controls, config.output.checkpoint);
-  nlohmann::json summary = {{"config", config.source},
-                            {"data", data.description},
-                            {"model", model->name()},
-                            {"parameters", model->dimension()},
-                            {"optimizer", record.optimizer},
-                            {"termination", to_string(record.termination)},
-                            {"message", record.message},
-                            {"wall_seconds", record.wall_seconds},
+  nlohmann::json summary = {{"config", config.source},          {"data", data.description},
+                            {"model", model->name()},           {"parameters", model->dimension()},
+                            {"optimizer", record.optimizer},    {"termination", to_string(record.termination)},
+                            {"message", record.message},        {"wall_seconds", record.wall_seconds},
                             {"epochs", nlohmann::json::array()}};
   for (const auto& e : record.history) summary["epochs"].push_back(to_json(e));
   write_file_atomically(dir / "summary.json", summary.dump(2) + "\n");
@@ -215,8 +211,8 @@ template <class T>
 JobData<T> load_job_data(const DataConfig& c) {
   JobData<T> data;
   if (c.name == "synthetic") {
-    GaussianClustersOptions o{.samples = c.synthetic_samples, .features = c.synthetic_features,
-                              .classes = c.synthetic_classes, .seed = 0};
+    GaussianClustersOptions o{
+        .samples = c.synthetic_samples, .features = c.synthetic_features, .classes = c.synthetic_classes, .seed = 0};
     auto split = gaussian_clusters<T>(o, std::max<std::size_t>(1, c.synthetic_samples / 5));
     data.train = std::move(split.train);
     data.test = std::move(split.test);
@@ -251,8 +247,9 @@ JobData<T> load_job_data(const DataConfig& c) {
     standardizer.apply(data.train);
     if (data.test.size() > 0) standardizer.apply(data.test);
   }
-  const std::string name = c.name == "fashion-mnist" ? "Fashion-MNIST" : c.name == "synthetic" ? "synthetic clusters"
-                                                                                              : c.train.path;
+  const std::string name = c.name == "fashion-mnist" ? "Fashion-MNIST"
+                           : c.name == "synthetic"   ? "synthetic clusters"
+                                                     : c.train.path;
   data.description = name + ": " + std::to_string(data.train.size()) + " train, " + std::to_string(data.test.size()) +
                      " test, " + std::to_string(data.train.dimension()) + " features" +
                      (data.train.is_sparse() ? " (sparse)" : "") + ", preprocess = " + c.preprocess;
@@ -263,8 +260,7 @@ template <class T>
 std::unique_ptr<Model<T>> make_model(const ModelConfig& c, const Dataset<T>& train) {
   if (c.type == "least_squares") return std::make_unique<LeastSquares<T>>(train, LinearModelOptions{.l2 = c.l2});
   if (c.type == "logistic") return std::make_unique<LogisticRegression<T>>(train, LinearModelOptions{.l2 = c.l2});
-  if (c.type == "softmax")
-    return std::make_unique<SoftmaxRegression<T>>(train, SoftmaxRegressionOptions{.l2 = c.l2});
+  if (c.type == "softmax") return std::make_unique<SoftmaxRegression<T>>(train, SoftmaxRegressionOptions{.l2 = c.l2});
   MlpOptions o;
   o.hidden = c.hidden;
   o.activation = parse_activation(c.activation);

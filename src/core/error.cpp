@@ -14,8 +14,7 @@ std::string format_number(double value) {
   return std::string(buffer.data(), end);
 }
 
-void require(bool ok, std::string_view owner, std::string_view name, double value,
-             std::string_view constraint) {
+void require(bool ok, std::string_view owner, std::string_view name, double value, std::string_view constraint) {
   if (ok) return;
   std::string message;
   message.append(owner).append("::").append(name).append(" = ").append(format_number(value));

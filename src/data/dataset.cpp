@@ -93,7 +93,8 @@ template <class T>
 Dataset<T> Dataset<T>::subset(std::span<const std::size_t> indices) const {
   std::vector<T> labels(indices.size());
   for (std::size_t k = 0; k < indices.size(); ++k) {
-    if (indices[k] >= size()) throw MismatchError(source_ + ": subset index " + std::to_string(indices[k]) + " >= " + std::to_string(size()));
+    if (indices[k] >= size())
+      throw MismatchError(source_ + ": subset index " + std::to_string(indices[k]) + " >= " + std::to_string(size()));
     labels[k] = labels_[indices[k]];
   }
   if (!is_sparse()) {
@@ -109,7 +110,8 @@ Dataset<T> Dataset<T>::subset(std::span<const std::size_t> indices) const {
   out.cols = f.cols;
   out.row_offsets.push_back(0);
   for (std::size_t r : indices) {
-    out.columns.insert(out.columns.end(), f.columns.begin() + f.row_offsets[r], f.columns.begin() + f.row_offsets[r + 1]);
+    out.columns.insert(out.columns.end(), f.columns.begin() + f.row_offsets[r],
+                       f.columns.begin() + f.row_offsets[r + 1]);
     out.values.insert(out.values.end(), f.values.begin() + f.row_offsets[r], f.values.begin() + f.row_offsets[r + 1]);
     out.row_offsets.push_back(static_cast<std::int64_t>(out.values.size()));
   }

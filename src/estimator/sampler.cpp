@@ -22,7 +22,7 @@ class ShuffleSampler final : public Sampler {
     if (order_.size() == n) return;
     order_.resize(n);
     std::iota(order_.begin(), order_.end(), std::size_t{0});  // a valid permutation even before the first epoch
-    cursor_ = n;                                               // the first batch starts an epoch
+    cursor_ = n;                                              // the first batch starts an epoch
   }
   void next(std::vector<std::size_t>& batch) override {
     batch.clear();
@@ -79,8 +79,7 @@ class ReplacementSampler final : public Sampler {
  public:
   ReplacementSampler(std::size_t batch_size, std::uint64_t seed)
       : batch_size_(batch_size), seed_(seed), rng_(seed, Stream::sampling) {
-    require(batch_size >= 1, "ReplacementSampler", "batch_size", static_cast<double>(batch_size),
-            "batch_size >= 1");
+    require(batch_size >= 1, "ReplacementSampler", "batch_size", static_cast<double>(batch_size), "batch_size >= 1");
   }
   std::string spec() const override {
     return "replacement(batch_size=" + std::to_string(batch_size_) + ", seed=" + std::to_string(seed_) + ")";

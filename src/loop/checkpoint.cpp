@@ -98,7 +98,8 @@ void load_checkpoint(const std::filesystem::path& path, LoopView<T>& loop) {
     throw MismatchError(source + " holds " + (scalar == 4 ? "float" : "double") + " parameters, the run uses " +
                         (sizeof(T) == 4 ? "float" : "double"));
   const auto mismatch = [&](const std::string& what, const std::string& saved, const std::string& now) {
-    if (saved != now) throw MismatchError(source + " was written for " + what + " '" + saved + "', this run has '" + now + "'");
+    if (saved != now)
+      throw MismatchError(source + " was written for " + what + " '" + saved + "', this run has '" + now + "'");
   };
   mismatch("objective", in.string("objective name"), loop.objective.name());
   mismatch("dimension", std::to_string(in.u64("dimension")), std::to_string(loop.objective.dimension()));

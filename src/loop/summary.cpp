@@ -6,11 +6,16 @@ namespace descent {
 
 std::string to_string(Termination termination) {
   switch (termination) {
-    case Termination::converged: return "converged";
-    case Termination::max_steps: return "max_steps";
-    case Termination::time_limit: return "time_limit";
-    case Termination::non_finite: return "non_finite";
-    case Termination::user_stop: return "user_stop";
+    case Termination::converged:
+      return "converged";
+    case Termination::max_steps:
+      return "max_steps";
+    case Termination::time_limit:
+      return "time_limit";
+    case Termination::non_finite:
+      return "non_finite";
+    case Termination::user_stop:
+      return "user_stop";
   }
   return "unknown";
 }

@@ -65,7 +65,8 @@ class EpochTracker final : public Callback<T> {
     record.step = r.step;
     record.train_loss = loss_samples_ > 0 ? loss_sum_ / double(loss_samples_) : NAN;
     record.epoch_seconds = std::chrono::duration<double>(Clock::now() - epoch_start_).count();
-    record.samples_per_second = double(r.sample_gradients - epoch_samples_start_) / std::max(record.epoch_seconds, 1e-9);
+    record.samples_per_second =
+        double(r.sample_gradients - epoch_samples_start_) / std::max(record.epoch_seconds, 1e-9);
     record.test_loss = record.test_accuracy = NAN;
     if (options_.evaluate) {
       const HeldOutEvaluation e = options_.evaluate(std::span<const T>(loop.params.flat()));
@@ -131,8 +132,12 @@ TrainResult<T> train(const FiniteSum<T>& objective, Parameters<T>& params, const
   if (n == 0) throw MismatchError("train: objective '" + objective.name() + "' has no samples");
   SamplerPtr sampler;
   switch (options.sampling) {
-    case Sampling::shuffle: sampler = shuffle_sampler(options.batch_size, options.seed); break;
-    case Sampling::replacement: sampler = replacement_sampler(options.batch_size, options.seed); break;
+    case Sampling::shuffle:
+      sampler = shuffle_sampler(options.batch_size, options.seed);
+      break;
+    case Sampling::replacement:
+      sampler = replacement_sampler(options.batch_size, options.seed);
+      break;
     case Sampling::poisson:
       sampler = poisson_sampler(std::min(1.0, double(options.batch_size) / double(n)), options.seed);
       break;

@@ -5,10 +5,10 @@
 #include <cmath>
 #include <cstddef>
 
+#include "../core/size_check.hpp"
 #include "descent/core/error.hpp"
 #include "descent/core/random.hpp"
 #include "ordered_dot.hpp"
-#include "../core/size_check.hpp"
 
 namespace descent {
 

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "../core/size_check.hpp"
 #include "descent/core/error.hpp"
 #include "descent/core/random.hpp"
 #include "ordered_dot.hpp"
-#include "../core/size_check.hpp"
 
 namespace descent {
 

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <numbers>
 
-#include "descent/core/error.hpp"
 #include "../core/size_check.hpp"
+#include "descent/core/error.hpp"
 
 namespace descent {
 

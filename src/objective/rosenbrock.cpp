@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "descent/core/error.hpp"
 #include "../core/size_check.hpp"
+#include "descent/core/error.hpp"
 
 namespace descent {
 

@@ -19,11 +19,20 @@ std::string escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -141,21 +150,20 @@ std::string render_line_plot(const std::vector<PlotSeries>& series, const LinePl
          std::to_string(o.height) + "\" viewBox=\"0 0 " + std::to_string(o.width) + " " + std::to_string(o.height) +
          "\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"12\">\n";
   svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  svg += "<text x=\"" + fmt(left + pw / 2) + "\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">" +
-         escape(o.title) + "</text>\n";
+  svg += "<text x=\"" + fmt(left + pw / 2) + "\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">" + escape(o.title) +
+         "</text>\n";
   // Grid and ticks.
   for (double t : xticks) {
-    svg += "<line x1=\"" + fmt(px(t)) + "\" y1=\"" + fmt(top) + "\" x2=\"" + fmt(px(t)) + "\" y2=\"" +
-           fmt(top + ph) + "\" stroke=\"#e0e0e0\"/>\n";
-    svg += "<text x=\"" + fmt(px(t)) + "\" y=\"" + fmt(top + ph + 18) + "\" text-anchor=\"middle\">" +
-           tick_label(t) + "</text>\n";
+    svg += "<line x1=\"" + fmt(px(t)) + "\" y1=\"" + fmt(top) + "\" x2=\"" + fmt(px(t)) + "\" y2=\"" + fmt(top + ph) +
+           "\" stroke=\"#e0e0e0\"/>\n";
+    svg += "<text x=\"" + fmt(px(t)) + "\" y=\"" + fmt(top + ph + 18) + "\" text-anchor=\"middle\">" + tick_label(t) +
+           "</text>\n";
   }
   for (double t : yticks) {
-    svg += "<line x1=\"" + fmt(left) + "\" y1=\"" + fmt(py(t)) + "\" x2=\"" + fmt(left + pw) + "\" y2=\"" +
-           fmt(py(t)) + "\" stroke=\"#e0e0e0\"/>\n";
+    svg += "<line x1=\"" + fmt(left) + "\" y1=\"" + fmt(py(t)) + "\" x2=\"" + fmt(left + pw) + "\" y2=\"" + fmt(py(t)) +
+           "\" stroke=\"#e0e0e0\"/>\n";
     const std::string label = o.log_y ? tick_label(std::pow(10.0, t)) : tick_label(t);
-    svg += "<text x=\"" + fmt(left - 8) + "\" y=\"" + fmt(py(t) + 4) + "\" text-anchor=\"end\">" + label +
-           "</text>\n";
+    svg += "<text x=\"" + fmt(left - 8) + "\" y=\"" + fmt(py(t) + 4) + "\" text-anchor=\"end\">" + label + "</text>\n";
   }
   svg += "<rect x=\"" + fmt(left) + "\" y=\"" + fmt(top) + "\" width=\"" + fmt(pw) + "\" height=\"" + fmt(ph) +
          "\" fill=\"none\" stroke=\"#333\"/>\n";
@@ -178,17 +186,16 @@ std::string render_line_plot(const std::vector<PlotSeries>& series, const LinePl
       path += (pen_down ? " L" : " M") + fmt(px(s.x[i])) + " " + fmt(py(y));
       pen_down = true;
     }
-    if (!path.empty())
-      svg += "<path d=\"" + path + "\" fill=\"none\" stroke=\"" + colour + "\" stroke-width=\"2\"/>\n";
+    if (!path.empty()) svg += "<path d=\"" + path + "\" fill=\"none\" stroke=\"" + colour + "\" stroke-width=\"2\"/>\n";
     if (s.x.size() <= 40)  // markers help when there are few points (per-epoch curves)
       for (std::size_t i = 0; i < s.x.size(); ++i)
         if (usable(s.x[i], s.y[i]))
-          svg += "<circle cx=\"" + fmt(px(s.x[i])) + "\" cy=\"" +
-                 fmt(py(o.log_y ? std::log10(s.y[i]) : s.y[i])) + "\" r=\"3\" fill=\"" + colour + "\"/>\n";
+          svg += "<circle cx=\"" + fmt(px(s.x[i])) + "\" cy=\"" + fmt(py(o.log_y ? std::log10(s.y[i]) : s.y[i])) +
+                 "\" r=\"3\" fill=\"" + colour + "\"/>\n";
     // Legend entry.
     const double ly = top + 10 + 20.0 * static_cast<double>(k);
-    svg += "<line x1=\"" + fmt(left + pw + 16) + "\" y1=\"" + fmt(ly) + "\" x2=\"" + fmt(left + pw + 40) +
-           "\" y2=\"" + fmt(ly) + "\" stroke=\"" + colour + "\" stroke-width=\"3\"/>\n";
+    svg += "<line x1=\"" + fmt(left + pw + 16) + "\" y1=\"" + fmt(ly) + "\" x2=\"" + fmt(left + pw + 40) + "\" y2=\"" +
+           fmt(ly) + "\" stroke=\"" + colour + "\" stroke-width=\"3\"/>\n";
     // The legend column is ~140 px wide: longer labels are cut with an ellipsis (the
     // report's table carries the full names).
     const std::string shown = s.label.size() > 22 ? s.label.substr(0, 21) + "\u2026" : s.label;

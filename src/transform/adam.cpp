@@ -36,9 +36,9 @@ class Adam final : public TransformBase<Adam> {
   void prepare(TransformState<T>& s, const double*) const {
     const double t = static_cast<double>(s.count);
     const double lr = o_.lr->value(s.count - 1);
-    s.step[0] = lr / (1.0 - std::pow(o_.beta1, t));       // step size on m
+    s.step[0] = lr / (1.0 - std::pow(o_.beta1, t));            // step size on m
     s.step[1] = 1.0 / std::sqrt(1.0 - std::pow(o_.beta2, t));  // 1 / sqrt(bias correction 2)
-    s.step[2] = lr * o_.weight_decay;                        // decoupled decay
+    s.step[2] = lr * o_.weight_decay;                          // decoupled decay
   }
   template <class T>
   void tile(TransformState<T>& s, const Tile<T>& t) const {

@@ -23,7 +23,8 @@ std::size_t gather(const Transform& transform, TransformState<T>& state, Member<
   if (const auto* c = dynamic_cast<const Chain*>(&transform)) {
     const auto& members = c->members();
     if (members.size() > cap) throw MismatchError("chain: too many members for the executor");
-    if (state.children.size() != members.size()) throw MismatchError("chain state does not match the chain " + c->spec());
+    if (state.children.size() != members.size())
+      throw MismatchError("chain state does not match the chain " + c->spec());
     ++state.count;
     for (std::size_t i = 0; i < members.size(); ++i) out[i] = {members[i].get(), &state.children[i]};
     return members.size();
@@ -163,8 +164,8 @@ void check_state(const Transform& transform, const TransformState<T>& state, std
 }
 
 template <class T>
-void update(const Transform& transform, TransformState<T>& state, std::span<T> direction,
-            std::span<const T> params, const ParameterLayout& layout) {
+void update(const Transform& transform, TransformState<T>& state, std::span<T> direction, std::span<const T> params,
+            const ParameterLayout& layout) {
   run<T>(transform, state, direction, params, nullptr, layout);
 }
 
@@ -176,8 +177,8 @@ void apply(const Transform& transform, TransformState<T>& state, std::span<T> di
 
 template void update<float>(const Transform&, TransformState<float>&, std::span<float>, std::span<const float>,
                             const ParameterLayout&);
-template void update<double>(const Transform&, TransformState<double>&, std::span<double>,
-                             std::span<const double>, const ParameterLayout&);
+template void update<double>(const Transform&, TransformState<double>&, std::span<double>, std::span<const double>,
+                             const ParameterLayout&);
 template void apply<float>(const Transform&, TransformState<float>&, std::span<float>, std::span<float>,
                            const ParameterLayout&);
 template void apply<double>(const Transform&, TransformState<double>&, std::span<double>, std::span<double>,

@@ -7,9 +7,9 @@
 namespace descent {
 
 const std::vector<Field<ClipByGlobalNormOptions>>& ClipByGlobalNormOptions::fields() {
-  static const std::vector<Field<ClipByGlobalNormOptions>> f = {
-      {"max_norm", &ClipByGlobalNormOptions::max_norm, Range::positive(),
-       "d <- d * max_norm / ||d|| when ||d|| > max_norm"}};
+  static const std::vector<Field<ClipByGlobalNormOptions>> f = {{"max_norm", &ClipByGlobalNormOptions::max_norm,
+                                                                 Range::positive(),
+                                                                 "d <- d * max_norm / ||d|| when ||d|| > max_norm"}};
   return f;
 }
 

@@ -115,7 +115,9 @@ class WarmupSchedule final : public ScheduleBase<WarmupOptions> {
 
 }  // namespace
 
-SchedulePtr make_schedule(const ConstantScheduleOptions& o) { return std::make_shared<ConstantSchedule>(o, "constant"); }
+SchedulePtr make_schedule(const ConstantScheduleOptions& o) {
+  return std::make_shared<ConstantSchedule>(o, "constant");
+}
 SchedulePtr make_schedule(const StepDecayOptions& o) { return std::make_shared<StepDecaySchedule>(o, "step_decay"); }
 SchedulePtr make_schedule(const ExponentialOptions& o) {
   return std::make_shared<ExponentialSchedule>(o, "exponential");

@@ -44,7 +44,8 @@ void load_state(BinaryReader& in, TransformState<T>& state) {
   if (in.u64("scalar count") != loaded.scalars.size()) in.fail("scalar count differs for '" + owner + "'");
   for (std::size_t k = 0; k < loaded.scalars.size(); ++k) {
     const std::string name = in.string("scalar name");
-    if (name != loaded.scalar_names[k]) in.fail("scalar '" + name + "' where '" + loaded.scalar_names[k] + "' expected");
+    if (name != loaded.scalar_names[k])
+      in.fail("scalar '" + name + "' where '" + loaded.scalar_names[k] + "' expected");
     loaded.scalars[k] = in.f64("scalar value");
   }
   if (in.u64("child count") != loaded.children.size()) in.fail("child count differs for '" + owner + "'");

@@ -73,8 +73,7 @@ TEST(JobConfig, EmptyFileMeansDefaults) {
 TEST(JobConfig, UnknownKeysNameFileLineColumnAndSuggest) {
   EXPECT_EQ(error_of("[training]\nepoch = 3\n"),
             "job.toml:2:1: unknown key 'epoch' in [training]; did you mean 'epochs'?");
-  EXPECT_EQ(error_of("[trainnig]\nepochs = 3\n"),
-            "job.toml:1:2: unknown table [trainnig]; did you mean 'training'?");
+  EXPECT_EQ(error_of("[trainnig]\nepochs = 3\n"), "job.toml:1:2: unknown table [trainnig]; did you mean 'training'?");
 }
 
 TEST(JobConfig, WrongTypesAndValuesAreNamed) {
@@ -86,7 +85,8 @@ TEST(JobConfig, WrongTypesAndValuesAreNamed) {
             "job.toml: [model].type = 'mpl' is not allowed; did you mean 'mlp'?");
   EXPECT_EQ(error_of("[compare]\noptimizers = [\"sgd\"]\nlabels = [\"a\", \"b\"]\n"),
             "job.toml: [compare].labels has 2 entries for 1 optimizers");
-  EXPECT_EQ(error_of("[data]\nname = \"files\"\n"), "job.toml: [data.train].path is required when [data].name = 'files'");
+  EXPECT_EQ(error_of("[data]\nname = \"files\"\n"),
+            "job.toml: [data.train].path is required when [data].name = 'files'");
 }
 
 TEST(JobConfig, SyntaxErrorsKeepTomlsPosition) {
@@ -94,9 +94,7 @@ TEST(JobConfig, SyntaxErrorsKeepTomlsPosition) {
   EXPECT_EQ(e.rfind("job.toml:1:", 0), 0u) << e;
 }
 
-TEST(JobConfig, MissingFileIsAnIoError) {
-  EXPECT_THROW(load_job_config("/nonexistent/job.toml"), IoError);
-}
+TEST(JobConfig, MissingFileIsAnIoError) { EXPECT_THROW(load_job_config("/nonexistent/job.toml"), IoError); }
 
 }  // namespace
 }  // namespace descent

@@ -30,7 +30,8 @@ TEST(GaussianClusters, IsDeterministicBalancedAndSeparated) {
   double spread = 0;
   for (std::size_t r = 0; r < 1000; ++r)
     for (std::size_t j = 0; j < 8; ++j) {
-      const double diff = a.train.dense().values[r * 8 + j] - centroid[static_cast<std::size_t>(a.train.labels()[r]) * 8 + j];
+      const double diff =
+          a.train.dense().values[r * 8 + j] - centroid[static_cast<std::size_t>(a.train.labels()[r]) * 8 + j];
       spread += diff * diff / 1000.0;
     }
   EXPECT_NEAR(spread, 8.0 * (1 - 1.0 / 250), 5 * std::sqrt(2.0 * 8 / 1000));

@@ -25,8 +25,7 @@ using testing::read_text;
 namespace fs = std::filesystem;
 
 // A small, quick problem: 10 Gaussian clusters in R^16, 2000 samples.
-const std::string kSmall =
-    "--data synthetic --preprocess standardize --model softmax --batch-size 50 -q ";
+const std::string kSmall = "--data synthetic --preprocess standardize --model softmax --batch-size 50 -q ";
 
 struct Row {
   std::string epoch, train_loss, test_loss, test_accuracy;
@@ -59,7 +58,8 @@ TEST_F(Cli, TrainReducesTheLossAndWritesItsFiles) {
   const auto summary = nlohmann::json::parse(read_text(file("run") / "summary.json"));
   EXPECT_EQ(summary["termination"], "max_steps");
   EXPECT_EQ(summary["epochs"].size(), 4u);
-  for (const auto& line : lines_of(read_text(file("run") / "metrics.jsonl"))) EXPECT_NO_THROW(nlohmann::json::parse(line));
+  for (const auto& line : lines_of(read_text(file("run") / "metrics.jsonl")))
+    EXPECT_NO_THROW(nlohmann::json::parse(line));
 }
 
 TEST_F(Cli, ResumedTrainingMatchesAnUninterruptedRun) {
@@ -132,23 +132,26 @@ TEST_F(Cli, CompareWritesATableAndThreePlots) {
 
 TEST_F(Cli, CtrlCStopsTrainingAfterACheckpointThatResumes) {
   const std::string out = file("run").string();
-  const pid_t pid = testing::spawn({"train", "--data", "synthetic", "--model", "softmax", "--batch-size", "10",
-                                     "--epochs", "100000", "--out", out},
-                                    file("log"));
+  const pid_t pid = testing::spawn(
+      {"train", "--data", "synthetic", "--model", "softmax", "--batch-size", "10", "--epochs", "100000", "--out", out},
+      file("log"));
   ASSERT_GT(pid, 0);
   ASSERT_TRUE(testing::wait_for_file(fs::path(out) / "checkpoint.bin"));
   EXPECT_EQ(testing::interrupt_and_wait(pid), 130) << read_text(file("log"));
   EXPECT_NE(read_text(file("log")).find("user_stop"), std::string::npos);
   // The checkpoint written on the way out continues the run.
-  const auto r = run("train --data synthetic --model softmax --batch-size 10 --epochs 2 --resume -q --out '" + out + "'");
+  const auto r =
+      run("train --data synthetic --model softmax --batch-size 10 --epochs 2 --resume -q --out '" + out + "'");
   EXPECT_EQ(r.status, 0) << r.err;
 }
 
 TEST_F(Cli, TrainsOnASliceOfFashionMnist) {
   if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
     GTEST_SKIP() << "dataset-fashion-mnist is not installed";
-  const auto r = run("train -q --data fashion-mnist --train-limit 3000 --test-limit 1000 --model softmax "
-                     "--optimizer 'adam(lr=3e-3)' --epochs 3 --out '" + file("fm").string() + "'");
+  const auto r =
+      run("train -q --data fashion-mnist --train-limit 3000 --test-limit 1000 --model softmax "
+          "--optimizer 'adam(lr=3e-3)' --epochs 3 --out '" +
+          file("fm").string() + "'");
   ASSERT_EQ(r.status, 0) << r.err;
   const auto rows = metrics(file("fm") / "metrics.csv");
   ASSERT_EQ(rows.size(), 3u);

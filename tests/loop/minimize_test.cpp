@@ -25,8 +25,7 @@ using testing::DiagonalQuadratic;
 using testing::PoisonedAfter;
 
 std::filesystem::path temp_path(const std::string& name) {
-  return std::filesystem::temp_directory_path() /
-         ("descent_loop_" + std::to_string(::getpid()) + "_" + name);
+  return std::filesystem::temp_directory_path() / ("descent_loop_" + std::to_string(::getpid()) + "_" + name);
 }
 
 TEST(Minimize, GradientDescentConvergesAndReportsConverged) {
@@ -34,7 +33,8 @@ TEST(Minimize, GradientDescentConvergesAndReportsConverged) {
   Parameters<double> x(ParameterLayout::flat(20));  // x0 = 0, x* = 1
   auto gd = sgd({.lr = constant(1.0 / 10.0)});      // step 1/L
   MinimizeOptions<double> options{.max_steps = 10000};
-  options.callbacks.push_back(std::make_shared<EarlyStopping<double>>(EarlyStoppingOptions{.gradient_tolerance = 1e-9}));
+  options.callbacks.push_back(
+      std::make_shared<EarlyStopping<double>>(EarlyStoppingOptions{.gradient_tolerance = 1e-9}));
   const auto summary = minimize(f, x, *gd, options);
   EXPECT_EQ(summary.termination, Termination::converged);
   EXPECT_LE(summary.final_gradient_norm, 1e-9);

@@ -73,8 +73,7 @@ TEST(Train, PoissonSamplingEpochsAreNSamplesInExpectation) {
   CentresSum<double> f(100, 2);
   Parameters<double> x(ParameterLayout::flat(2));
   auto opt = sgd({.lr = constant(0.1)});
-  TrainOptions<double> options{.epochs = 20, .batch_size = 10, .sampling = Sampling::poisson, .seed = 2,
-                               .quiet = true};
+  TrainOptions<double> options{.epochs = 20, .batch_size = 10, .sampling = Sampling::poisson, .seed = 2, .quiet = true};
   const auto result = train(f, x, *opt, options);
   EXPECT_EQ(result.summary.steps, 20 * 10);
   // 200 batches of Binomial(100, 0.1) samples: mean 2000, sd sqrt(200 * 9) = 42.

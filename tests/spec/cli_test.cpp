@@ -25,9 +25,9 @@ namespace {
 
 using testing::Cli;
 using testing::kCli;
-using testing::Result;
 using testing::lines_of;
 using testing::read_text;
+using testing::Result;
 namespace fs = std::filesystem;
 
 TEST_F(Cli, HelpAndMissingSubcommand) {
@@ -236,8 +236,8 @@ TEST_F(Cli, InterruptExitsWith130AfterWritingItsOutput) {
   const std::string checkpoint = file("ck").string();
   const std::string output = file("x.txt").string();
   const pid_t pid = testing::spawn({"minimize", "--function", "rosenbrock", "--dim", "4", "--steps", "1000000000000",
-                                     "--checkpoint", checkpoint, "--checkpoint-every", "100", "--output", output},
-                                    file("stdout"));
+                                    "--checkpoint", checkpoint, "--checkpoint-every", "100", "--output", output},
+                                   file("stdout"));
   ASSERT_GT(pid, 0);
   // The first checkpoint exists only once the loop runs, so the handler is installed.
   ASSERT_TRUE(testing::wait_for_file(checkpoint));

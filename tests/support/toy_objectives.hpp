@@ -44,8 +44,7 @@ class CentresSum : public FiniteSum<T> {
   std::string name() const override { return "centres_sum"; }
   std::size_t dimension() const override { return d_; }
   std::size_t num_samples() const override { return n_; }
-  T batch_value_and_gradient(std::span<const T> x, std::span<const std::size_t> batch,
-                             std::span<T> g) const override {
+  T batch_value_and_gradient(std::span<const T> x, std::span<const std::size_t> batch, std::span<T> g) const override {
     std::fill(g.begin(), g.end(), T(0));
     T f = 0;
     for (std::size_t i : batch)
@@ -61,9 +60,7 @@ class CentresSum : public FiniteSum<T> {
   }
 
  private:
-  T centre(std::size_t i, std::size_t j) const {
-    return static_cast<T>((j % 2 ? -1.0 : 1.0) * double(i) / double(n_));
-  }
+  T centre(std::size_t i, std::size_t j) const { return static_cast<T>((j % 2 ? -1.0 : 1.0) * double(i) / double(n_)); }
   std::size_t n_, d_;
 };
 

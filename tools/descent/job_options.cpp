@@ -42,8 +42,10 @@ JobConfig job_config_from(const JobArgs& a) {
   if (a.threads) c.training.threads = *a.threads;
   if (a.precision) c.training.precision = *a.precision;
   if (a.out) c.output.dir = *a.out;
-  if (!a.config.empty()) c.source = a.config;
-  else c.source = "command line";
+  if (!a.config.empty())
+    c.source = a.config;
+  else
+    c.source = "command line";
   c.validate();
   return c;
 }

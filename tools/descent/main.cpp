@@ -5,10 +5,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include "compare_command.hpp"
 #include "descent/core/error.hpp"
 #include "exit_codes.hpp"
 #include "interrupt.hpp"
-#include "compare_command.hpp"
 #include "list_command.hpp"
 #include "minimize_command.hpp"
 #include "option_error.hpp"

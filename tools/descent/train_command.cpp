@@ -38,9 +38,12 @@ int run_train(const TrainArgs& args, const std::atomic<bool>& interrupted) {
     std::printf("results in %s\n", config.output.dir.c_str());
   }
   switch (run.termination) {
-    case Termination::non_finite: return kExitNonFinite;
-    case Termination::user_stop: return kExitInterrupted;
-    default: return kExitOk;
+    case Termination::non_finite:
+      return kExitNonFinite;
+    case Termination::user_stop:
+      return kExitInterrupted;
+    default:
+      return kExitOk;
   }
 }
 

@@ -49,8 +49,8 @@ struct TrainingConfig {
   std::size_t batch_size = 128;
   std::string sampling = "shuffle";  // "shuffle", "replacement", "poisson"
   std::uint64_t seed = 0;
-  int threads = 0;                   // 0: OpenMP's default
-  std::string precision = "float";   // "float" or "double"
+  int threads = 0;                  // 0: OpenMP's default
+  std::string precision = "float";  // "float" or "double"
 };
 
 struct OutputConfig {

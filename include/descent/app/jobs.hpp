@@ -45,7 +45,7 @@ template <class T>
 Parameters<T> initial_parameters(const Model<T>& model, const ModelConfig& config);
 
 struct JobControls {
-  bool resume = false;                          // continue from [output].dir/checkpoint.bin
+  bool resume = false;  // continue from [output].dir/checkpoint.bin
   bool quiet = false;
   const std::atomic<bool>* interrupt = nullptr;  // Ctrl-C
 };

@@ -103,8 +103,8 @@ class BinaryReader {
   std::uint64_t length(const char* what, std::size_t element_size) {
     const std::uint64_t n = u64(what);
     if (n > remaining() / element_size)
-      fail(std::string(what) + " claims " + std::to_string(n) + " elements but only " +
-           std::to_string(remaining()) + " bytes are left");
+      fail(std::string(what) + " claims " + std::to_string(n) + " elements but only " + std::to_string(remaining()) +
+           " bytes are left");
     return n;
   }
 

@@ -56,7 +56,6 @@ class MismatchError : public Error {
 std::string format_number(double value);
 
 // Throws ConfigError("<owner>::<name> = <value> violates <constraint>") unless `ok`.
-void require(bool ok, std::string_view owner, std::string_view name, double value,
-             std::string_view constraint);
+void require(bool ok, std::string_view owner, std::string_view name, double value, std::string_view constraint);
 
 }  // namespace descent

@@ -54,9 +54,7 @@ class Parameters {
 
  private:
   BlockView<T> view(const BlockInfo& b) { return {&b, {values_.data() + b.offset, b.size}}; }
-  BlockView<const T> view(const BlockInfo& b) const {
-    return {&b, {values_.data() + b.offset, b.size}};
-  }
+  BlockView<const T> view(const BlockInfo& b) const { return {&b, {values_.data() + b.offset, b.size}}; }
 
   ParameterLayout layout_;
   AlignedBuffer<T> values_;

@@ -54,7 +54,7 @@ class Dataset {
 
   std::span<const T> labels() const noexcept { return labels_; }
   std::span<T> labels() noexcept { return labels_; }
-  const DenseFeatures<T>& dense() const;   // throws MismatchError if sparse
+  const DenseFeatures<T>& dense() const;  // throws MismatchError if sparse
   DenseFeatures<T>& dense();
   const SparseFeatures<T>& sparse() const;  // throws MismatchError if dense
   DenseMap<T> dense_map() const;

@@ -22,9 +22,9 @@ namespace descent {
 
 template <class T>
 struct Estimate {
-  T value = 0;                            // the objective (or batch) value at x the estimate saw
-  std::int64_t objective_calls = 0;       // value-and-gradient calls made
-  std::int64_t sample_gradients = 0;      // per-sample gradients computed (data passes = this / n)
+  T value = 0;                        // the objective (or batch) value at x the estimate saw
+  std::int64_t objective_calls = 0;   // value-and-gradient calls made
+  std::int64_t sample_gradients = 0;  // per-sample gradients computed (data passes = this / n)
 };
 
 template <class T>
@@ -38,8 +38,7 @@ class Estimator {
   virtual void bind(const Differentiable<T>& objective) = 0;
 
   // Writes the direction at x. Must be called after bind() with the same objective.
-  virtual Estimate<T> estimate(const Differentiable<T>& objective, std::span<const T> x,
-                               std::span<T> direction) = 0;
+  virtual Estimate<T> estimate(const Differentiable<T>& objective, std::span<const T> x, std::span<T> direction) = 0;
 
   // Persistent state for checkpoints (RNG position, snapshots, tables).
   virtual void save(BinaryWriter& out) const = 0;

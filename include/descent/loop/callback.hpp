@@ -41,10 +41,10 @@ struct LoopView {
 
 template <class T>
 struct StepReport {
-  std::int64_t step = 0;        // before_update: updates applied so far; after_update: including this one
-  T value = 0;                  // estimator's value at the point it was estimated at
-  T gradient_norm = 0;          // ||direction|| there
-  double elapsed_s = 0;         // wall time of the job so far, resumed runs included
+  std::int64_t step = 0;  // before_update: updates applied so far; after_update: including this one
+  T value = 0;            // estimator's value at the point it was estimated at
+  T gradient_norm = 0;    // ||direction|| there
+  double elapsed_s = 0;   // wall time of the job so far, resumed runs included
   std::int64_t objective_calls = 0;
   std::int64_t sample_gradients = 0;
   std::span<const T> direction;  // before_update only: the raw estimate (empty after the update)

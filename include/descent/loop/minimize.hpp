@@ -20,12 +20,12 @@ namespace descent {
 
 template <class T>
 struct MinimizeOptions {
-  std::int64_t max_steps = 1000;               // total updates, counting those before a resume; >= 0
-  EstimatorPtr<T> estimator;                   // null: the full gradient
+  std::int64_t max_steps = 1000;  // total updates, counting those before a resume; >= 0
+  EstimatorPtr<T> estimator;      // null: the full gradient
   std::vector<std::shared_ptr<Callback<T>>> callbacks;
-  bool stop_on_non_finite = true;              // install a NonFiniteGuard in front of the callbacks
-  bool final_evaluation = true;                // evaluate f and grad f at the final parameters for the Summary
-  std::string resume_from;                     // checkpoint to continue from (empty: start fresh)
+  bool stop_on_non_finite = true;                // install a NonFiniteGuard in front of the callbacks
+  bool final_evaluation = true;                  // evaluate f and grad f at the final parameters for the Summary
+  std::string resume_from;                       // checkpoint to continue from (empty: start fresh)
   const std::atomic<bool>* interrupt = nullptr;  // set from a signal handler to stop with user_stop
 };
 

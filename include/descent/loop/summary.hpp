@@ -28,11 +28,11 @@ template <class T>
 struct Summary {
   Termination termination = Termination::max_steps;
   std::string message;
-  std::int64_t steps = 0;              // updates applied, counting those before a resume
-  T final_value = 0;                   // f at the final parameters (see MinimizeOptions::final_evaluation)
-  T final_gradient_norm = 0;           // ||direction|| at the final parameters
-  std::int64_t objective_calls = 0;    // value-and-gradient calls, all of them
-  std::int64_t sample_gradients = 0;   // per-sample gradients (data passes = this / n)
+  std::int64_t steps = 0;             // updates applied, counting those before a resume
+  T final_value = 0;                  // f at the final parameters (see MinimizeOptions::final_evaluation)
+  T final_gradient_norm = 0;          // ||direction|| at the final parameters
+  std::int64_t objective_calls = 0;   // value-and-gradient calls, all of them
+  std::int64_t sample_gradients = 0;  // per-sample gradients (data passes = this / n)
   Timings timings;
 
   // True unless the run met a non-finite value.

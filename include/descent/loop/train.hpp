@@ -24,31 +24,31 @@ struct HeldOutEvaluation {
 };
 
 struct EpochRecord {
-  std::int64_t epoch = 0;          // 1-based
-  std::int64_t step = 0;           // updates applied at the end of the epoch
-  double train_loss = 0;           // mean of the minibatch losses seen during the epoch, weighted by batch size
-  double test_loss = 0;            // NaN without an evaluation set
-  double test_accuracy = 0;        // NaN without an evaluation set
-  double epoch_seconds = 0;        // wall time of the epoch, evaluation excluded
-  double elapsed_seconds = 0;      // wall time since the job started (resumed runs included)
-  double samples_per_second = 0;   // per-sample gradients per second during the epoch
+  std::int64_t epoch = 0;         // 1-based
+  std::int64_t step = 0;          // updates applied at the end of the epoch
+  double train_loss = 0;          // mean of the minibatch losses seen during the epoch, weighted by batch size
+  double test_loss = 0;           // NaN without an evaluation set
+  double test_accuracy = 0;       // NaN without an evaluation set
+  double epoch_seconds = 0;       // wall time of the epoch, evaluation excluded
+  double elapsed_seconds = 0;     // wall time since the job started (resumed runs included)
+  double samples_per_second = 0;  // per-sample gradients per second during the epoch
 };
 
 enum class Sampling { shuffle, replacement, poisson };
 
 template <class T>
 struct TrainOptions {
-  std::int64_t epochs = 10;            // >= 1
-  std::size_t batch_size = 128;        // >= 1; for Poisson sampling the expected size (q = batch / n)
+  std::int64_t epochs = 10;      // >= 1
+  std::size_t batch_size = 128;  // >= 1; for Poisson sampling the expected size (q = batch / n)
   Sampling sampling = Sampling::shuffle;
-  std::uint64_t seed = 0;              // sampling stream
+  std::uint64_t seed = 0;                                         // sampling stream
   std::function<HeldOutEvaluation(std::span<const T>)> evaluate;  // held-out evaluation, called after each epoch
-  std::vector<std::shared_ptr<Callback<T>>> callbacks;      // extra callbacks (loggers...)
-  std::function<void(const EpochRecord&)> on_epoch;         // called with each record as it is made
-  std::string checkpoint;              // checkpoint file written after every epoch and at the end ("" = none)
-  std::string resume_from;             // checkpoint to continue from
-  bool progress = true;                // progress bar on a TTY (stderr); plain epoch lines otherwise
-  bool quiet = false;                  // no output at all
+  std::vector<std::shared_ptr<Callback<T>>> callbacks;            // extra callbacks (loggers...)
+  std::function<void(const EpochRecord&)> on_epoch;               // called with each record as it is made
+  std::string checkpoint;   // checkpoint file written after every epoch and at the end ("" = none)
+  std::string resume_from;  // checkpoint to continue from
+  bool progress = true;     // progress bar on a TTY (stderr); plain epoch lines otherwise
+  bool quiet = false;       // no output at all
   const std::atomic<bool>* interrupt = nullptr;
 };
 

@@ -61,8 +61,7 @@ class FiniteSum : public Differentiable<T> {
 
   // Row k of `out` (|batch| x dimension, row-major) receives grad f_{batch[k]}(x).
   // The default calls batch_value_and_gradient once per sample.
-  virtual void per_sample_gradients(std::span<const T> x, std::span<const std::size_t> batch,
-                                    std::span<T> out) const;
+  virtual void per_sample_gradients(std::span<const T> x, std::span<const std::size_t> batch, std::span<T> out) const;
 
   // norms[k] = ||grad f_{batch[k]}(x)||. The default computes the gradients one by one.
   virtual void per_sample_gradient_norms(std::span<const T> x, std::span<const std::size_t> batch,

@@ -20,8 +20,8 @@ namespace descent {
 
 // direction <- update(direction); parameters are only read.
 template <class T>
-void update(const Transform& transform, TransformState<T>& state, std::span<T> direction,
-            std::span<const T> params, const ParameterLayout& layout);
+void update(const Transform& transform, TransformState<T>& state, std::span<T> direction, std::span<const T> params,
+            const ParameterLayout& layout);
 
 // params <- params + update(direction). `direction` is used as scratch: its content
 // afterwards is unspecified (the last pass does not write it back).

@@ -67,8 +67,7 @@ void validate(const Options& options) {
       const SchedulePtr& s = options.*(*ms);
       if (!s) throw ConfigError(std::string(Options::kName) + "::" + f.name + " is not set");
       double v = 0;
-      if (is_constant(*s, &v))
-        require(f.range.contains(v), Options::kName, f.name, v, f.range.describe(f.name));
+      if (is_constant(*s, &v)) require(f.range.contains(v), Options::kName, f.name, v, f.range.describe(f.name));
     }
   }
 }

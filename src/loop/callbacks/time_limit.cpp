@@ -18,7 +18,8 @@ template <class T>
 std::optional<Stop> TimeLimit<T>::after_update(const StepReport<T>&, const LoopView<T>&) {
   const double used = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   if (used < seconds_) return std::nullopt;
-  return Stop{Termination::time_limit, "ran for " + format_number(used) + " s, limit " + format_number(seconds_) + " s"};
+  return Stop{Termination::time_limit,
+              "ran for " + format_number(used) + " s, limit " + format_number(seconds_) + " s"};
 }
 
 template class TimeLimit<float>;

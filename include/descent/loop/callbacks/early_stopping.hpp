@@ -11,9 +11,9 @@
 namespace descent {
 
 struct EarlyStoppingOptions {
-  double gradient_tolerance = 0;   // >= 0
-  double relative_tolerance = 0;   // >= 0
-  std::int64_t patience = 1;       // >= 1 consecutive steps
+  double gradient_tolerance = 0;  // >= 0
+  double relative_tolerance = 0;  // >= 0
+  std::int64_t patience = 1;      // >= 1 consecutive steps
 };
 
 template <class T>

@@ -16,8 +16,8 @@ enum class LogFormat { csv, jsonl };
 
 struct MetricsLoggerOptions {
   LogFormat format = LogFormat::csv;
-  std::int64_t every = 1;         // >= 1
-  bool append = false;            // continue an existing log (a resumed run); no second CSV header
+  std::int64_t every = 1;  // >= 1
+  bool append = false;     // continue an existing log (a resumed run); no second CSV header
   std::int64_t flush_every = 100;
 };
 
