@@ -1,7 +1,6 @@
 #include "descent/model/least_squares.hpp"
 
-#include "label_checks.hpp"
-#include "layer_stack.hpp"
+#include "single_output_stack.hpp"
 
 namespace descent {
 
@@ -11,19 +10,8 @@ constexpr const char* kModel = "least_squares_regression";
 
 template <class T>
 std::unique_ptr<detail::LayerStack<T>> make_stack(const Dataset<T>& data, const LinearModelOptions& options) {
-  options.validate();
-  detail::require_features(data, kModel);
+  auto config = detail::single_output_config(data, options, kModel, detail::Head::squared_error);
   detail::require_finite_labels(data, kModel);
-  detail::StackConfig<T> config;
-  config.model = kModel;
-  config.inputs = data.dimension();
-  config.widths = {1};
-  config.weight_names = {"weight"};
-  config.bias_names = {"bias"};
-  config.vector_shapes = true;
-  config.bias = options.bias;
-  config.l2 = options.l2;
-  config.head = detail::Head::squared_error;
   return std::make_unique<detail::LayerStack<T>>(std::move(config));
 }
 

@@ -1,7 +1,6 @@
 #include "descent/model/logistic_regression.hpp"
 
-#include "label_checks.hpp"
-#include "layer_stack.hpp"
+#include "single_output_stack.hpp"
 
 namespace descent {
 
@@ -11,19 +10,8 @@ constexpr const char* kModel = "logistic_regression";
 
 template <class T>
 std::unique_ptr<detail::LayerStack<T>> make_stack(const Dataset<T>& data, const LinearModelOptions& options) {
-  options.validate();
-  detail::require_features(data, kModel);
-  detail::StackConfig<T> config;
+  auto config = detail::single_output_config(data, options, kModel, detail::Head::logistic);
   config.negative_label = detail::binary_negative_label(data, kModel);
-  config.model = kModel;
-  config.inputs = data.dimension();
-  config.widths = {1};
-  config.weight_names = {"weight"};
-  config.bias_names = {"bias"};
-  config.vector_shapes = true;
-  config.bias = options.bias;
-  config.l2 = options.l2;
-  config.head = detail::Head::logistic;
   return std::make_unique<detail::LayerStack<T>>(std::move(config));
 }
 
