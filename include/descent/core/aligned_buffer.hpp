@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <cstdlib>
 #include <new>
 #include <span>
 #include <utility>
@@ -29,7 +28,7 @@ class AlignedBuffer {
     swap(other);
     return *this;
   }
-  ~AlignedBuffer() { std::free(data_); }
+  ~AlignedBuffer() { release(data_); }
 
   void swap(AlignedBuffer& other) noexcept {
     std::swap(data_, other.data_);
@@ -50,13 +49,14 @@ class AlignedBuffer {
   std::span<const T> span() const noexcept { return {data_, size_}; }
 
  private:
+  // The aligned operator new (not aligned_alloc), so that replacing operator new — as the
+  // allocation-counting test does — sees these buffers too.
   static T* allocate(std::size_t size) {
     if (size == 0) return nullptr;
-    // aligned_alloc wants a size that is a multiple of the alignment.
-    std::size_t bytes = (size * sizeof(T) + kAlignment - 1) / kAlignment * kAlignment;
-    void* memory = std::aligned_alloc(kAlignment, bytes);
-    if (memory == nullptr) throw std::bad_alloc();
-    return static_cast<T*>(memory);
+    return static_cast<T*>(::operator new (size * sizeof(T), std::align_val_t{kAlignment}));
+  }
+  static void release(T* data) noexcept {
+    if (data != nullptr) ::operator delete (data, std::align_val_t{kAlignment});
   }
 
   T* data_ = nullptr;

@@ -1,0 +1,124 @@
+// Steady-state steps allocate nothing: the optimizer step (apply), the loop around it
+// and a minibatch step of a model. This program replaces the global operator new to
+// count allocations, which is why it is a test program of its own.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "descent/core/parallel.hpp"
+#include "descent/data/gaussian_clusters.hpp"
+#include "descent/estimator/minibatch.hpp"
+#include "descent/loop/minimize.hpp"
+#include "descent/model/mlp.hpp"
+#include "descent/transform/adam.hpp"
+#include "descent/transform/apply.hpp"
+#include "descent/transform/chain.hpp"
+#include "descent/transform/clip_by_global_norm.hpp"
+#include "descent/transform/sgd.hpp"
+#include "descent/transform/weight_decay.hpp"
+
+namespace {
+std::atomic<long> g_allocations{0};
+}  // namespace
+
+void* operator new(std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) { return operator new(size); }
+void* operator new(std::size_t size, std::align_val_t alignment) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  const std::size_t a = static_cast<std::size_t>(alignment);
+  if (void* p = std::aligned_alloc(a, (size + a - 1) / a * a)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t size, std::align_val_t alignment) { return operator new(size, alignment); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+namespace descent {
+namespace {
+
+long allocations() { return g_allocations.load(); }
+
+TEST(SteadyState, OptimizerStepsAllocateNothing) {
+  const std::size_t n = 100'000;  // ~100 tiles: the threaded path
+  for (const TransformPtr& t : {chain(clip_by_global_norm(1.0), adam(), weight_decay(1e-4)),
+                                chain(adam(), clip_by_global_norm(1.0), sgd()), sgd({.momentum = 0.9})}) {
+    Parameters<float> x(ParameterLayout::flat(n), 1.0f);
+    auto state = t->init(x.layout(), 0.0f);
+    AlignedBuffer<float> g(n, 0.5f);
+    // Warm-up: first use grows the per-thread reduction scratch and starts OpenMP's threads.
+    apply(*t, state, g.span(), x.flat(), x.layout());
+    const long before = allocations();
+    for (int step = 0; step < 10; ++step) {
+      std::fill(g.begin(), g.end(), 0.5f);
+      apply(*t, state, g.span(), x.flat(), x.layout());
+    }
+    EXPECT_EQ(allocations() - before, 0) << t->spec();
+  }
+}
+
+// The loop's own allocations (buffers, callbacks, the summary) do not grow with the
+// number of steps: after a warm-up run (which grows the model's workspaces), runs of 16
+// and 64 steps allocate the same.
+TEST(SteadyState, MinimizeLoopAllocatesPerRunNotPerStep) {
+  auto data = gaussian_clusters<float>({.samples = 512, .features = 16, .classes = 4}, 1);
+  Mlp<float> model(data.train, {.hidden = {32}});
+  auto opt = chain(clip_by_global_norm(1.0), adam());
+  long counts[3];
+  int k = 0;
+  for (std::int64_t steps : {8, 16, 64}) {
+    Parameters<float> x = model.initial_parameters(1);
+    MinimizeOptions<float> options{.max_steps = steps, .final_evaluation = false};
+    // Batches of 64 over 512 rows: every run covers whole epochs, so the samplers'
+    // permutations are reused, not regrown.
+    options.estimator = std::make_shared<Minibatch<float>>(MinibatchOptions{.batch_size = 64, .seed = 2});
+    const long before = allocations();
+    minimize(model, x, *opt, options);
+    counts[k++] = allocations() - before;
+  }
+  EXPECT_GT(counts[0], 0);  // the counter sees the loop's buffers
+  EXPECT_EQ(counts[1], counts[2]);
+}
+
+// The counter can tell: a callback that allocates once per step shows up once per step.
+class AllocatesEachStep final : public Callback<float> {
+ public:
+  std::optional<Stop> after_update(const StepReport<float>&, const LoopView<float>&) override {
+    held_ = std::make_unique<int>(1);
+    return std::nullopt;
+  }
+
+ private:
+  std::unique_ptr<int> held_;
+};
+
+TEST(SteadyState, TheCounterSeesAnAllocationPerStep) {
+  auto data = gaussian_clusters<float>({.samples = 64, .features = 4, .classes = 2}, 1);
+  Mlp<float> model(data.train, {.hidden = {8}});
+  auto opt = sgd();
+  long counts[3];
+  int k = 0;
+  for (std::int64_t steps : {8, 16, 64}) {  // the first run warms the model's workspaces up
+    Parameters<float> x = model.initial_parameters(1);
+    MinimizeOptions<float> options{.max_steps = steps, .final_evaluation = false};
+    options.callbacks.push_back(std::make_shared<AllocatesEachStep>());
+    const long before = allocations();
+    minimize(model, x, *opt, options);
+    counts[k++] = allocations() - before;
+  }
+  EXPECT_EQ(counts[2] - counts[1], 64 - 16);
+}
+
+}  // namespace
+}  // namespace descent
