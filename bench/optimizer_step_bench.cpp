@@ -4,7 +4,9 @@
 // An elementwise step is memory bound once the vectors leave the caches, so the counter
 // that matters is bytes_per_second: the bytes the step cannot avoid moving, divided by
 // its time. Compare it with the machine's stream bandwidth (DESIGN.md: Adam moves 28
-// bytes per fp32 parameter). Names read optimizer_step/<optimizer>/<fp32|fp64>/<n>.
+// bytes per fp32 parameter). Names read optimizer_step/<optimizer>/<fp32|fp64>/<n>, and
+// optimizer_step_blocks10/<optimizer>/fp32/<n> for the same n split into ten blocks (the
+// shape of a small network, and what PyTorch's "10 tensors" peer in bench/peers times).
 //
 //   optimizer_step_bench --benchmark_filter='adam/fp32'
 #include <benchmark/benchmark.h>
@@ -69,10 +71,18 @@ void fill_direction(std::span<T> g) {
   }
 }
 
+// `blocks` equal vector blocks (n must be a multiple); 1 gives the flat layout.
+descent::ParameterLayout blocked_layout(std::size_t n, std::size_t blocks) {
+  if (blocks == 1) return descent::ParameterLayout::flat(n);
+  descent::ParameterLayout layout;
+  for (std::size_t b = 0; b < blocks; ++b) layout.add("block" + std::to_string(b), {n / blocks});
+  return layout;
+}
+
 template <class T>
-void optimizer_step(benchmark::State& bench, const OptimizerCase& which) {
+void optimizer_step(benchmark::State& bench, const OptimizerCase& which, std::size_t blocks) {
   const auto n = static_cast<std::size_t>(bench.range(0));
-  const descent::ParameterLayout layout = descent::ParameterLayout::flat(n);
+  const descent::ParameterLayout layout = blocked_layout(n, blocks);
   const descent::TransformPtr optimizer = which.make();
   descent::TransformState<T> state = descent::init_state<T>(*optimizer, layout);
   descent::AlignedBuffer<T> params(n, T(0.25));
@@ -94,9 +104,11 @@ void optimizer_step(benchmark::State& bench, const OptimizerCase& which) {
 }
 
 template <class T>
-void register_precision(const OptimizerCase& which, const char* precision) {
-  const std::string name = "optimizer_step/" + which.name + "/" + precision;
-  benchmark::RegisterBenchmark(name.c_str(), [which](benchmark::State& s) { optimizer_step<T>(s, which); })
+void register_precision(const OptimizerCase& which, const char* precision, std::size_t blocks = 1) {
+  const std::string family = blocks == 1 ? "optimizer_step/" : "optimizer_step_blocks" + std::to_string(blocks) + "/";
+  const std::string name = family + which.name + "/" + precision;
+  benchmark::RegisterBenchmark(name.c_str(),
+                               [which, blocks](benchmark::State& s) { optimizer_step<T>(s, which, blocks); })
       ->Arg(100'000)
       ->Arg(1'000'000)
       ->Arg(10'000'000)
@@ -111,6 +123,7 @@ int main(int argc, char** argv) {
   for (const OptimizerCase& which : optimizer_cases()) {
     register_precision<float>(which, "fp32");
     register_precision<double>(which, "fp64");
+    register_precision<float>(which, "fp32", 10);  // every size above is a multiple of 10
   }
   benchmark::AddCustomContext("descent_threads", std::to_string(descent::num_threads()));
   benchmark::Initialize(&argc, argv);
