@@ -109,7 +109,8 @@ Summary<T> minimize(const Differentiable<T>& objective, Parameters<T>& params, c
     summary.final_gradient_norm = report.gradient_norm;
   } else if (options.final_evaluation) {
     summary.final_value = objective.value_and_gradient(params.flat(), direction.span());
-    summary.final_gradient_norm = static_cast<T>(std::sqrt(sum_of_squares(std::span<const T>(direction.span()))));
+    summary.final_gradient_norm =
+        static_cast<T>(std::sqrt(sum_of_squares(std::span<const T>(direction.span()), std::span<double>(partials))));
     ++summary.objective_calls;
   } else {
     summary.final_value = report.value;

@@ -33,6 +33,19 @@ std::size_t gather(const Transform& transform, TransformState<T>& state, Member<
   return 1;
 }
 
+// True when every slot of the state tree has n elements. Runs every step, so it only
+// compares sizes; check_state builds the message when it fails. Without it a state made
+// for fewer parameters (or a chain state whose member slots are short) would be read
+// past its end.
+template <class T>
+bool slots_fit(const TransformState<T>& state, std::size_t n) {
+  for (const auto& slot : state.slots)
+    if (slot.size() != n) return false;
+  for (const auto& child : state.children)
+    if (!slots_fit(child, n)) return false;
+  return true;
+}
+
 // Scratch for reduction partials: grows to the largest size seen, then stays, so
 // steady-state steps do not allocate.
 std::vector<double>& reduction_scratch(std::size_t size) {
@@ -46,7 +59,7 @@ void run(const Transform& transform, TransformState<T>& state, std::span<T> dire
          T* params_out, const ParameterLayout& layout) {
   // Cheap shape checks only: the owner check builds strings, so it runs when a state
   // is loaded (check_state), not every step.
-  if (!state.slots.empty() && state.slots.front().size() != params.size()) check_state(transform, state, params.size());
+  if (!slots_fit(state, params.size())) check_state(transform, state, params.size());
   if (direction.size() != params.size())
     throw MismatchError("transform: direction has " + std::to_string(direction.size()) + " elements, parameters " +
                         std::to_string(params.size()));

@@ -5,6 +5,10 @@
 
 #include "descent/core/error.hpp"
 #include "descent/core/parallel.hpp"
+#include "descent/transform/adam.hpp"
+#include "descent/transform/apply.hpp"
+#include "descent/transform/chain.hpp"
+#include "descent/transform/clip_by_global_norm.hpp"
 #include "descent/transform/state_io.hpp"
 #include "transform/transform_cases.hpp"
 #include "transform/transform_test_support.hpp"
@@ -118,3 +122,22 @@ TEST(StateRoundTripErrors, RefusesEveryTruncation) {
 
 }  // namespace
 }  // namespace descent::testing
+
+namespace descent {
+namespace {
+
+// A chain state made for fewer parameters is refused with a message, not read past its end.
+TEST(ApplyState, ShortMemberSlotsAreAMismatchNotAnOverrun) {
+  const TransformPtr t = chain(clip_by_global_norm(1.0), adam());
+  auto state = t->init(ParameterLayout::flat(10), 0.0);
+  std::vector<double> x(5000, 1.0), g(5000, 0.5);
+  try {
+    apply(*t, state, std::span<double>(g), std::span<double>(x), ParameterLayout::flat(5000));
+    FAIL();
+  } catch (const MismatchError& e) {
+    EXPECT_NE(std::string(e.what()).find("has 10 elements, parameters 5000"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace descent
