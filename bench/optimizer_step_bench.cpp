@@ -6,7 +6,8 @@
 // its time. Compare it with the machine's stream bandwidth (DESIGN.md: Adam moves 28
 // bytes per fp32 parameter). Names read optimizer_step/<optimizer>/<fp32|fp64>/<n>, and
 // optimizer_step_blocks10/<optimizer>/fp32/<n> for the same n split into ten blocks (the
-// shape of a small network, and what PyTorch's "10 tensors" peer in bench/peers times).
+// shape of a small network, and what PyTorch's "10 tensors" peer in bench/peers times),
+// and norm_pass/<fp32|fp64>/<n> for the read of g that a leading global-norm clip adds.
 //
 //   optimizer_step_bench --benchmark_filter='adam/fp32'
 #include <benchmark/benchmark.h>
@@ -15,6 +16,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -36,6 +39,9 @@ struct OptimizerCase {
   // Vector elements each parameter's step must read or write, counted as one per read
   // plus one per write of a full-length vector (g = direction, p = parameters, state slots).
   int elements_moved;
+  // Hand apply() the direction's squared norm, as minimize() does (it computes the
+  // gradient norm anyway): a leading global-norm clip then makes no pass of its own.
+  bool norm_known = false;
 };
 
 std::vector<OptimizerCase> optimizer_cases() {
@@ -53,6 +59,9 @@ std::vector<OptimizerCase> optimizer_cases() {
       // weight_decay runs on the same tiles and adds no traffic.
       {"chain_clip_adam_wd",
        [] { return chain(clip_by_global_norm(1.0), adam({.lr = constant(1e-3)}), weight_decay(1e-4)); }, 8},
+      // the same chain inside the training loop, which knows ||g||^2: Adam's traffic only.
+      {"chain_clip_adam_wd_norm_known",
+       [] { return chain(clip_by_global_norm(1.0), adam({.lr = constant(1e-3)}), weight_decay(1e-4)); }, 7, true},
   };
 }
 
@@ -90,10 +99,12 @@ void optimizer_step(benchmark::State& bench, const OptimizerCase& which, std::si
   fill_direction(direction.span());
   // One untimed step: first-use work (scratch for reductions, thread start-up) is not
   // what a step in a long run costs.
-  descent::apply(*optimizer, state, direction.span(), params.span(), layout);
+  std::optional<double> squared_norm;
+  if (which.norm_known) squared_norm = descent::sum_of_squares(std::span<const T>(direction.span()));
+  descent::apply(*optimizer, state, direction.span(), params.span(), layout, squared_norm);
 
   for (auto _ : bench) {
-    descent::apply(*optimizer, state, direction.span(), params.span(), layout);
+    descent::apply(*optimizer, state, direction.span(), params.span(), layout, squared_norm);
     benchmark::DoNotOptimize(params.data());
     benchmark::ClobberMemory();
   }
@@ -101,6 +112,25 @@ void optimizer_step(benchmark::State& bench, const OptimizerCase& which, std::si
   bench.SetItemsProcessed(steps * static_cast<std::int64_t>(n));
   bench.SetBytesProcessed(steps * static_cast<std::int64_t>(n) * which.elements_moved *
                           static_cast<std::int64_t>(sizeof(T)));
+}
+
+// The pass a leading global-norm clip adds: one read of g (descent::sum_of_squares, the
+// same tiles and kernel as the clip's reduction). The chain's cost minus Adam's should be
+// about this.
+template <class T>
+void norm_pass(benchmark::State& bench) {
+  const auto n = static_cast<std::size_t>(bench.range(0));
+  descent::AlignedBuffer<T> direction(n);
+  fill_direction(direction.span());
+  std::vector<double> partials(descent::tile_count(n));
+  double total = descent::sum_of_squares(std::span<const T>(direction.span()), std::span<double>(partials));
+  for (auto _ : bench) {
+    total = descent::sum_of_squares(std::span<const T>(direction.span()), std::span<double>(partials));
+    benchmark::DoNotOptimize(total);
+  }
+  const auto steps = static_cast<std::int64_t>(bench.iterations());
+  bench.SetItemsProcessed(steps * static_cast<std::int64_t>(n));
+  bench.SetBytesProcessed(steps * static_cast<std::int64_t>(n) * static_cast<std::int64_t>(sizeof(T)));
 }
 
 template <class T>
@@ -124,6 +154,17 @@ int main(int argc, char** argv) {
     register_precision<float>(which, "fp32");
     register_precision<double>(which, "fp64");
     register_precision<float>(which, "fp32", 10);  // every size above is a multiple of 10
+  }
+  for (const auto& [precision, run] :
+       {std::pair{"fp32", &norm_pass<float>}, std::pair{"fp64", &norm_pass<double>}}) {
+    const std::string name = std::string("norm_pass/") + precision;
+    benchmark::RegisterBenchmark(name.c_str(), run)
+        ->Arg(100'000)
+        ->Arg(1'000'000)
+        ->Arg(10'000'000)
+        ->Arg(50'000'000)
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime();
   }
   benchmark::AddCustomContext("descent_threads", std::to_string(descent::num_threads()));
   benchmark::Initialize(&argc, argv);

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <vector>
 
+#include "descent/core/lane_sum.hpp"
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -34,10 +36,7 @@ double sum_of_squares(std::span<const T> x, std::span<double> partials) {
   for (std::size_t t = 0; t < tiles; ++t) {
     const std::size_t begin = t * kTileSize;
     const std::size_t end = begin + kTileSize < n ? begin + kTileSize : n;
-    double s = 0;
-#pragma omp simd reduction(+ : s)
-    for (std::size_t i = begin; i < end; ++i) s += static_cast<double>(data[i]) * static_cast<double>(data[i]);
-    partials[t] = s;
+    partials[t] = lane_sum_of_squares(data + begin, end - begin);
   }
   double total = 0;
   for (std::size_t t = 0; t < tiles; ++t) total += partials[t];

@@ -69,8 +69,8 @@ Summary<T> minimize(const Differentiable<T>& objective, Parameters<T>& params, c
 
     report.step = counters.step;
     report.value = estimate.value;
-    report.gradient_norm =
-        static_cast<T>(std::sqrt(sum_of_squares(std::span<const T>(direction.span()), std::span<double>(partials))));
+    const double squared_norm = sum_of_squares(std::span<const T>(direction.span()), std::span<double>(partials));
+    report.gradient_norm = static_cast<T>(std::sqrt(squared_norm));
     report.elapsed_s = elapsed_before + seconds_since(start);
     report.objective_calls = counters.objective_calls;
     report.sample_gradients = counters.sample_gradients;
@@ -83,7 +83,9 @@ Summary<T> minimize(const Differentiable<T>& objective, Parameters<T>& params, c
     if (stop) break;
 
     t0 = Clock::now();
-    apply(transform, state, direction.span(), params.flat(), params.layout());
+    // The norm above is the one a leading clip_by_global_norm needs: it skips its pass.
+    // (Callbacks see the direction read-only, so it still describes it.)
+    apply(transform, state, direction.span(), params.flat(), params.layout(), squared_norm);
     summary.timings.transform_s += seconds_since(t0);
     ++counters.step;
 

@@ -31,19 +31,18 @@ class Adagrad final : public TransformBase<Adagrad> {
   void prepare(TransformState<T>& s, const double*) const {
     s.step[0] = o_.lr->value(s.count - 1) / (1.0 + static_cast<double>(s.count - 1) * o_.lr_decay);
   }
-  template <class T>
-  void tile(TransformState<T>& s, const Tile<T>& t) const {
+  template <class T, class Io>
+  void tile(TransformState<T>& s, const Tile<T>& t, Io io) const {
     const T lr = static_cast<T>(s.step[0]);
     const T wd = static_cast<T>(o_.weight_decay);
     const T eps = static_cast<T>(o_.eps);
-    T* __restrict d = t.d;
-    const T* __restrict p = t.p;
-    T* __restrict acc = s.slots[0].data() + t.offset;
+    const T* p = t.p;
+    T* acc = s.slots[0].data() + t.offset;
 #pragma omp simd
     for (std::size_t i = 0; i < t.n; ++i) {
-      const T g = d[i] + wd * p[i];
+      const T g = io.load(i) + wd * p[i];
       acc[i] += g * g;
-      d[i] = -lr * g / (std::sqrt(acc[i]) + eps);
+      io.store(i, -lr * g / (std::sqrt(acc[i]) + eps));
     }
   }
 

@@ -40,8 +40,8 @@ class Adam final : public TransformBase<Adam> {
     s.step[1] = 1.0 / std::sqrt(1.0 - std::pow(o_.beta2, t));  // 1 / sqrt(bias correction 2)
     s.step[2] = lr * o_.weight_decay;                          // decoupled decay
   }
-  template <class T>
-  void tile(TransformState<T>& s, const Tile<T>& t) const {
+  template <class T, class Io>
+  void tile(TransformState<T>& s, const Tile<T>& t, Io io) const {
     const T step = static_cast<T>(s.step[0]);
     const T inv_bc2 = static_cast<T>(s.step[1]);
     const T b1 = static_cast<T>(o_.beta1), b2 = static_cast<T>(o_.beta2);
@@ -51,27 +51,26 @@ class Adam final : public TransformBase<Adam> {
     const T eps = static_cast<T>(o_.eps);
     const T coupled = decoupled_ ? T(0) : static_cast<T>(o_.weight_decay);
     const T decay = decoupled_ ? static_cast<T>(s.step[2]) : T(0);
-    T* __restrict d = t.d;
-    const T* __restrict p = t.p;
-    T* __restrict m = s.slots[0].data() + t.offset;
-    T* __restrict v = s.slots[1].data() + t.offset;
+    const T* p = t.p;
+    T* m = s.slots[0].data() + t.offset;
+    T* v = s.slots[1].data() + t.offset;
     if (o_.amsgrad) {
-      T* __restrict vmax = s.slots[2].data() + t.offset;
+      T* vmax = s.slots[2].data() + t.offset;
 #pragma omp simd
       for (std::size_t i = 0; i < t.n; ++i) {
-        const T g = d[i] + coupled * p[i];
+        const T g = io.load(i) + coupled * p[i];
         m[i] = b1 * m[i] + c1 * g;
         v[i] = b2 * v[i] + c2 * g * g;
         vmax[i] = std::max(vmax[i], v[i]);
-        d[i] = -step * m[i] / (std::sqrt(vmax[i]) * inv_bc2 + eps) - decay * p[i];
+        io.store(i, -step * m[i] / (std::sqrt(vmax[i]) * inv_bc2 + eps) - decay * p[i]);
       }
     } else {
 #pragma omp simd
       for (std::size_t i = 0; i < t.n; ++i) {
-        const T g = d[i] + coupled * p[i];
+        const T g = io.load(i) + coupled * p[i];
         m[i] = b1 * m[i] + c1 * g;
         v[i] = b2 * v[i] + c2 * g * g;
-        d[i] = -step * m[i] / (std::sqrt(v[i]) * inv_bc2 + eps) - decay * p[i];
+        io.store(i, -step * m[i] / (std::sqrt(v[i]) * inv_bc2 + eps) - decay * p[i]);
       }
     }
   }

@@ -1,6 +1,7 @@
 #include "descent/transform/apply.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "descent/core/error.hpp"
@@ -46,6 +47,40 @@ bool slots_fit(const TransformState<T>& state, std::size_t n) {
   return true;
 }
 
+// The arrays one pass streams through, so that each tile can ask for the lines of a tile
+// further on before it works on its own. The hardware prefetchers stop at 4 KiB page
+// boundaries, and a tile of floats is one page per array, so every tile of every array
+// would otherwise start with a memory latency. It matters most for a read-only pass over
+// one array (the global norm): measured on arrays beyond the caches, 17.5 GB/s without,
+// 22.5 GB/s with a distance of two tiles; passes over several arrays gain a few percent.
+inline constexpr std::size_t kPrefetchDistance = 2;
+
+template <class T>
+struct PassStreams {
+  static constexpr std::size_t kMax = 24;  // arrays beyond this many are not prefetched
+  const T* read[kMax];
+  std::size_t reads = 0;
+  T* written[kMax];
+  std::size_t writes = 0;
+
+  void add_read(const T* a) {
+    if (reads < kMax) read[reads++] = a;
+  }
+  void add_written(T* a) {
+    if (writes < kMax) written[writes++] = a;
+  }
+  // Prefetches tile t of every array (nothing when t is past the end).
+  void prefetch_tile(std::size_t t, std::size_t tiles, std::size_t n) const {
+    if (t >= tiles) return;
+    const std::size_t begin = t * kTileSize, len = std::min(kTileSize, n - begin);
+    constexpr std::size_t kLine = 64 / sizeof(T);
+    for (std::size_t a = 0; a < reads; ++a)
+      for (std::size_t k = 0; k < len; k += kLine) __builtin_prefetch(read[a] + begin + k, 0, 3);
+    for (std::size_t a = 0; a < writes; ++a)
+      for (std::size_t k = 0; k < len; k += kLine) __builtin_prefetch(written[a] + begin + k, 1, 3);
+  }
+};
+
 // Scratch for reduction partials: grows to the largest size seen, then stays, so
 // steady-state steps do not allocate.
 std::vector<double>& reduction_scratch(std::size_t size) {
@@ -56,7 +91,7 @@ std::vector<double>& reduction_scratch(std::size_t size) {
 
 template <class T>
 void run(const Transform& transform, TransformState<T>& state, std::span<T> direction, std::span<const T> params,
-         T* params_out, const ParameterLayout& layout) {
+         T* params_out, const ParameterLayout& layout, std::optional<double> direction_squared_norm) {
   // Cheap shape checks only: the owner check builds strings, so it runs when a state
   // is loaded (check_state), not every step.
   if (!slots_fit(state, params.size())) check_state(transform, state, params.size());
@@ -87,26 +122,31 @@ void run(const Transform& transform, TransformState<T>& state, std::span<T> dire
       continue;
     }
 
-    std::vector<double>* partials = nullptr;
     if (head_kind == TransformKind::reducing) {
       const std::size_t r = head.transform->reduction_size();
-      if (!reduction_ready) {
-        // Read-only pass over the incoming direction.
-        partials = &reduction_scratch(tiles * r);
-        double* part = partials->data();
-#pragma omp parallel for schedule(static) if (tiles >= kMinTilesForThreads)
-        for (std::size_t t = 0; t < tiles; ++t) {
-          const std::size_t begin = t * kTileSize;
-          const std::size_t len = std::min(kTileSize, n - begin);
-          std::fill_n(part + t * r, r, 0.0);
-          head.transform->reduce_tile(*head.state, Tile<T>{d + begin, p + begin, begin, len}, part + t * r);
-        }
-      }
-      partials = &reduction_scratch(tiles * r);
-      double totals[16] = {};
       if (r > 16) throw MismatchError("transform: reduction_size above 16 is not supported");
-      for (std::size_t t = 0; t < tiles; ++t)
-        for (std::size_t k = 0; k < r; ++k) totals[k] += (*partials)[t * r + k];
+      double totals[16] = {};
+      if (i == 0 && direction_squared_norm.has_value() && head.transform->reduces_to_squared_norm()) {
+        // The caller computed exactly this total (see apply.hpp): no pass at all.
+        totals[0] = *direction_squared_norm;
+      } else {
+        double* part = reduction_scratch(tiles * r).data();
+        if (!reduction_ready) {
+          // Read-only pass over the incoming direction.
+          PassStreams<T> reduce_streams;
+          reduce_streams.add_read(d);
+#pragma omp parallel for schedule(static) if (tiles >= kMinTilesForThreads)
+          for (std::size_t t = 0; t < tiles; ++t) {
+            const std::size_t begin = t * kTileSize;
+            const std::size_t len = std::min(kTileSize, n - begin);
+            reduce_streams.prefetch_tile(t + kPrefetchDistance, tiles, n);
+            std::fill_n(part + t * r, r, 0.0);
+            head.transform->reduce_tile(*head.state, Tile<T>{d + begin, p + begin, begin, len}, part + t * r);
+          }
+        }
+        for (std::size_t t = 0; t < tiles; ++t)
+          for (std::size_t k = 0; k < r; ++k) totals[k] += part[t * r + k];
+      }
       head.transform->begin_step(*head.state, totals);
     } else {
       head.transform->begin_step(*head.state, nullptr);
@@ -124,25 +164,46 @@ void run(const Transform& transform, TransformState<T>& state, std::span<T> dire
         (!last_pass && members[end].transform->kind() == TransformKind::reducing) ? &members[end] : nullptr;
     const std::size_t next_r = next_reducer ? next_reducer->transform->reduction_size() : 0;
     double* next_part = next_reducer ? reduction_scratch(tiles * next_r).data() : nullptr;
+    PassStreams<T> streams;
+    streams.add_read(d);
+    if (last_pass && params_out != nullptr)
+      streams.add_written(params_out);
+    else
+      streams.add_read(p);
+    for (std::size_t m = i; m < end; ++m)
+      for (auto& slot : members[m].state->slots) streams.add_written(slot.data());
 
 #pragma omp parallel for schedule(static) if (tiles >= kMinTilesForThreads)
     for (std::size_t t = 0; t < tiles; ++t) {
       const std::size_t begin = t * kTileSize;
       const std::size_t len = std::min(kTileSize, n - begin);
+      streams.prefetch_tile(t + kPrefetchDistance, tiles, n);
+      // Each member reads the previous one's output: the first reads the direction in
+      // memory, the last writes the direction in memory or adds to the parameters, and
+      // the ones between (and the ends, when there are several) use an L1 buffer. A pass
+      // of one member is thus a single loop over all its arrays.
       alignas(kAlignment) T buffer[kTileSize];
-      std::copy_n(d + begin, len, buffer);
-      const Tile<T> tile{buffer, p + begin, begin, len};
-      for (std::size_t m = i; m < end; ++m) members[m].transform->update_tile(*members[m].state, tile);
+      T* const memory = d + begin;
+      const bool adds = last_pass && params_out != nullptr;
+      for (std::size_t m = i; m < end; ++m) {
+        const bool first = m == i, last = m + 1 == end;
+        T* const input = first ? memory : buffer;
+        Tile<T> tile{input, p + begin, begin, len};
+        if (last && adds) {
+          tile.add_to = params_out + begin;
+        } else {
+          T* const output = last ? memory : buffer;
+          if (output != input) {
+            tile.in = input;
+            tile.d = output;
+          }
+        }
+        members[m].transform->update_tile(*members[m].state, tile);
+      }
       if (next_reducer) {
         std::fill_n(next_part + t * next_r, next_r, 0.0);
-        next_reducer->transform->reduce_tile(*next_reducer->state, tile, next_part + t * next_r);
-      }
-      if (last_pass && params_out != nullptr) {
-        T* out = params_out + begin;
-#pragma omp simd
-        for (std::size_t k = 0; k < len; ++k) out[k] += buffer[k];
-      } else {
-        std::copy_n(buffer, len, d + begin);
+        next_reducer->transform->reduce_tile(*next_reducer->state, Tile<T>{memory, p + begin, begin, len},
+                                             next_part + t * next_r);
       }
     }
     reduction_ready = next_reducer != nullptr;
@@ -178,24 +239,25 @@ void check_state(const Transform& transform, const TransformState<T>& state, std
 
 template <class T>
 void update(const Transform& transform, TransformState<T>& state, std::span<T> direction, std::span<const T> params,
-            const ParameterLayout& layout) {
-  run<T>(transform, state, direction, params, nullptr, layout);
+            const ParameterLayout& layout, std::optional<double> direction_squared_norm) {
+  run<T>(transform, state, direction, params, nullptr, layout, direction_squared_norm);
 }
 
 template <class T>
 void apply(const Transform& transform, TransformState<T>& state, std::span<T> direction, std::span<T> params,
-           const ParameterLayout& layout) {
-  run<T>(transform, state, direction, std::span<const T>(params.data(), params.size()), params.data(), layout);
+           const ParameterLayout& layout, std::optional<double> direction_squared_norm) {
+  run<T>(transform, state, direction, std::span<const T>(params.data(), params.size()), params.data(), layout,
+         direction_squared_norm);
 }
 
 template void update<float>(const Transform&, TransformState<float>&, std::span<float>, std::span<const float>,
-                            const ParameterLayout&);
+                            const ParameterLayout&, std::optional<double>);
 template void update<double>(const Transform&, TransformState<double>&, std::span<double>, std::span<const double>,
-                             const ParameterLayout&);
+                             const ParameterLayout&, std::optional<double>);
 template void apply<float>(const Transform&, TransformState<float>&, std::span<float>, std::span<float>,
-                           const ParameterLayout&);
+                           const ParameterLayout&, std::optional<double>);
 template void apply<double>(const Transform&, TransformState<double>&, std::span<double>, std::span<double>,
-                            const ParameterLayout&);
+                            const ParameterLayout&, std::optional<double>);
 template void check_state<float>(const Transform&, const TransformState<float>&, std::size_t);
 template void check_state<double>(const Transform&, const TransformState<double>&, std::size_t);
 

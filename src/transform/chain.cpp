@@ -1,5 +1,7 @@
 #include "descent/transform/chain.hpp"
 
+#include <algorithm>
+
 #include "descent/core/error.hpp"
 
 namespace descent {
@@ -50,9 +52,24 @@ void Chain::start(TransformState<T>& state) const {
   }
 }
 
+// The tile's redirections (see Tile) belong to the ends of the member list: the first
+// member reads `in`, the last one adds to `add_to`, the rest work in place on d.
 template <class T>
 void Chain::run(TransformState<T>& state, const Tile<T>& tile) const {
-  for (std::size_t i = 0; i < members_.size(); ++i) members_[i]->update_tile(state.children[i], tile);
+  const std::size_t count = members_.size();
+  if (count == 0) {
+    if (tile.in != nullptr && tile.add_to == nullptr) std::copy_n(tile.in, tile.n, tile.d);
+    const T* source = tile.in != nullptr ? tile.in : tile.d;
+    if (tile.add_to != nullptr)
+      for (std::size_t k = 0; k < tile.n; ++k) tile.add_to[k] += source[k];
+    return;
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    Tile<T> part{tile.d, tile.p, tile.offset, tile.n};
+    if (i == 0) part.in = tile.in;
+    if (i + 1 == count) part.add_to = tile.add_to;
+    members_[i]->update_tile(state.children[i], part);
+  }
 }
 
 void Chain::begin_step(TransformState<float>& state, const double*) const { start(state); }

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "descent/core/lane_sum.hpp"
 #include "descent/transform/transform_base.hpp"
 
 namespace descent {
@@ -20,15 +21,13 @@ class ClipByGlobalNorm final : public TransformBase<ClipByGlobalNorm, TransformK
   explicit ClipByGlobalNorm(ClipByGlobalNormOptions o) : o_(o) { validate(o_); }
   std::string spec() const override { return to_spec("clip_by_global_norm", o_); }
   std::size_t reduction_size() const override { return 1; }
+  bool reduces_to_squared_norm() const override { return true; }
 
   template <class T>
   void make(TransformState<T>&, const ParameterLayout&) const {}
   template <class T>
   void reduce(const TransformState<T>&, const Tile<T>& t, double* acc) const {
-    double s = 0;
-#pragma omp simd reduction(+ : s)
-    for (std::size_t i = 0; i < t.n; ++i) s += static_cast<double>(t.d[i]) * static_cast<double>(t.d[i]);
-    acc[0] += s;
+    acc[0] += lane_sum_of_squares(t.d, t.n);
   }
   template <class T>
   void prepare(TransformState<T>& s, const double* reduction) const {
@@ -36,13 +35,12 @@ class ClipByGlobalNorm final : public TransformBase<ClipByGlobalNorm, TransformK
     s.step[0] = norm > o_.max_norm ? o_.max_norm / norm : 1.0;
     s.step[1] = norm;  // kept for inspection (e.g. logging the pre-clip norm)
   }
-  template <class T>
-  void tile(TransformState<T>& s, const Tile<T>& t) const {
-    if (s.step[0] == 1.0) return;
+  template <class T, class Io>
+  void tile(TransformState<T>& s, const Tile<T>& t, Io io) const {
+    if (Io::kInPlace && s.step[0] == 1.0) return;  // inactive: nothing to rewrite in place
     const T scale = static_cast<T>(s.step[0]);
-    T* __restrict d = t.d;
 #pragma omp simd
-    for (std::size_t i = 0; i < t.n; ++i) d[i] *= scale;
+    for (std::size_t i = 0; i < t.n; ++i) io.store(i, io.load(i) * scale);
   }
 
  private:

@@ -20,12 +20,11 @@ class ClipByValue final : public TransformBase<ClipByValue> {
   std::string spec() const override { return to_spec("clip_by_value", o_); }
   template <class T>
   void make(TransformState<T>&, const ParameterLayout&) const {}
-  template <class T>
-  void tile(TransformState<T>&, const Tile<T>& t) const {
+  template <class T, class Io>
+  void tile(TransformState<T>&, const Tile<T>& t, Io io) const {
     const T hi = static_cast<T>(o_.limit), lo = -hi;
-    T* __restrict d = t.d;
 #pragma omp simd
-    for (std::size_t i = 0; i < t.n; ++i) d[i] = std::min(std::max(d[i], lo), hi);
+    for (std::size_t i = 0; i < t.n; ++i) io.store(i, std::min(std::max(io.load(i), lo), hi));
   }
 
  private:

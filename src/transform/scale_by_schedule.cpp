@@ -22,12 +22,11 @@ class ScaleBySchedule final : public TransformBase<ScaleBySchedule> {
   void prepare(TransformState<T>& s, const double*) const {
     s.step[0] = o_.schedule->value(s.count - 1);
   }
-  template <class T>
-  void tile(TransformState<T>& s, const Tile<T>& t) const {
+  template <class T, class Io>
+  void tile(TransformState<T>& s, const Tile<T>& t, Io io) const {
     const T f = static_cast<T>(s.step[0]);
-    T* __restrict d = t.d;
 #pragma omp simd
-    for (std::size_t i = 0; i < t.n; ++i) d[i] *= f;
+    for (std::size_t i = 0; i < t.n; ++i) io.store(i, io.load(i) * f);
   }
 
  private:

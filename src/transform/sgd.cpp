@@ -32,32 +32,31 @@ class Sgd final : public TransformBase<Sgd> {
   void prepare(TransformState<T>& s, const double*) const {
     s.step[0] = o_.lr->value(s.count - 1);
   }
-  template <class T>
-  void tile(TransformState<T>& s, const Tile<T>& t) const {
+  template <class T, class Io>
+  void tile(TransformState<T>& s, const Tile<T>& t, Io io) const {
     const T lr = static_cast<T>(s.step[0]);
     const T wd = static_cast<T>(o_.weight_decay);
     const T mu = static_cast<T>(o_.momentum);
-    T* __restrict d = t.d;
-    const T* __restrict p = t.p;
+    const T* p = t.p;
     if (o_.momentum == 0) {
 #pragma omp simd
-      for (std::size_t i = 0; i < t.n; ++i) d[i] = -lr * (d[i] + wd * p[i]);
+      for (std::size_t i = 0; i < t.n; ++i) io.store(i, -lr * (io.load(i) + wd * p[i]));
       return;
     }
-    T* __restrict b = s.slots[0].data() + t.offset;
+    T* b = s.slots[0].data() + t.offset;
     if (o_.nesterov) {
 #pragma omp simd
       for (std::size_t i = 0; i < t.n; ++i) {
-        const T g = d[i] + wd * p[i];
+        const T g = io.load(i) + wd * p[i];
         b[i] = mu * b[i] + g;
-        d[i] = -lr * (g + mu * b[i]);
+        io.store(i, -lr * (g + mu * b[i]));
       }
     } else {
 #pragma omp simd
       for (std::size_t i = 0; i < t.n; ++i) {
-        const T g = d[i] + wd * p[i];
+        const T g = io.load(i) + wd * p[i];
         b[i] = mu * b[i] + g;
-        d[i] = -lr * b[i];
+        io.store(i, -lr * b[i]);
       }
     }
   }

@@ -28,13 +28,12 @@ class WeightDecay final : public TransformBase<WeightDecay> {
   void prepare(TransformState<T>& s, const double*) const {
     s.step[0] = o_.rate->value(s.count - 1);
   }
-  template <class T>
-  void tile(TransformState<T>& s, const Tile<T>& t) const {
+  template <class T, class Io>
+  void tile(TransformState<T>& s, const Tile<T>& t, Io io) const {
     const T rate = static_cast<T>(s.step[0]);
-    T* __restrict d = t.d;
-    const T* __restrict p = t.p;
+    const T* p = t.p;
 #pragma omp simd
-    for (std::size_t i = 0; i < t.n; ++i) d[i] -= rate * p[i];
+    for (std::size_t i = 0; i < t.n; ++i) io.store(i, io.load(i) - rate * p[i]);
   }
 
  private:
@@ -47,13 +46,12 @@ class AddDecayedWeights final : public TransformBase<AddDecayedWeights> {
   std::string spec() const override { return to_spec("add_decayed_weights", o_); }
   template <class T>
   void make(TransformState<T>&, const ParameterLayout&) const {}
-  template <class T>
-  void tile(TransformState<T>&, const Tile<T>& t) const {
+  template <class T, class Io>
+  void tile(TransformState<T>&, const Tile<T>& t, Io io) const {
     const T c = static_cast<T>(o_.coefficient);
-    T* __restrict d = t.d;
-    const T* __restrict p = t.p;
+    const T* p = t.p;
 #pragma omp simd
-    for (std::size_t i = 0; i < t.n; ++i) d[i] += c * p[i];
+    for (std::size_t i = 0; i < t.n; ++i) io.store(i, io.load(i) + c * p[i]);
   }
 
  private:

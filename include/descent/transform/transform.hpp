@@ -28,15 +28,25 @@ namespace descent {
 enum class TransformKind { elementwise, reducing, global, chain };
 
 // One tile of the current step: `d` is the direction, rewritten in place into the
-// update; `p` are the parameters at the same positions (read-only: the executor adds
-// the final update after every transform has seen the tile); `offset` is the index of
-// d[0] in the flat vector, for transforms that index their state slots.
+// update; `p` are the parameters at the same positions (read-only); `offset` is the
+// index of d[0] in the flat vector, for transforms that index their state slots.
+//
+// Two optional redirections let the executor run a pass without staging copies, so
+// that one loop streams through every array at once (a copy of the direction into an
+// L1 buffer, then the work, then an add into the parameters, fetches one array at a
+// time and ran SGD at 2/3 of the speed of a single loop on arrays beyond the caches):
+//   in:     when set, the incoming direction is read from here and d is only written;
+//   add_to: when set, the update is added here (the parameters) instead of written to d.
+// Transforms never look at these two directly: TransformBase hands their loop a TileIo
+// (tile_io.hpp) whose load(i) and store(i, u) do the right thing.
 template <class T>
 struct Tile {
   T* d;
   const T* p;
   std::size_t offset;
   std::size_t n;
+  const T* in = nullptr;
+  T* add_to = nullptr;
 };
 
 class Transform {
@@ -61,6 +71,10 @@ class Transform {
 
   // Reducing transforms: number of totals and one tile's contribution, added to acc.
   virtual std::size_t reduction_size() const { return 0; }
+  // True when the reduction is one total, the sum of squares of the incoming direction,
+  // computed per tile with lane_sum_of_squares (core/lane_sum.hpp) and added in tile
+  // order: then a caller that already has that sum may hand it to apply() instead.
+  virtual bool reduces_to_squared_norm() const { return false; }
   virtual void reduce_tile(const TransformState<float>&, const Tile<float>&, double*) const {}
   virtual void reduce_tile(const TransformState<double>&, const Tile<double>&, double*) const {}
 
