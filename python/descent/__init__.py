@@ -1,0 +1,537 @@
+"""descent: gradient-based optimization with a C++ core, on NumPy arrays.
+
+Three faces, all running in C++ with the GIL released:
+
+* Optimizers as composable transforms that update float32/float64 arrays in place::
+
+      opt = descent.chain(descent.clip_by_global_norm(1.0), descent.adam(lr=1e-3))
+      state = opt.init(params)
+      opt.apply(grads, state, params)          # params += update(grads)
+
+  The same spec strings as the command-line program: ``descent.parse("adam(lr=1e-3)")``.
+  ``descent.optimizers()`` lists every optimizer, transform and schedule.
+
+* ``descent.minimize(fun, x0, jac=True, method="adam(lr=1e-2)")``, with the conventions of
+  ``scipy.optimize.minimize``.
+
+* ``descent.train(descent.Mlp(hidden=[64]), X, y, optimizer="adam", epochs=10)``: the
+  built-in models trained on NumPy data, returning the parameters and a history.
+
+Errors: library errors derive from ``descent.Error``; a bad hyperparameter is a
+``ConfigError``, a bad spec a ``ParseError``, objects that do not fit a ``MismatchError``
+(all three are ``ValueError``s). Arrays of the wrong dtype raise ``TypeError``;
+non-contiguous, read-only or wrongly shaped ones ``ValueError``, naming the argument.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import numbers
+import operator
+
+import numpy as np
+
+from . import _core
+from ._core import ConfigError, Error, FormatError, IoError, MismatchError, ParseError, State, Transform, parse
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfigError", "Error", "FormatError", "IoError", "MismatchError", "ParseError",
+    "State", "Transform", "Schedule", "parse", "chain", "optimizers",
+    "minimize", "OptimizeResult",
+    "LeastSquares", "LogisticRegression", "SoftmaxRegression", "Mlp", "train", "TrainResult",
+]
+
+
+# --------------------------------------------------------------------------- schedules
+
+
+class Schedule:
+    """A schedule of values over steps (a learning rate that changes), as a spec string.
+
+    Pass one wherever a parameter is a "number or schedule" (``lr`` of every optimizer)::
+
+        descent.adam(lr=descent.warmup(descent.cosine(1e-3, steps=1000), steps=100))
+
+    ``Schedule(spec)`` validates ``spec`` with the library (raising ``ParseError`` or
+    ``ConfigError``) and keeps its canonical form in ``spec``.
+    """
+
+    __slots__ = ("spec",)
+
+    def __init__(self, spec: str):
+        if not isinstance(spec, str):
+            raise TypeError(f"Schedule: spec must be a str, got {type(spec).__name__}")
+        self.spec = _core.parse_schedule(spec)
+
+    def values(self, steps: int) -> list[float]:
+        """The values for steps 0 .. steps-1."""
+        return _core.schedule_values(self.spec, operator.index(steps))
+
+    def __repr__(self) -> str:
+        return f"descent.Schedule({self.spec!r})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Schedule) and other.spec == self.spec
+
+    def __hash__(self) -> int:
+        return hash(self.spec)
+
+    def __reduce__(self):
+        return (Schedule, (self.spec,))
+
+
+# ------------------------------------------------- constructors generated from the registry
+
+
+def _format_value(entry: str, param: dict, value) -> str:
+    """`value` as spec text for parameter `param` of `entry`; raises naming the argument."""
+    name, kind = param["name"], param["type"]
+    where = f"{entry}: {name}"
+    if kind == "bool":
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{where} must be a bool, got {type(value).__name__}")
+        return "true" if value else "false"
+    if kind == "number or schedule":
+        if isinstance(value, Schedule):
+            return value.spec
+        if isinstance(value, str):
+            try:
+                return Schedule(value).spec
+            except Error as e:  # the library's message, with the argument it was given for
+                raise type(e)(f"{where}: {e}") from None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        expected = "a number or a descent.Schedule" if kind == "number or schedule" else f"a {kind}"
+        raise TypeError(f"{where} must be {expected}, got {type(value).__name__}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{where} = {number} is not a finite number")
+    if kind == "integer":
+        if not number.is_integer():
+            raise ValueError(f"{where} = {number} is not an integer")
+        return str(int(value))
+    # repr of a float is the shortest text that reads back to the same double: the spec
+    # carries exactly the value given.
+    return repr(number)
+
+
+def _default_value(param: dict):
+    """The library's default as a Python value, for signatures and help()."""
+    text = param["default"]
+    if text == "":
+        return inspect.Parameter.empty
+    if text in ("true", "false"):
+        return text == "true"
+    try:
+        return int(text) if param["type"] == "integer" else float(text)
+    except ValueError:
+        return Schedule(text)
+
+
+def _docstring(entry: dict, returns: str) -> str:
+    lines = [entry["summary"][0].upper() + entry["summary"][1:] + ".", ""]
+    if entry["reference"] != "-":
+        lines += [f"Reference: {entry['reference']}.", ""]
+    lines += [f"Returns a descent.{returns}. Equivalent spec: '{entry['name']}(...)' (see descent.parse).", ""]
+    if entry["parameters"]:
+        lines += ["Parameters", "----------"]
+        for p in entry["parameters"]:
+            default = f", default {p['default']}" if p["default"] else ""
+            lines.append(f"{p['name']} : {p['type']}{default}")
+            doc = p["doc"] + (f" ({p['constraint']})" if p["constraint"] else "")
+            lines.append(f"    {doc}")
+    return "\n".join(lines)
+
+
+def _make_constructor(entry: dict):
+    name, kind, params = entry["name"], entry["kind"], entry["parameters"]
+    names = [p["name"] for p in params]
+    by_name = {p["name"]: p for p in params}
+
+    def build(*args, **kwargs):
+        if len(args) > len(names):
+            raise TypeError(f"{name}() takes at most {len(names)} positional arguments ({len(args)} given)")
+        values = dict(zip(names, args))
+        for key, value in kwargs.items():
+            if key not in by_name:
+                raise TypeError(f"{name}() got an unexpected keyword argument '{key}' (it takes {', '.join(names)})")
+            if key in values:
+                raise TypeError(f"{name}() got multiple values for argument '{key}'")
+            values[key] = value
+        text = ", ".join(f"{p['name']}={_format_value(name, p, values[p['name']])}" for p in params
+                         if p["name"] in values)
+        spec = f"{name}({text})"
+        return Schedule(spec) if kind == "schedule" else parse(spec)
+
+    build.__name__ = build.__qualname__ = name
+    build.__module__ = __name__
+    build.__doc__ = _docstring(entry, "Schedule" if kind == "schedule" else "Transform")
+    build.__signature__ = inspect.Signature(
+        [inspect.Parameter(p["name"], inspect.Parameter.POSITIONAL_OR_KEYWORD, default=_default_value(p))
+         for p in params])
+    return build
+
+
+_REGISTRY = _core.registry()
+for _entry in _REGISTRY:
+    if _entry["name"] != "chain":
+        globals()[_entry["name"]] = _make_constructor(_entry)
+        __all__.append(_entry["name"])
+del _entry
+
+
+def optimizers() -> list[dict]:
+    """Every optimizer, transform and schedule a spec can name: dicts with name, kind,
+    summary, reference and parameters (name, type, default, constraint, doc)."""
+    return [dict(e) for e in _REGISTRY]
+
+
+def chain(*transforms: Transform) -> Transform:
+    """The update of the first transform, fed to the second, and so on (optax's chain).
+
+    ``descent.chain(descent.clip_by_global_norm(1.0), descent.adam(lr=1e-3))`` clips the
+    gradient, then lets Adam turn it into an update. Nested chains are flattened. The whole
+    chain runs in one or two passes over memory, tile by tile.
+    """
+    for i, t in enumerate(transforms):
+        if not isinstance(t, Transform):
+            raise TypeError(f"chain: argument {i + 1} is a {type(t).__name__}, expected a descent.Transform "
+                            "(made by descent.adam(...), descent.parse(...), ...)")
+    return _core.chain(list(transforms))
+
+
+# --------------------------------------------------------------------------- minimize
+
+
+class OptimizeResult(dict):
+    """The result of descent.minimize, as scipy.optimize.OptimizeResult: a dict whose keys
+    are also attributes.
+
+    x, fun, jac   the final point, f and grad f there
+    nit           updates applied;  nfev, njev: calls of fun (and of jac)
+    success       True when a convergence test passed (gtol or ftol)
+    status        0 converged, 1 maxiter reached, 2 time limit, 3 non-finite value met
+                  (x is then the last finite point), 99 stopped by the callback
+    message       why it stopped;  termination: the same as a word
+    method        canonical spec of the optimizer used
+    """
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    __setattr__ = dict.__setitem__
+    __delattr__ = dict.__delitem__
+
+    def __repr__(self) -> str:
+        width = max(map(len, self.keys()), default=0)
+        return "\n".join(f"{k.rjust(width)}: {v!r}" for k, v in self.items())
+
+    def __dir__(self):
+        return list(self.keys())
+
+
+_STATUS = {"converged": 0, "max_steps": 1, "time_limit": 2, "non_finite": 3, "user_stop": 99}
+_MINIMIZE_OPTIONS = {"maxiter": 1000, "gtol": 1e-5, "ftol": 0.0, "patience": 1}
+
+
+def _as_transform(value, argument: str) -> Transform:
+    if isinstance(value, Transform):
+        return value
+    if isinstance(value, str):
+        return parse(value)
+    raise TypeError(f"{argument}: expected a descent.Transform or a spec string such as 'adam(lr=1e-3)', "
+                    f"got {type(value).__name__}")
+
+
+def _minimize_options(options) -> dict:
+    if options is None:
+        options = {}
+    if not isinstance(options, dict):
+        raise TypeError(f"options: expected a dict, got {type(options).__name__}")
+    for key in options:
+        if key not in _MINIMIZE_OPTIONS:
+            raise ValueError(f"options: unknown option {key!r} (known: {', '.join(_MINIMIZE_OPTIONS)})")
+    merged = {**_MINIMIZE_OPTIONS, **options}
+    for key in ("maxiter", "patience"):
+        value = merged[key]
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"options['{key}'] must be an integer, got {type(value).__name__}")
+    for key in ("gtol", "ftol"):
+        value = merged[key]
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"options['{key}'] must be a number, got {type(value).__name__}")
+        if not (value >= 0 and math.isfinite(value)):
+            raise ValueError(f"options['{key}'] = {value} violates 0 <= {key} < inf")
+    if merged["maxiter"] < 0:
+        raise ValueError(f"options['maxiter'] = {merged['maxiter']} violates maxiter >= 0")
+    if merged["patience"] < 1:
+        raise ValueError(f"options['patience'] = {merged['patience']} violates patience >= 1")
+    return merged
+
+
+def _callback_reporter(callback):
+    """The (x, f) -> stop? function the loop calls, from a scipy-style callback."""
+    if callback is None:
+        return None
+    if not callable(callback):
+        raise TypeError(f"callback: expected a callable, got {type(callback).__name__}")
+    try:
+        new_style = list(inspect.signature(callback).parameters) == ["intermediate_result"]
+    except (TypeError, ValueError):  # builtins without a signature
+        new_style = False
+
+    def report(x, f):
+        try:
+            if new_style:
+                return bool(callback(OptimizeResult(x=x, fun=f)))
+            return bool(callback(x))
+        except StopIteration:
+            return True
+
+    return report
+
+
+def minimize(fun, x0, args=(), jac=None, method="adam", options=None, callback=None) -> OptimizeResult:
+    """Minimizes fun from x0 with a first-order method of descent, as scipy.optimize.minimize.
+
+    Parameters
+    ----------
+    fun : callable
+        ``fun(x, *args)``: with ``jac=True`` it returns ``(value, gradient)``; with a callable
+        ``jac`` it returns the value and ``jac(x, *args)`` the gradient. x is a fresh 1-D
+        float64 array at every call.
+    x0 : array_like, shape (n,)
+        Starting point (copied; the array passed is not modified).
+    args : tuple
+        Extra arguments for fun and jac.
+    jac : True or callable
+        descent's methods are first-order: the gradient is required (there is no
+        finite-difference fallback).
+    method : str or descent.Transform, default "adam"
+        Any optimizer or chain: ``"sgd(lr=1e-3, momentum=0.9)"``, ``descent.adam(lr=1e-2)``.
+    options : dict
+        maxiter (default 1000): updates at most; gtol (default 1e-5): stop when the Euclidean
+        norm of the gradient is <= gtol (scipy's BFGS uses the max-norm); ftol (default 0,
+        off): stop when |f_prev - f| <= ftol * max(|f_prev|, |f|) for `patience` consecutive
+        steps (default 1).
+    callback : callable
+        Called after each update, with x_k (or, if its only parameter is named
+        ``intermediate_result``, an OptimizeResult with x and fun). Returning True or raising
+        StopIteration stops the run (status 99).
+
+    Returns
+    -------
+    OptimizeResult with x, fun, jac, nit, nfev, njev, success, status, message.
+
+    The loop runs in C++ with the GIL released; it takes the GIL for each call of fun, jac
+    and callback. An exception raised there (KeyboardInterrupt from Ctrl-C included) ends
+    the run and propagates.
+    """
+    if not callable(fun):
+        raise TypeError(f"fun: expected a callable, got {type(fun).__name__}")
+    if jac is True:
+        jac_function = None
+    elif callable(jac):
+        jac_function = jac
+    else:
+        raise ValueError("jac: descent's methods are first-order and need the gradient: pass jac=True "
+                         "(fun returns (value, gradient)) or jac=<function returning the gradient>")
+    if not isinstance(args, tuple):
+        args = (args,)
+    try:
+        x = np.atleast_1d(np.array(x0, dtype=np.float64))
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"x0: cannot be read as an array of real numbers ({e})") from None
+    if x.ndim != 1:
+        raise ValueError(f"x0: expected a 1-D array, got shape {x.shape}")
+    transform = _as_transform(method, "method")
+    opts = _minimize_options(options)
+    out = _core.minimize(fun, jac_function, args, x, transform, int(opts["maxiter"]), float(opts["gtol"]),
+                         float(opts["ftol"]), int(opts["patience"]), _callback_reporter(callback))
+    termination = out["termination"]
+    return OptimizeResult(x=out["x"], fun=out["fun"], jac=out["jac"], nit=out["nit"], nfev=out["nfev"],
+                          njev=out["nfev"], success=termination == "converged", status=_STATUS[termination],
+                          message=out["message"], termination=termination, method=transform.spec)
+
+
+# --------------------------------------------------------------------------- models and train
+
+
+class _Model:
+    _kind = ""  # the name _core.train knows the model by
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"descent.{type(self).__name__}({fields})"
+
+    def __eq__(self, other) -> bool:
+        return type(self) is type(other) and vars(self) == vars(other)
+
+
+def _real(value, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{where} must be a number, got {type(value).__name__}")
+    return float(value)
+
+
+def _count(value, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{where} must be an integer, got {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"{where} = {value} violates {where.split('.')[-1]} >= 0")
+    return int(value)
+
+
+class LeastSquares(_Model):
+    """Linear least squares (ridge when l2 > 0): f_i = 1/2 (a_i . w + b - y_i)^2 + l2/2 |w|^2.
+    Parameters: "weight" (d,), then "bias" () when bias."""
+    _kind = "least_squares"
+
+    def __init__(self, l2: float = 0.0, bias: bool = True):
+        self.l2 = _real(l2, "LeastSquares.l2")
+        self.bias = bool(bias)
+
+
+class LogisticRegression(_Model):
+    """Binary logistic regression; labels 1 positive, 0 or -1 negative.
+    Parameters: "weight" (d,), then "bias" () when bias."""
+    _kind = "logistic"
+
+    def __init__(self, l2: float = 0.0, bias: bool = True):
+        self.l2 = _real(l2, "LogisticRegression.l2")
+        self.bias = bool(bias)
+
+
+class SoftmaxRegression(_Model):
+    """Multinomial logistic regression over K classes (labels 0..K-1); num_classes=0 takes K
+    from the labels. Parameters: "weight" (K, d), then "bias" (K,) when bias."""
+    _kind = "softmax"
+
+    def __init__(self, num_classes: int = 0, l2: float = 0.0, bias: bool = True):
+        self.num_classes = _count(num_classes, "SoftmaxRegression.num_classes")
+        self.l2 = _real(l2, "SoftmaxRegression.l2")
+        self.bias = bool(bias)
+
+
+class Mlp(_Model):
+    """A multilayer perceptron classifier with softmax cross-entropy (labels 0..K-1).
+    hidden: widths of the hidden layers; activation: "relu", "tanh" or "gelu". Parameters
+    "layer0.weight" (h0, d), "layer0.bias" (h0,), ... as PyTorch's nn.Sequential state_dict.
+    Initialized from init_seed (He for relu, Glorot otherwise) unless initial_params is given."""
+    _kind = "mlp"
+
+    def __init__(self, hidden=(128,), activation: str = "relu", num_classes: int = 0, l2: float = 0.0):
+        if isinstance(hidden, numbers.Integral):
+            hidden = (hidden,)
+        self.hidden = [_count(h, "Mlp.hidden") for h in hidden]
+        if not isinstance(activation, str):
+            raise TypeError(f"Mlp.activation must be a str, got {type(activation).__name__}")
+        self.activation = activation
+        self.num_classes = _count(num_classes, "Mlp.num_classes")
+        self.l2 = _real(l2, "Mlp.l2")
+
+
+_MODELS = {"least_squares": LeastSquares, "logistic": LogisticRegression, "softmax": SoftmaxRegression, "mlp": Mlp}
+
+
+class TrainResult:
+    """What descent.train returns.
+
+    params       the trained parameters, one flat array (dtype of X)
+    blocks       dict name -> view of params with the block's shape ("weight", "layer0.bias")
+    history      dict of lists, one entry per epoch (pandas.DataFrame(result.history)):
+                 epoch, step, train_loss, test_loss, test_accuracy (NaN without validation),
+                 epoch_seconds, elapsed_seconds, samples_per_second
+    termination  "max_steps" when every epoch ran; message, steps, final_loss
+    """
+
+    def __init__(self, out: dict):
+        self.params = out["params"]
+        self.blocks = {name: self.params[offset:offset + math.prod(shape)].reshape(shape)
+                       for name, offset, shape in out["blocks"]}
+        self.history = out["history"]
+        self.termination = out["termination"]
+        self.message = out["message"]
+        self.steps = out["steps"]
+        self.final_loss = out["final_loss"]
+
+    def __repr__(self) -> str:
+        return (f"<descent.TrainResult {len(self.history['epoch'])} epochs, {self.steps} steps, "
+                f"final_loss={self.final_loss:.6g}, blocks={list(self.blocks)}>")
+
+
+def _features(X):
+    """X as _core.train takes it: an ndarray as is; a scipy.sparse matrix or array as the CSR
+    tuple (data, indices, indptr, rows, cols), canonical (sorted, no duplicates) without
+    modifying the caller's matrix."""
+    if hasattr(X, "tocsr") and hasattr(X, "nnz"):
+        csr = X.tocsr()
+        if not csr.has_canonical_format:
+            csr = csr.copy()
+            csr.sum_duplicates()
+        return (csr.data, csr.indices, csr.indptr, csr.shape[0], csr.shape[1])
+    return X
+
+
+def train(model, X, y, optimizer="adam", epochs: int = 10, batch_size: int = 128, seed: int = 0, *,
+          sampling: str = "shuffle", init_seed: int = 0, initial_params=None, validation=None) -> TrainResult:
+    """Trains a built-in model on (X, y) entirely in C++ and returns a TrainResult.
+
+    Parameters
+    ----------
+    model : LeastSquares, LogisticRegression, SoftmaxRegression, Mlp, or one of the names
+        "least_squares", "logistic", "softmax", "mlp" (default options).
+    X : numpy.ndarray or scipy.sparse matrix, float32 or float64, shape (n, d)
+        Features; its dtype is the precision of the run. Copied once into the model's
+        storage (never modified). Sparse features are kept sparse (CSR).
+    y : array_like, shape (n,)
+        Targets (least squares) or labels.
+    optimizer : str or Transform, default "adam"
+    epochs, batch_size : int
+    seed : int
+        The sampling stream (shuffles); the same seed gives the same run, bit for bit.
+    sampling : "shuffle" (default), "replacement" or "poisson"
+    init_seed : int
+        The MLP's initialization stream (linear models start at zero).
+    initial_params : numpy.ndarray, optional
+        Starting parameters (same dtype as X, model's size); copied, not modified.
+    validation : (X_val, y_val), optional
+        Held-out data evaluated after each epoch (test_loss, test_accuracy).
+
+    Ctrl-C stops the run cleanly within about 20 ms and raises KeyboardInterrupt.
+    """
+    if isinstance(model, str):
+        if model not in _MODELS:
+            raise ValueError(f"model: unknown model {model!r} (known: {', '.join(_MODELS)})")
+        model = _MODELS[model]()
+    if not isinstance(model, _Model):
+        raise TypeError(f"model: expected descent.LeastSquares, LogisticRegression, SoftmaxRegression or Mlp, "
+                        f"got {type(model).__name__}")
+    transform = _as_transform(optimizer, "optimizer")
+    for name, value in (("epochs", epochs), ("batch_size", batch_size), ("seed", seed), ("init_seed", init_seed)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{name}: must be an integer, got {type(value).__name__}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size: {batch_size} violates batch_size >= 1")
+    if epochs < 1:
+        raise ValueError(f"epochs: {epochs} violates epochs >= 1")
+    for name, value in (("seed", seed), ("init_seed", init_seed)):
+        if not 0 <= value < 2**64:
+            raise ValueError(f"{name}: {value} is outside 0 <= {name} < 2**64")
+    X_val = y_val = None
+    if validation is not None:
+        if not (isinstance(validation, tuple) and len(validation) == 2):
+            raise TypeError("validation: expected a tuple (X_val, y_val)")
+        X_val, y_val = validation
+        X_val = _features(X_val)
+    hidden = getattr(model, "hidden", [])
+    activation = getattr(model, "activation", "relu")
+    out = _core.train(model._kind, hidden, activation, getattr(model, "num_classes", 0), model.l2,
+                      getattr(model, "bias", True), _features(X), y, transform, int(epochs), int(batch_size), int(seed),
+                      int(init_seed), sampling, initial_params, X_val, y_val)
+    return TrainResult(out)

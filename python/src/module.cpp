@@ -1,0 +1,18 @@
+// descent._core: the compiled half of the Python package. The user-facing API, its option
+// handling and its docstrings are in python/descent/__init__.py.
+#include <pybind11/pybind11.h>
+
+#include "errors.hpp"
+#include "minimize.hpp"
+#include "reference.hpp"
+#include "train.hpp"
+#include "transforms.hpp"
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "descent's C++ core (use the descent package)";
+  descent::python::bind_errors(m);
+  descent::python::bind_transforms(m);
+  descent::python::bind_minimize(m);
+  descent::python::bind_train(m);
+  descent::python::bind_reference(m);
+}

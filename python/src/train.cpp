@@ -1,0 +1,220 @@
+#include "train.hpp"
+
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include "arrays.hpp"
+#include "descent/loop/train.hpp"
+#include "descent/model/activation.hpp"
+#include "descent/model/evaluate.hpp"
+#include "descent/model/least_squares.hpp"
+#include "descent/model/logistic_regression.hpp"
+#include "descent/model/mlp.hpp"
+#include "descent/model/softmax_regression.hpp"
+#include "signal_watch.hpp"
+#include "transforms.hpp"
+
+namespace py = pybind11;
+
+namespace descent::python {
+
+namespace {
+
+// Labels for n rows: any real dtype, converted to T (class indices are exact in either).
+template <class T>
+std::vector<T> labels_from_array(py::handle y_obj, std::size_t n, const char* x_name, const char* y_name) {
+  const py::array y_any = py::module_::import("numpy").attr("asarray")(y_obj);
+  if (y_any.ndim() != 1 || static_cast<std::size_t>(y_any.shape(0)) != n)
+    throw py::value_error(std::string(y_name) + ": expected a 1-D array of " + std::to_string(n) +
+                          " labels (one per row of " + x_name + "), got shape " + shape_string(shape_of(y_any)));
+  // The dtype's kind through Python (dtype::kind() reads the descriptor directly; see to_numpy).
+  const std::string kind = py::handle(y_any.dtype()).attr("kind").cast<std::string>();
+  if (kind != "f" && kind != "i" && kind != "u" && kind != "b")
+    throw py::type_error(std::string(y_name) + ": labels must be real numbers, got dtype " + dtype_name(y_any.dtype()));
+  const auto yc = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(y_any);
+  return std::vector<T>(yc.data(), yc.data() + yc.size());
+}
+
+// A CSR matrix handed over by descent/__init__.py as (data, indices, indptr, rows, cols), in
+// scipy's canonical format; the Dataset constructor checks the structure.
+template <class T>
+Dataset<T> sparse_dataset(const py::tuple& X, py::handle y_obj, const char* x_name, const char* y_name) {
+  if (X.size() != 5) throw py::value_error(std::string(x_name) + ": expected (data, indices, indptr, rows, cols)");
+  using Int = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
+  const auto data = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(X[0]);
+  const auto indices = Int::ensure(X[1]);
+  const auto indptr = Int::ensure(X[2]);
+  if (!data || !indices || !indptr) throw py::error_already_set();
+  SparseFeatures<T> features;
+  features.rows = X[3].cast<std::size_t>();
+  features.cols = X[4].cast<std::size_t>();
+  if (features.rows < 1 || features.cols < 1)
+    throw py::value_error(std::string(x_name) + ": needs at least one sample and one feature");
+  features.values.assign(data.data(), data.data() + data.size());
+  features.columns.assign(indices.data(), indices.data() + indices.size());
+  features.row_offsets.assign(indptr.data(), indptr.data() + indptr.size());
+  std::vector<T> labels = labels_from_array<T>(y_obj, features.rows, x_name, y_name);
+  return Dataset<T>(std::move(features), std::move(labels), x_name);
+}
+
+}  // namespace
+
+py::handle features_precision_source(py::handle X) {
+  return py::isinstance<py::tuple>(X) && py::len(X) == 5 ? py::handle(X.cast<py::tuple>()[0]) : X;
+}
+
+template <class T>
+Dataset<T> dataset_from_arrays(py::handle X_obj, py::handle y_obj, const char* x_name, const char* y_name) {
+  if (py::isinstance<py::tuple>(X_obj)) return sparse_dataset<T>(X_obj.cast<py::tuple>(), y_obj, x_name, y_name);
+  const py::array X = require_ndarray(X_obj, x_name);
+  precision_of(X, x_name);
+  if (X.ndim() != 2)
+    throw py::value_error(std::string(x_name) + ": expected a 2-D array (samples x features), got shape " +
+                          shape_string(shape_of(X)));
+  if (X.shape(0) < 1 || X.shape(1) < 1)
+    throw py::value_error(std::string(x_name) + ": needs at least one sample and one feature, got shape " +
+                          shape_string(shape_of(X)));
+  // The features are copied into the dataset's aligned buffer (models read them through Eigen
+  // maps); the caller's array is only read, so a copy changes nothing the caller sees.
+  const auto Xc = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(X);
+  DenseFeatures<T> features;
+  features.rows = static_cast<std::size_t>(X.shape(0));
+  features.cols = static_cast<std::size_t>(X.shape(1));
+  features.values = AlignedBuffer<T>(features.rows * features.cols);
+  std::copy_n(Xc.data(), features.rows * features.cols, features.values.data());
+  std::vector<T> labels = labels_from_array<T>(y_obj, features.rows, x_name, y_name);
+  return Dataset<T>(std::move(features), std::move(labels), x_name);
+}
+
+template Dataset<float> dataset_from_arrays<float>(py::handle, py::handle, const char*, const char*);
+template Dataset<double> dataset_from_arrays<double>(py::handle, py::handle, const char*, const char*);
+
+namespace {
+
+struct ModelArgs {
+  std::string kind;  // "least_squares", "logistic", "softmax", "mlp"
+  std::vector<std::size_t> hidden;
+  std::string activation;
+  std::size_t num_classes = 0;
+  double l2 = 0;
+  bool bias = true;
+};
+
+template <class T>
+std::unique_ptr<Model<T>> make_model(const ModelArgs& a, const Dataset<T>& data) {
+  if (a.kind == "least_squares") return std::make_unique<LeastSquares<T>>(data, LinearModelOptions{a.l2, a.bias});
+  if (a.kind == "logistic") return std::make_unique<LogisticRegression<T>>(data, LinearModelOptions{a.l2, a.bias});
+  if (a.kind == "softmax")
+    return std::make_unique<SoftmaxRegression<T>>(data, SoftmaxRegressionOptions{a.num_classes, a.l2, a.bias});
+  if (a.kind == "mlp")
+    return std::make_unique<Mlp<T>>(data, MlpOptions{a.hidden, parse_activation(a.activation), a.num_classes, a.l2});
+  throw py::value_error("model: unknown kind '" + a.kind + "' (least_squares, logistic, softmax or mlp)");
+}
+
+Sampling parse_sampling(const std::string& s) {
+  if (s == "shuffle") return Sampling::shuffle;
+  if (s == "replacement") return Sampling::replacement;
+  if (s == "poisson") return Sampling::poisson;
+  throw py::value_error("sampling: '" + s + "' is not one of shuffle, replacement, poisson");
+}
+
+template <class T>
+py::dict train_typed(const ModelArgs& model_args, py::handle X, py::handle y, const PyTransform& optimizer,
+                     std::int64_t epochs, std::size_t batch_size, std::uint64_t seed, std::uint64_t init_seed,
+                     const std::string& sampling, py::handle initial, py::handle X_val, py::handle y_val) {
+  const Dataset<T> data = dataset_from_arrays<T>(X, y, "X", "y");
+  Dataset<T> validation;
+  const bool has_validation = !X_val.is_none();
+  if (has_validation) {
+    validation = dataset_from_arrays<T>(X_val, y_val, "validation X", "validation y");
+    if (validation.dimension() != data.dimension())
+      throw py::value_error("validation: X has " + std::to_string(validation.dimension()) + " features, X " +
+                            std::to_string(data.dimension()));
+  }
+  const std::unique_ptr<Model<T>> model = make_model<T>(model_args, data);
+
+  Parameters<T> params(model->layout());
+  if (!initial.is_none()) {
+    const py::array a = require_ndarray(initial, "initial_params");
+    if ((precision_of(a, "initial_params") == Precision::f32) != std::is_same_v<T, float>)
+      throw py::type_error(std::string("initial_params: dtype ") + to_string(precision_of(a, "initial_params")) +
+                           " does not match X's dtype");
+    if (static_cast<std::size_t>(a.size()) != params.size())
+      throw py::value_error("initial_params: has " + std::to_string(a.size()) + " elements, the model " +
+                            std::to_string(params.size()) + " parameters");
+    const auto ac = py::array_t<T, py::array::c_style>::ensure(a);
+    std::copy_n(ac.data(), params.size(), params.data());
+  } else if (const auto* mlp = dynamic_cast<const Mlp<T>*>(model.get())) {
+    mlp->initialize(params, init_seed);  // He/Glorot, as the CLI's initial_parameters; linear models start at 0
+  }
+
+  TrainOptions<T> options;
+  options.epochs = epochs;
+  options.batch_size = batch_size;
+  options.sampling = parse_sampling(sampling);
+  options.seed = seed;
+  options.progress = false;
+  options.quiet = true;
+  if (has_validation)
+    options.evaluate = [&](std::span<const T> x) {
+      const Evaluation e = evaluate(*model, x, validation);
+      return HeldOutEvaluation{e.mean_loss, e.accuracy};
+    };
+  auto watch = std::make_shared<SignalWatch<T>>();
+  options.callbacks.push_back(watch);
+
+  TrainResult<T> result;
+  {
+    py::gil_scoped_release release;
+    result = descent::train(*model, params, *optimizer.transform, options);
+  }
+  watch->rethrow_if_interrupted();
+
+  py::dict history;
+  for (const char* key : {"epoch", "step", "train_loss", "test_loss", "test_accuracy", "epoch_seconds",
+                          "elapsed_seconds", "samples_per_second"})
+    history[key] = py::list();
+  for (const EpochRecord& e : result.history) {
+    history["epoch"].cast<py::list>().append(e.epoch);
+    history["step"].cast<py::list>().append(e.step);
+    history["train_loss"].cast<py::list>().append(e.train_loss);
+    history["test_loss"].cast<py::list>().append(e.test_loss);
+    history["test_accuracy"].cast<py::list>().append(e.test_accuracy);
+    history["epoch_seconds"].cast<py::list>().append(e.epoch_seconds);
+    history["elapsed_seconds"].cast<py::list>().append(e.elapsed_seconds);
+    history["samples_per_second"].cast<py::list>().append(e.samples_per_second);
+  }
+  py::list blocks;
+  for (const BlockInfo& b : params.layout().blocks())
+    blocks.append(py::make_tuple(b.name, b.offset, py::tuple(py::cast(b.shape))));
+  py::array_t<T> flat = to_numpy(std::span<const T>(params.flat()));  // a copy out of the C++ buffer
+  return py::dict(py::arg("params") = flat, py::arg("blocks") = blocks, py::arg("history") = history,
+                  py::arg("termination") = to_string(result.summary.termination),
+                  py::arg("message") = result.summary.message, py::arg("steps") = result.summary.steps,
+                  py::arg("final_loss") = static_cast<double>(result.summary.final_value));
+}
+
+py::dict run_train(const std::string& kind, const std::vector<std::size_t>& hidden, const std::string& activation,
+                   std::size_t num_classes, double l2, bool bias, py::handle X, py::handle y,
+                   const PyTransform& optimizer, std::int64_t epochs, std::size_t batch_size, std::uint64_t seed,
+                   std::uint64_t init_seed, const std::string& sampling, py::handle initial, py::handle X_val,
+                   py::handle y_val) {
+  const ModelArgs args{kind, hidden, activation, num_classes, l2, bias};
+  const py::array Xa = require_ndarray(features_precision_source(X), "X");
+  if (precision_of(Xa, "X") == Precision::f32)
+    return train_typed<float>(args, X, y, optimizer, epochs, batch_size, seed, init_seed, sampling, initial, X_val,
+                              y_val);
+  return train_typed<double>(args, X, y, optimizer, epochs, batch_size, seed, init_seed, sampling, initial, X_val,
+                             y_val);
+}
+
+}  // namespace
+
+void bind_train(py::module_& m) {
+  m.def("train", &run_train, py::arg("kind"), py::arg("hidden"), py::arg("activation"), py::arg("num_classes"),
+        py::arg("l2"), py::arg("bias"), py::arg("X"), py::arg("y"), py::arg("optimizer"), py::arg("epochs"),
+        py::arg("batch_size"), py::arg("seed"), py::arg("init_seed"), py::arg("sampling"), py::arg("initial_params"),
+        py::arg("X_val"), py::arg("y_val"), "The loop behind descent.train (use that).");
+}
+
+}  // namespace descent::python

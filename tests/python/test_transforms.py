@@ -1,0 +1,137 @@
+# Transforms and chains over NumPy arrays: in-place updates, states, pickling, constructors.
+import copy
+import inspect
+import math
+import pickle
+
+import numpy as np
+import pytest
+
+import descent
+
+# float64 arithmetic of one optimizer step: a handful of roundings, each <= 2^-53 relative, so
+# 1e-14 relative bounds any difference between the closed forms below and the library.
+RTOL64 = 1e-14
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_apply_updates_the_callers_array_in_place(dtype):
+    params = np.array([1.0, -2.0, 3.0], dtype=dtype)
+    grads = np.array([0.5, 0.25, -1.0], dtype=dtype)
+    address = params.ctypes.data
+    opt = descent.sgd(lr=0.5)
+    state = opt.init(params)
+    assert opt.apply(grads, state, params) is None
+    # lr = 0.5 and the gradients are powers of two: every product and sum is exact.
+    np.testing.assert_array_equal(params, np.array([0.75, -2.125, 3.5], dtype=dtype))
+    assert params.ctypes.data == address and params.dtype == dtype
+    assert state.count == 1
+
+
+def test_update_rewrites_grads_and_only_reads_params():
+    params = np.array([1.0, 2.0])
+    params.flags.writeable = False  # update() never writes params
+    grads = np.array([4.0, -8.0])
+    opt = descent.sgd(lr=0.25)
+    out = opt.update(grads, opt.init(params), params)
+    assert out is grads
+    np.testing.assert_array_equal(grads, [-1.0, 2.0])
+    np.testing.assert_array_equal(params, [1.0, 2.0])
+
+
+def test_first_adam_step_matches_the_closed_form():
+    # After one step m_hat = g and v_hat = g^2 exactly (bias correction), so the update is
+    # -lr * g / (|g| + eps).
+    lr, eps = 1e-2, 1e-8
+    params = np.zeros(4)
+    grads = np.array([0.3, -2.0, 1e-3, 5.0])
+    expected = -lr * grads / (np.abs(grads) + eps)
+    opt = descent.adam(lr=lr, eps=eps)
+    state = opt.init(params)
+    opt.apply(grads.copy(), state, params)
+    np.testing.assert_allclose(params, expected, rtol=RTOL64)
+    np.testing.assert_allclose(state.slots["exp_avg"], 0.1 * grads, rtol=RTOL64)
+    np.testing.assert_allclose(state.slots["exp_avg_sq"], 0.001 * grads**2, rtol=RTOL64)
+
+
+def test_chain_clips_then_steps():
+    # ||g|| = 5 > max_norm = 1: the direction is scaled by 1/5, then sgd multiplies by -lr.
+    params = np.zeros((2, 2))
+    grads = np.array([[3.0, 0.0], [0.0, 4.0]])
+    opt = descent.chain(descent.clip_by_global_norm(1.0), descent.sgd(lr=0.5))
+    state = opt.init(params)
+    opt.apply(grads, state, params)
+    np.testing.assert_allclose(params, [[-0.3, 0.0], [0.0, -0.4]], rtol=RTOL64)
+    assert opt.kind == "chain"
+    assert [m.spec for m in opt.members] == [descent.clip_by_global_norm(1.0).spec, descent.sgd(lr=0.5).spec]
+    assert [c.owner for c in state.children] == [m.spec for m in opt.members]
+
+
+def test_constructors_and_spec_strings_agree():
+    assert descent.adam(lr=1e-3, beta1=0.8) == descent.parse("adam(lr=1e-3, beta1=0.8)")
+    assert descent.adam(1e-3) == descent.parse("adam(0.001)")
+    opt = descent.parse("chain(clip_by_global_norm(1), adam(lr=warmup(cosine(1e-3, 100), 10)))")
+    assert descent.parse(opt.spec) == opt
+    assert descent.chain(descent.clip_by_global_norm(1.0),
+                         descent.adam(lr=descent.warmup(descent.cosine(1e-3, 100), steps=10))) == opt
+    assert repr(opt) == f"descent.parse('{opt.spec}')"
+
+
+def test_every_registered_entry_has_a_documented_constructor():
+    for entry in descent.optimizers():
+        if entry["name"] == "chain":
+            continue
+        build = getattr(descent, entry["name"])
+        assert entry["summary"][1:] in build.__doc__
+        for p in entry["parameters"]:
+            assert p["name"] in inspect.signature(build).parameters
+            assert p["name"] in build.__doc__
+        made = build()
+        assert isinstance(made, descent.Schedule if entry["kind"] == "schedule" else descent.Transform)
+
+
+def test_state_is_inspectable():
+    params = np.zeros((2, 3), dtype=np.float32)
+    opt = descent.adam()
+    state = opt.init(params)
+    assert state.dtype == np.float32 and state.shape == (2, 3) and state.size == 6
+    assert state.owner == opt.spec and state.count == 0
+    slots = state.slots
+    assert set(slots) == {"exp_avg", "exp_avg_sq"}
+    assert slots["exp_avg"].shape == (2, 3) and slots["exp_avg"].dtype == np.float32
+    # The slots are views of the state's memory: a later step shows through them.
+    view = slots["exp_avg"]
+    opt.apply(np.ones((2, 3), dtype=np.float32), state, params)
+    # m = (1 - beta1) * 1 with beta1 = 0.9, rounded once to float32.
+    np.testing.assert_array_equal(view, np.full((2, 3), np.float32(1 - 0.9)))
+    del state  # the view keeps the memory alive
+    assert float(view.sum()) == pytest.approx(6 * 0.1, rel=1e-6)
+
+
+def test_state_pickles_and_continues_bit_for_bit(rng):
+    opt = descent.chain(descent.clip_by_global_norm(0.5), descent.adam(lr=1e-2, amsgrad=True))
+    params = rng.standard_normal(50)
+    state = opt.init(params)
+    for _ in range(3):
+        opt.apply(rng.standard_normal(50), state, params)
+    restored = pickle.loads(pickle.dumps(state))
+    twin = copy.deepcopy(state)
+    assert restored.count == 3 and restored.owner == opt.spec
+    g = rng.standard_normal(50)
+    p1, p2, p3 = params.copy(), params.copy(), params.copy()
+    opt.apply(g.copy(), state, p1)
+    opt.apply(g.copy(), restored, p2)
+    opt.apply(g.copy(), twin, p3)
+    np.testing.assert_array_equal(p1, p2)
+    np.testing.assert_array_equal(p1, p3)
+    assert pickle.loads(pickle.dumps(opt)) == opt
+
+
+def test_schedule_values_follow_the_formula():
+    # cosine: end + (init - end) * (1 + cos(pi * t / steps)) / 2
+    values = descent.cosine(1.0, steps=4).values(5)
+    expected = [(1 + math.cos(math.pi * t / 4)) / 2 for t in range(5)]
+    # At t = 4 the value is 0 up to the rounding of cos(pi) (<= 2^-53 absolute, halved).
+    np.testing.assert_allclose(values, expected, rtol=RTOL64, atol=2**-53)
+    s = descent.Schedule("cosine(1, 4)")
+    assert s == descent.cosine(1.0, steps=4) and pickle.loads(pickle.dumps(s)) == s
