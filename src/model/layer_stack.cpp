@@ -7,8 +7,10 @@
 #include <string>
 
 #include "descent/core/error.hpp"
+#include "fixed_tiles.hpp"
 #include "input_rows.hpp"
 #include "label_checks.hpp"
+#include "work_costs.hpp"
 
 namespace descent::detail {
 
@@ -95,6 +97,25 @@ void grow(AlignedBuffer<T>& buffer, std::size_t size) {
   if (buffer.size() < size) buffer = AlignedBuffer<T>(size);
 }
 
+// Elements per tile of elementwise work: 16 KiB of floats, a multiple of every vector width.
+constexpr std::size_t kElementTile = 4096;
+// Rows per tile of per-sample work.
+constexpr std::size_t kRowTile = 8;
+
+// activate / multiply_by_derivative over n values in fixed tiles, on threads when it pays.
+template <class T>
+void activate_tiled(Activation f, const T* z, T* a, std::size_t n) {
+  for_each_tile(n, kElementTile, worth_threads(static_cast<double>(n) * activation_ns(f)),
+                [&](std::size_t begin, std::size_t end) { activate(f, z + begin, a + begin, end - begin); });
+}
+template <class T>
+void multiply_by_derivative_tiled(Activation f, const T* z, const T* a, T* d, std::size_t n) {
+  for_each_tile(n, kElementTile, worth_threads(static_cast<double>(n) * derivative_ns(f)),
+                [&](std::size_t begin, std::size_t end) {
+                  multiply_by_derivative(f, z + begin, a + begin, d + begin, end - begin);
+                });
+}
+
 }  // namespace
 
 template <class T>
@@ -131,6 +152,8 @@ void LayerStack<T>::reserve(std::size_t rows) const {
     ws_.delta[l] = AlignedBuffer<T>(rows * layers_[l].out);
     if (l + 1 < layers_.size()) ws_.post[l] = AlignedBuffer<T>(rows * layers_[l].out);
   }
+  ws_.row_loss.resize(rows);
+  ws_.row_hit.resize(rows);
   ws_.rows = rows;
 }
 
@@ -160,8 +183,12 @@ void LayerStack<T>::forward(const T* x, const Dataset<T>& data, RowSet chunk) co
       ws_.input = values + chunk.first * d;
     } else {
       grow(ws_.gathered, ws_.rows * d);
-      for (std::size_t k = 0; k < m; ++k) std::copy_n(values + chunk[k] * d, d, ws_.gathered.data() + k * d);
-      ws_.input = ws_.gathered.data();
+      T* gathered = ws_.gathered.data();
+      for_each_tile(m, kRowTile, worth_threads(static_cast<double>(m * d) * kCopyNs),
+                    [&](std::size_t begin, std::size_t end) {
+                      for (std::size_t k = begin; k < end; ++k) std::copy_n(values + chunk[k] * d, d, gathered + k * d);
+                    });
+      ws_.input = gathered;
     }
   }
   for (std::size_t l = 0; l < layers_.size(); ++l) {
@@ -174,11 +201,17 @@ void LayerStack<T>::forward(const T* x, const Dataset<T>& data, RowSet chunk) co
       std::fill_n(z, m * layer.out, T(0));
     }
     if (l == 0 && !gemm0) {
+      // One dot product per row and output: rows are independent, so any tiling gives the same bits.
       const InputRows<T> input(data);
-      for (std::size_t k = 0; k < m; ++k) {
-        const std::size_t i = chunk[k];
-        for (std::size_t o = 0; o < layer.out; ++o) z[k * layer.out + o] += input.dot(i, w + o * layer.in);
-      }
+      const double row_ns = static_cast<double>(layer.out) * input_dot_ns(data);
+      for_each_tile(m, kRowTile, worth_threads(static_cast<double>(m) * row_ns),
+                    [&](std::size_t begin, std::size_t end) {
+                      for (std::size_t k = begin; k < end; ++k) {
+                        const std::size_t i = chunk[k];
+                        for (std::size_t o = 0; o < layer.out; ++o)
+                          z[k * layer.out + o] += input.dot(i, w + o * layer.in);
+                      }
+                    });
     } else {
       // Z (m x out) += A (m x in, row-major) W^T (in x out: W row-major read column-major).
       ws_.gemm.template accumulate<row_major, col_major>(
@@ -186,63 +219,98 @@ void LayerStack<T>::forward(const T* x, const Dataset<T>& data, RowSet chunk) co
           layer_input(l), static_cast<Eigen::Index>(layer_input_stride(l)), w, static_cast<Eigen::Index>(layer.in), z,
           static_cast<Eigen::Index>(layer.out), T(1));
     }
-    if (l + 1 < layers_.size()) activate(config_.activation, z, ws_.post[l].data(), m * layer.out);
+    if (l + 1 < layers_.size()) activate_tiled(config_.activation, z, ws_.post[l].data(), m * layer.out);
   }
 }
 
 template <class T>
-double LayerStack<T>::head(const Dataset<T>& data, RowSet chunk, bool want_delta, T scale, std::size_t* correct) const {
+void LayerStack<T>::check_labels(const Dataset<T>& data, RowSet chunk) const {
   const std::size_t k_out = layers_.back().out;
-  const T* z = ws_.pre.back().data();
-  T* delta = ws_.delta.back().data();
   const auto labels = data.labels();
-  double sum = 0;
   for (std::size_t k = 0; k < chunk.count; ++k) {
     const std::size_t i = chunk[k];
     const double y = static_cast<double>(labels[i]);
     switch (config_.head) {
-      case Head::squared_error: {
+      case Head::squared_error:
         if (!std::isfinite(y)) throw_bad_label(config_.model, data.source(), i, y, "is not a finite target");
-        const double r = static_cast<double>(z[k]) - y;
-        sum += 0.5 * r * r;
-        if (want_delta) delta[k] = scale * static_cast<T>(r);
         break;
-      }
-      case Head::logistic: {
+      case Head::logistic:
         if (!is_binary_label(y))
           throw_bad_label(config_.model, data.source(), i, y, "is not a binary label (0/1 or -1/+1)");
-        const double s = y > 0 ? 1.0 : -1.0;
-        const double t = -s * static_cast<double>(z[k]);
-        sum += softplus(t);
-        if (want_delta) delta[k] = scale * static_cast<T>(-s * sigmoid(t));
-        if (correct != nullptr && (z[k] > T(0)) == (s > 0)) ++*correct;
         break;
-      }
-      case Head::softmax_cross_entropy: {
+      case Head::softmax_cross_entropy:
         if (!is_class_index(y, k_out))
           throw_bad_label(config_.model, data.source(), i, y, "is not a class index 0.." + std::to_string(k_out - 1));
-        const std::size_t c = static_cast<std::size_t>(y);
-        const T* row = z + k * k_out;
-        const std::size_t best = argmax(row, k_out);
-        const T top = row[best];
-        // sum_j e^(z_j - max) lies in [1, K]: no overflow, and log of it is exact to eps.
-        double total = 0;
-        T* d = delta + k * k_out;
-        for (std::size_t j = 0; j < k_out; ++j) {
-          const T e = std::exp(row[j] - top);
-          total += static_cast<double>(e);
-          if (want_delta) d[j] = e;
-        }
-        sum += std::log(total) + static_cast<double>(top) - static_cast<double>(row[c]);
-        if (want_delta) {
-          const T inv_total = static_cast<T>(1 / total);
-          for (std::size_t j = 0; j < k_out; ++j) d[j] = scale * (d[j] * inv_total - (j == c ? T(1) : T(0)));
-        }
-        if (correct != nullptr && best == c) ++*correct;
         break;
-      }
     }
   }
+}
+
+template <class T>
+double LayerStack<T>::head_row(double y, std::size_t k, bool want_delta, T scale, bool* hit) const {
+  const std::size_t k_out = layers_.back().out;
+  const T* z = ws_.pre.back().data();
+  T* delta = ws_.delta.back().data();
+  switch (config_.head) {
+    case Head::squared_error: {
+      const double r = static_cast<double>(z[k]) - y;
+      if (want_delta) delta[k] = scale * static_cast<T>(r);
+      *hit = false;
+      return 0.5 * r * r;
+    }
+    case Head::logistic: {
+      const double s = y > 0 ? 1.0 : -1.0;
+      const double t = -s * static_cast<double>(z[k]);
+      if (want_delta) delta[k] = scale * static_cast<T>(-s * sigmoid(t));
+      *hit = (z[k] > T(0)) == (s > 0);
+      return softplus(t);
+    }
+    case Head::softmax_cross_entropy: {
+      const std::size_t c = static_cast<std::size_t>(y);
+      const T* row = z + k * k_out;
+      const std::size_t best = argmax(row, k_out);
+      const T top = row[best];
+      // sum_j e^(z_j - max) lies in [1, K]: no overflow, and log of it is exact to eps.
+      double total = 0;
+      T* d = delta + k * k_out;
+      for (std::size_t j = 0; j < k_out; ++j) {
+        const T e = std::exp(row[j] - top);
+        total += static_cast<double>(e);
+        if (want_delta) d[j] = e;
+      }
+      if (want_delta) {
+        const T inv_total = static_cast<T>(1 / total);
+        for (std::size_t j = 0; j < k_out; ++j) d[j] = scale * (d[j] * inv_total - (j == c ? T(1) : T(0)));
+      }
+      *hit = best == c;
+      return std::log(total) + static_cast<double>(top) - static_cast<double>(row[c]);
+    }
+  }
+  return 0;
+}
+
+template <class T>
+double LayerStack<T>::head(const Dataset<T>& data, RowSet chunk, bool want_delta, T scale, std::size_t* correct) const {
+  // Labels are checked first, on this thread, so that the rows can run on threads (an
+  // exception cannot leave a parallel region). Each row's loss is kept and the losses are
+  // added in row order afterwards: the sum does not depend on how rows were shared.
+  check_labels(data, chunk);
+  const std::size_t m = chunk.count;
+  const auto labels = data.labels();
+  const double row_ns = config_.head == Head::softmax_cross_entropy
+                            ? kSoftmaxClassNs * static_cast<double>(layers_.back().out)
+                            : kSingleOutputHeadNs;
+  for_each_tile(m, kRowTile, worth_threads(static_cast<double>(m) * row_ns), [&](std::size_t begin, std::size_t end) {
+    for (std::size_t k = begin; k < end; ++k) {
+      bool hit = false;
+      ws_.row_loss[k] = head_row(static_cast<double>(labels[chunk[k]]), k, want_delta, scale, &hit);
+      ws_.row_hit[k] = hit ? 1 : 0;
+    }
+  });
+  double sum = 0;
+  for (std::size_t k = 0; k < m; ++k) sum += ws_.row_loss[k];
+  if (correct != nullptr)
+    for (std::size_t k = 0; k < m; ++k) *correct += ws_.row_hit[k];
   return sum;
 }
 
@@ -257,7 +325,8 @@ void LayerStack<T>::backpropagate(const T* x, std::size_t m) const {
         static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(layer.in), static_cast<Eigen::Index>(layer.out),
         ws_.delta[l].data(), static_cast<Eigen::Index>(layer.out), x + layer.weight,
         static_cast<Eigen::Index>(layer.in), below, static_cast<Eigen::Index>(layer.in), T(1));
-    multiply_by_derivative(config_.activation, ws_.pre[l - 1].data(), ws_.post[l - 1].data(), below, m * layer.in);
+    multiply_by_derivative_tiled(config_.activation, ws_.pre[l - 1].data(), ws_.post[l - 1].data(), below,
+                                 m * layer.in);
   }
 }
 
@@ -329,13 +398,16 @@ void LayerStack<T>::per_sample_gradients(const T* x, const Dataset<T>& data, Row
   const std::size_t p = layout_.size();
   const bool gemm0 = gemm_input(data);
   const InputRows<T> input(data);
+  // Each row writes its own gradient: rows run on threads in any grouping with the same bits.
+  // Per row, every value is set (the L2 term or zero) and then gets an axpy.
+  const double row_ns = 2 * kVectorizedValueNs * static_cast<double>(p);
   reserve(std::min(rows.count, kChunkRows));
   for (std::size_t begin = 0; begin < rows.count; begin += kChunkRows) {
     const RowSet chunk = rows.slice(begin, std::min(kChunkRows, rows.count - begin));
     forward(x, data, chunk);
     head(data, chunk, true, T(1), nullptr);
     backpropagate(x, chunk.count);
-    for (std::size_t k = 0; k < chunk.count; ++k) {
+    const auto one_row = [&](std::size_t k) {
       T* g = out + (begin + k) * p;
       for (std::size_t l = 0; l < layers_.size(); ++l) {
         const Layer& layer = layers_[l];
@@ -357,7 +429,11 @@ void LayerStack<T>::per_sample_gradients(const T* x, const Dataset<T>& data, Row
         }
         if (config_.bias) std::copy_n(d, layer.out, g + layer.bias);
       }
-    }
+    };
+    for_each_tile(chunk.count, kRowTile, worth_threads(static_cast<double>(chunk.count) * row_ns),
+                  [&](std::size_t first, std::size_t end) {
+                    for (std::size_t k = first; k < end; ++k) one_row(k);
+                  });
   }
 }
 
@@ -369,13 +445,20 @@ void LayerStack<T>::per_sample_gradient_norms(const T* x, const Dataset<T>& data
   if (lambda != 0)
     for (std::size_t l = 0; l < layers_.size(); ++l)
       ws_.weight_squares[l] = squared_sum(x + layers_[l].weight, layers_[l].out * layers_[l].in);
+  // Each row's norm is its own sum in a fixed order: rows run on threads in any grouping
+  // with the same bits. Per row: |x_i|^2, then |d_l|^2, |a_{l-1}|^2 and the L2 cross term,
+  // all sums in order.
+  double row_values = 0;
+  for (std::size_t l = 1; l < layers_.size(); ++l) row_values += static_cast<double>(layers_[l].in);
+  for (const Layer& layer : layers_) row_values += static_cast<double>(layer.out) * (lambda != 0 ? 2 : 1);
+  const double row_ns = input_norm_ns(data) + kInOrderSumValueNs * row_values;
   reserve(std::min(rows.count, kChunkRows));
   for (std::size_t begin = 0; begin < rows.count; begin += kChunkRows) {
     const RowSet chunk = rows.slice(begin, std::min(kChunkRows, rows.count - begin));
     forward(x, data, chunk);
     head(data, chunk, true, T(1), nullptr);
     backpropagate(x, chunk.count);
-    for (std::size_t k = 0; k < chunk.count; ++k) {
+    const auto one_row = [&](std::size_t k) {
       // |grad|^2 = sum_l |d_l a_{l-1}^T + lambda W_l|_F^2 + |d_l|^2 (bias)
       //          = sum_l |d_l|^2 (|a_{l-1}|^2 + 1) + 2 lambda d_l . (W_l a_{l-1}) + lambda^2 |W_l|^2,
       // and W_l a_{l-1} = z_l - b_l is already in the forward pass.
@@ -400,7 +483,11 @@ void LayerStack<T>::per_sample_gradient_norms(const T* x, const Dataset<T>& data
       }
       // The expansion can round slightly below 0 when the terms cancel.
       norms[begin + k] = static_cast<T>(std::sqrt(std::max(total, 0.0)));
-    }
+    };
+    for_each_tile(chunk.count, kRowTile, worth_threads(static_cast<double>(chunk.count) * row_ns),
+                  [&](std::size_t first, std::size_t end) {
+                    for (std::size_t k = first; k < end; ++k) one_row(k);
+                  });
   }
 }
 

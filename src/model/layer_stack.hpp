@@ -18,8 +18,14 @@
 // (sparse data, or one or a few outputs) it works row by row: a dot product per output,
 // which for a single output is faster than packing the rows for a GEMM.
 //
-// Chunks are fixed by the row count, every sum runs in a fixed order, and products run on
-// the calling thread (sequential_gemm.hpp): results do not depend on the thread count.
+// Threads without nondeterminism: chunks are fixed by the row count, and every sum runs in a
+// fixed order. Products are cut into panels fixed by their shapes, each computed by the
+// sequential kernel over the full depth, and run on OpenMP threads (panel_gemm.hpp).
+// Elementwise work (activations and their derivatives, the gather of a minibatch's rows) and
+// per-sample work (the loss head, per-sample gradients and their norms) run in tiles fixed by
+// the sizes (fixed_tiles.hpp); the head keeps one loss per row and adds them in row order.
+// Threads start only when the work pays for them, which never changes how it is cut: results
+// do not depend on the thread count.
 #pragma once
 
 #include <cstddef>
@@ -31,8 +37,8 @@
 #include "descent/data/dataset.hpp"
 #include "descent/model/activation.hpp"
 #include "descent/model/model.hpp"
+#include "panel_gemm.hpp"
 #include "row_set.hpp"
-#include "sequential_gemm.hpp"
 
 namespace descent::detail {
 
@@ -108,16 +114,23 @@ class LayerStack {
     AlignedBuffer<T> gathered;            // input rows of a non-range chunk, rows x d
     const T* input = nullptr;             // the chunk's input for a GEMM first layer
     std::vector<double> weight_squares;   // |W_l|^2, for per-sample norms with L2
-    SequentialGemm<T> gemm;
+    std::vector<double> row_loss;         // the head's loss per row, added in row order
+    std::vector<unsigned char> row_hit;   // the head's correct predictions per row
+    PanelGemm<T> gemm;
   };
 
   void reserve(std::size_t rows) const;
   bool gemm_input(const Dataset<T>& data) const;
   // Fills Z_l (and A_l) for the chunk.
   void forward(const T* x, const Dataset<T>& data, RowSet chunk) const;
-  // Loss sum over the chunk (labels checked row by row); writes D_{L-1} = scale dloss/dz when
+  // Loss sum over the chunk (labels checked first); writes D_{L-1} = scale dloss/dz when
   // want_delta, and counts correct predictions when `correct` is not null.
   double head(const Dataset<T>& data, RowSet chunk, bool want_delta, T scale, std::size_t* correct) const;
+  // Throws MismatchError naming the first row of the chunk whose label the head cannot read.
+  void check_labels(const Dataset<T>& data, RowSet chunk) const;
+  // Row k of the chunk, label y (checked): returns its loss, writes its delta when want_delta
+  // and whether its prediction is right to *hit. Touches row k only.
+  double head_row(double y, std::size_t k, bool want_delta, T scale, bool* hit) const;
   // D_{l-1} from D_l, for every layer.
   void backpropagate(const T* x, std::size_t m) const;
   // gradient += D_l^T A_{l-1}, 1^T D_l for every layer.

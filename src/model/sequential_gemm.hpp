@@ -13,6 +13,9 @@
 // The bits then depend only on the sizes (m, n, k) and the CPU's cache sizes, through the
 // blocking heuristic: the same inputs give the same outputs on a machine, as with any BLAS.
 // This uses Eigen::internal, stable through the 3.4 series that CMake requires.
+//
+// This is the kernel of one block: panel_gemm.hpp splits a large product into blocks fixed by
+// its shape and runs them on OpenMP threads, each with a SequentialGemm of its own.
 #pragma once
 
 #include <Eigen/Core>
@@ -45,6 +48,14 @@ class SequentialGemm {
         m, n, k, a, lda, b, ldb, c, 1, ldc, alpha, blocking_, nullptr);
   }
 
+  // Grows the packing buffers to what an m x n x k product needs, so that a later
+  // accumulate() of that shape allocates nothing (callers that run blocks on threads grow
+  // every thread's buffers up front, outside the parallel region).
+  void reserve(Eigen::Index m, Eigen::Index n, Eigen::Index k) {
+    if (m == 0 || n == 0 || k == 0) return;
+    blocking_.configure(m, n, k);
+  }
+
  private:
   // Eigen's blocking sizes for one product, over packing buffers that only ever grow.
   class Blocking : public Eigen::internal::level3_blocking<T, T> {
@@ -52,7 +63,8 @@ class SequentialGemm {
     void configure(Eigen::Index m, Eigen::Index n, Eigen::Index k) {
       // A row-major C = A B is computed by Eigen as the column-major C^T = B^T A^T, whose
       // rows are C's columns: hence mc runs over n and nc over m, as in Eigen's own
-      // gemm_blocking_space for a row-major destination.
+      // gemm_blocking_space for a row-major destination. The sizes depend on (m, n, k) and the
+      // cache sizes only: the thread count passed to Eigen is always 1.
       Eigen::Index kc = k, mc = n, nc = m;
       Eigen::internal::computeProductBlockingSizes<T, T, 1>(kc, mc, nc, Eigen::Index{1});
       grow(packed_lhs_, static_cast<std::size_t>(mc * kc));

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <new>
+#include <vector>
 
 #include "descent/core/parallel.hpp"
 #include "descent/data/gaussian_clusters.hpp"
@@ -89,6 +90,24 @@ TEST(SteadyState, MinimizeLoopAllocatesPerRunNotPerStep) {
   }
   EXPECT_GT(counts[0], 0);  // the counter sees the loop's buffers
   EXPECT_EQ(counts[1], counts[2]);
+}
+
+// The same with the models' products cut into panels over two threads: every thread's
+// packing buffers are grown before the parallel region, so steady state allocates nothing.
+TEST(SteadyState, ThreadedMinibatchModelStepAllocatesNothing) {
+  const int threads_before = num_threads();
+  set_num_threads(2);
+  auto data = gaussian_clusters<float>({.samples = 512, .features = 256, .classes = 10}, 1);
+  Mlp<float> model(data.train, {.hidden = {256, 128}});  // 128 x 256 x 256 products: split into panels
+  const auto x = model.initial_parameters(1);
+  std::vector<float> g(model.dimension());
+  std::vector<std::size_t> batch(128);
+  for (std::size_t k = 0; k < batch.size(); ++k) batch[k] = (k * 37 + 5) % data.train.size();
+  model.batch_value_and_gradient(x.flat(), batch, g);  // warm-up grows every thread's buffers
+  const long before = allocations();
+  for (int step = 0; step < 5; ++step) model.batch_value_and_gradient(x.flat(), batch, g);
+  EXPECT_EQ(allocations() - before, 0);
+  set_num_threads(threads_before);
 }
 
 // The counter can tell: a callback that allocates once per step shows up once per step.

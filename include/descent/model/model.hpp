@@ -15,8 +15,9 @@
 // grown to the largest batch chunk seen and then reused, so that steady-state calls do not
 // allocate. A model is therefore NOT safe to call from several threads at once; give each
 // thread its own model (they may share the dataset). Results do not depend on the number of
-// OpenMP threads: every sum is taken in a fixed order and every product runs on the calling
-// thread (see src/model/sequential_gemm.hpp for why Eigen's threaded GEMM is not used).
+// OpenMP threads: every sum is taken in a fixed order, and every product is cut into panels
+// fixed by its shape and run on OpenMP threads (see src/model/panel_gemm.hpp, and
+// src/model/sequential_gemm.hpp for why Eigen's threaded GEMM is not used).
 #pragma once
 
 #include <cstddef>
