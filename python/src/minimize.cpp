@@ -11,6 +11,7 @@
 #include "descent/core/aligned_buffer.hpp"
 #include "descent/loop/callbacks/early_stopping.hpp"
 #include "descent/loop/minimize.hpp"
+#include "descent/loop/summary.hpp"
 #include "transforms.hpp"
 
 namespace py = pybind11;
@@ -123,22 +124,6 @@ class PythonCallback final : public Callback<double> {
   std::int64_t reported_ = 0;
 };
 
-const char* termination_name(Termination t) {
-  switch (t) {
-    case Termination::converged:
-      return "converged";
-    case Termination::max_steps:
-      return "max_steps";
-    case Termination::time_limit:
-      return "time_limit";
-    case Termination::non_finite:
-      return "non_finite";
-    case Termination::user_stop:
-      return "user_stop";
-  }
-  return "unknown";
-}
-
 py::dict run_minimize(py::object fun, py::object jac, py::tuple args, py::handle x0_obj, const PyTransform& method,
                       std::int64_t max_steps, double gtol, double ftol, std::int64_t patience, py::object callback) {
   const py::array x0 = require_ndarray(x0_obj, "x0");
@@ -172,7 +157,7 @@ py::dict run_minimize(py::object fun, py::object jac, py::tuple args, py::handle
   }
   return py::dict(py::arg("x") = x, py::arg("fun") = summary.final_value, py::arg("jac") = g,
                   py::arg("nit") = summary.steps, py::arg("nfev") = summary.objective_calls,
-                  py::arg("termination") = termination_name(summary.termination), py::arg("message") = summary.message,
+                  py::arg("termination") = to_string(summary.termination), py::arg("message") = summary.message,
                   py::arg("gradient_norm") = summary.final_gradient_norm, py::arg("seconds") = summary.timings.total_s);
 }
 
