@@ -387,24 +387,24 @@ def _count(value, where: str) -> int:
     return int(value)
 
 
-class LeastSquares(_Model):
+class _LinearModel(_Model):
+    """The options the two single-output linear models share (the library's LinearModelOptions)."""
+
+    def __init__(self, l2: float = 0.0, bias: bool = True):
+        self.l2 = _real(l2, f"{type(self).__name__}.l2")
+        self.bias = bool(bias)
+
+
+class LeastSquares(_LinearModel):
     """Linear least squares (ridge when l2 > 0): f_i = 1/2 (a_i . w + b - y_i)^2 + l2/2 |w|^2.
     Parameters: "weight" (d,), then "bias" () when bias."""
     _kind = "least_squares"
 
-    def __init__(self, l2: float = 0.0, bias: bool = True):
-        self.l2 = _real(l2, "LeastSquares.l2")
-        self.bias = bool(bias)
 
-
-class LogisticRegression(_Model):
+class LogisticRegression(_LinearModel):
     """Binary logistic regression; labels 1 positive, 0 or -1 negative.
     Parameters: "weight" (d,), then "bias" () when bias."""
     _kind = "logistic"
-
-    def __init__(self, l2: float = 0.0, bias: bool = True):
-        self.l2 = _real(l2, "LogisticRegression.l2")
-        self.bias = bool(bias)
 
 
 class SoftmaxRegression(_Model):
