@@ -28,7 +28,14 @@
 //                      on the loop, not by a descent transform;
 //   sgd_minibatch      minibatch SGD (batch --batch, shuffled epochs) with heavy-ball momentum 0.9 and a
 //                      cosine-decayed step from 1/L to 0 over --sgd-epochs epochs: the usual recipe, to
-//                      check whether a stochastic method gets near the target in a comparable time.
+//                      check whether a stochastic method gets near the target in a comparable time;
+//   sgd_constant       plain SGD with a constant step, batch --vr-batch: the noise floor the
+//                      variance-reduced methods below remove;
+//   svrg, lsvrg, saga  the variance-reduced estimators (descent::Svrg, LooplessSvrg, Saga; batch --vr-batch,
+//                      drawn with replacement) under plain SGD with the constant step
+//                      --vr-step-scale / L_max, L_max = max_i |x_i|^2 / 4 + lambda the largest per-sample
+//                      smoothness (SAGA's analysis takes 1/(3 L_max), L-SVRG's 1/(6 L_max)). Their passes
+//                      include snapshots and SAGA's initial table pass.
 //
 // Precision: float64 throughout. The target 1e-6 relative is an absolute gap near 5e-7 here;
 // a float32 gradient carries rounding of order 1e-7 relative per term, and the floor that sets,
@@ -70,7 +77,10 @@
 #include "descent/data/npy_reader.hpp"
 #include "descent/data/preprocess.hpp"
 #include "descent/estimator/full_gradient.hpp"
+#include "descent/estimator/loopless_svrg.hpp"
 #include "descent/estimator/minibatch.hpp"
+#include "descent/estimator/saga.hpp"
+#include "descent/estimator/svrg.hpp"
 #include "descent/loop/callback.hpp"
 #include "descent/loop/minimize.hpp"
 #include "descent/model/logistic_regression.hpp"
@@ -84,7 +94,14 @@ using Json = nlohmann::json;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-const std::vector<std::string> kAllMethods = {"gd", "nesterov", "nesterov_restart", "sgd_minibatch"};
+const std::vector<std::string> kAllMethods = {"gd",           "nesterov", "nesterov_restart", "sgd_minibatch",
+                                              "sgd_constant", "svrg",     "lsvrg",            "saga"};
+
+std::string known_methods() {
+  std::string s;
+  for (const auto& m : kAllMethods) s += (s.empty() ? "" : ", ") + m;
+  return s;
+}
 
 struct Options {
   std::string data = "/usr/share/datasets/fashion-mnist";
@@ -98,6 +115,8 @@ struct Options {
   std::size_t batch = 256;
   std::int64_t sgd_epochs = 30;
   double eval_every_epochs = 1;
+  std::size_t vr_batch = 1;
+  double vr_step_scale = 1.0 / 3;
   std::string reference_w;
 };
 
@@ -128,7 +147,8 @@ Options parse_options(int argc, char** argv) {
       std::cout << "usage: " << argv[0]
                 << " --f-star F [--data DIR] [--lambda L] [--target T] [--rows N] [--methods a,b]"
                    " [--time-cap S] [--max-steps N] [--batch B] [--sgd-epochs E] [--eval-every-epochs E]"
-                   " [--reference-w w.npy]\nmethods: gd, nesterov, nesterov_restart, sgd_minibatch\n";
+                   " [--vr-batch B] [--vr-step-scale S] [--reference-w w.npy]\nmethods: "
+                << known_methods() << "\n";
       std::exit(0);
     }
     if (k + 1 >= argc) throw descent::ConfigError(key + " needs a value");
@@ -151,8 +171,7 @@ Options parse_options(int argc, char** argv) {
       std::stringstream list(value);
       for (std::string name; std::getline(list, name, ',');) {
         if (std::find(kAllMethods.begin(), kAllMethods.end(), name) == kAllMethods.end())
-          throw descent::ConfigError("--methods: unknown method '" + name +
-                                     "' (known: gd, nesterov, nesterov_restart, sgd_minibatch)");
+          throw descent::ConfigError("--methods: unknown method '" + name + "' (known: " + known_methods() + ")");
         o.methods.push_back(name);
       }
       if (o.methods.empty()) throw descent::ConfigError("--methods is empty");
@@ -168,6 +187,11 @@ Options parse_options(int argc, char** argv) {
     } else if (key == "--eval-every-epochs") {
       o.eval_every_epochs = number(key, value);
       descent::require(o.eval_every_epochs > 0, "options", "--eval-every-epochs", o.eval_every_epochs, "> 0");
+    } else if (key == "--vr-batch") {
+      o.vr_batch = static_cast<std::size_t>(whole(key, value, 1));
+    } else if (key == "--vr-step-scale") {
+      o.vr_step_scale = number(key, value);
+      descent::require(o.vr_step_scale > 0, "options", "--vr-step-scale", o.vr_step_scale, "> 0");
     } else if (key == "--reference-w") {
       o.reference_w = value;
     } else {
@@ -269,7 +293,8 @@ class TargetWatcher final : public descent::Callback<T> {
 // changes by less than 1e-10 relative. It approaches lambda_max from below, so L may fall short by
 // about that much; harmless, since gradient steps 1/L stay stable up to 2/L.
 struct Smoothness {
-  double L = 0;  // lambda_max / (4n) + lambda
+  double L = 0;      // lambda_max / (4n) + lambda
+  double L_max = 0;  // max_i |x_i|^2 / 4 + lambda: the largest per-sample smoothness
   int iterations = 0;
   double seconds = 0;
   double passes = 0;  // two per iteration (X v, then X^T u)
@@ -291,6 +316,7 @@ Smoothness estimate_smoothness(const descent::Dataset<double>& data, double lamb
     if (std::abs(estimate - previous) <= 1e-10 * estimate) break;
   }
   s.L = estimate + lambda;
+  s.L_max = X.rowwise().squaredNorm().maxCoeff() / 4 + lambda;
   s.seconds = seconds_since(start);
   s.passes = 2.0 * s.iterations;
   return s;
@@ -352,6 +378,25 @@ Json run_method(const std::string& method, const descent::LogisticRegression<dou
     transform = descent::nesterov(1 / L, beta);
     watch.restart_on_increase = method == "nesterov_restart";
     settings = {{"lr", 1 / L}, {"momentum", beta}, {"mu", mu}};
+  } else if (method == "sgd_constant" || method == "svrg" || method == "lsvrg" || method == "saga") {
+    const double lr = o.vr_step_scale / smoothness.L_max;
+    const auto b = static_cast<std::int64_t>(o.vr_batch);
+    const std::uint64_t seed = 0;
+    transform = descent::sgd({.lr = descent::constant(lr)});
+    if (method == "sgd_constant")
+      options.estimator = std::make_shared<descent::Minibatch<double>>(
+          descent::MinibatchOptions{.batch_size = o.vr_batch, .seed = seed});
+    else if (method == "svrg")
+      options.estimator = std::make_shared<descent::Svrg<double>>(descent::SvrgOptions{.batch_size = b}, seed);
+    else if (method == "lsvrg")
+      options.estimator =
+          std::make_shared<descent::LooplessSvrg<double>>(descent::LooplessSvrgOptions{.batch_size = b}, seed);
+    else
+      options.estimator = std::make_shared<descent::Saga<double>>(descent::SagaOptions{.batch_size = b}, seed);
+    const std::int64_t steps_per_epoch = static_cast<std::int64_t>((n + o.vr_batch - 1) / o.vr_batch);
+    watch.evaluate_every =
+        std::max<std::int64_t>(1, static_cast<std::int64_t>(std::llround(o.eval_every_epochs * steps_per_epoch)));
+    settings = {{"lr", lr}, {"L_max", smoothness.L_max}, {"batch", o.vr_batch}};
   } else {  // sgd_minibatch
     const std::int64_t steps_per_epoch = static_cast<std::int64_t>((n + o.batch - 1) / o.batch);
     transform = descent::sgd({.lr = descent::cosine(1 / L, o.sgd_epochs * steps_per_epoch), .momentum = 0.9});
@@ -421,6 +466,7 @@ int run(int argc, char** argv) {
                     {"target", o.target},
                     {"load_seconds", problem.load_seconds}};
   out["smoothness"] = {{"L", smoothness.L},
+                       {"L_max", smoothness.L_max},
                        {"power_iterations", smoothness.iterations},
                        {"seconds", smoothness.seconds},
                        {"passes", smoothness.passes}};

@@ -39,7 +39,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConfigError", "Error", "FormatError", "IoError", "MismatchError", "ParseError",
-    "State", "Transform", "Schedule", "parse", "chain", "optimizers",
+    "State", "Transform", "Schedule", "parse", "chain", "optimizers", "estimators",
     "minimize", "OptimizeResult",
     "LeastSquares", "LogisticRegression", "SoftmaxRegression", "Mlp", "train", "TrainResult",
 ]
@@ -186,6 +186,12 @@ def optimizers() -> list[dict]:
     """Every optimizer, transform and schedule a spec can name: dicts with name, kind,
     summary, reference and parameters (name, type, default, constraint, doc)."""
     return [dict(e) for e in _REGISTRY]
+
+
+def estimators() -> list[dict]:
+    """Every gradient estimator train(estimator=...) accepts: dicts with name, kind,
+    summary, reference and parameters, as optimizers() has."""
+    return [dict(e) for e in _core.estimator_registry()]
 
 
 def chain(*transforms: Transform) -> Transform:
@@ -446,7 +452,8 @@ class TrainResult:
     blocks       dict name -> view of params with the block's shape ("weight", "layer0.bias")
     history      dict of lists, one entry per epoch (pandas.DataFrame(result.history)):
                  epoch, step, train_loss, test_loss, test_accuracy (NaN without validation),
-                 epoch_seconds, elapsed_seconds, samples_per_second
+                 epoch_seconds, elapsed_seconds, samples_per_second, data_passes (per-sample
+                 gradients so far / n), objective (f over all samples with full_objective, else NaN)
     termination  "max_steps" when every epoch ran; message, steps, final_loss
     """
 
@@ -479,7 +486,8 @@ def _features(X):
 
 
 def train(model, X, y, optimizer="adam", epochs: int = 10, batch_size: int = 128, seed: int = 0, *,
-          sampling: str = "shuffle", init_seed: int = 0, initial_params=None, validation=None) -> TrainResult:
+          sampling: str = "shuffle", estimator: str | None = None, full_objective: bool = False, init_seed: int = 0,
+          initial_params=None, validation=None) -> TrainResult:
     """Trains a built-in model on (X, y) entirely in C++ and returns a TrainResult.
 
     Parameters
@@ -496,6 +504,13 @@ def train(model, X, y, optimizer="adam", epochs: int = 10, batch_size: int = 128
     seed : int
         The sampling stream (shuffles); the same seed gives the same run, bit for bit.
     sampling : "shuffle" (default), "replacement" or "poisson"
+    estimator : str, optional
+        A gradient-estimator spec, as for the CLI's --estimator: "svrg", "lsvrg(batch_size=8)",
+        "saga", "minibatch(64)", "full_gradient" (``descent.estimators()`` lists them). Default:
+        minibatches of batch_size drawn by `sampling`. An epoch stays n / batch_size updates.
+    full_objective : bool
+        Evaluate f(x) over all samples after each epoch (history["objective"]); the pass is not
+        counted in history["data_passes"].
     init_seed : int
         The MLP's initialization stream (linear models start at zero).
     initial_params : numpy.ndarray, optional
@@ -513,6 +528,8 @@ def train(model, X, y, optimizer="adam", epochs: int = 10, batch_size: int = 128
         raise TypeError(f"model: expected descent.LeastSquares, LogisticRegression, SoftmaxRegression or Mlp, "
                         f"got {type(model).__name__}")
     transform = _as_transform(optimizer, "optimizer")
+    if estimator is not None and not isinstance(estimator, str):
+        raise TypeError(f"estimator: expected a spec string such as 'lsvrg', got {type(estimator).__name__}")
     for name, value in (("epochs", epochs), ("batch_size", batch_size), ("seed", seed), ("init_seed", init_seed)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise TypeError(f"{name}: must be an integer, got {type(value).__name__}")
@@ -533,5 +550,5 @@ def train(model, X, y, optimizer="adam", epochs: int = 10, batch_size: int = 128
     activation = getattr(model, "activation", "relu")
     out = _core.train(model._kind, hidden, activation, getattr(model, "num_classes", 0), model.l2,
                       getattr(model, "bias", True), _features(X), y, transform, int(epochs), int(batch_size), int(seed),
-                      int(init_seed), sampling, initial_params, X_val, y_val)
+                      int(init_seed), sampling, estimator or "", bool(full_objective), initial_params, X_val, y_val)
     return TrainResult(out)

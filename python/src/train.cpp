@@ -11,6 +11,7 @@
 #include "descent/model/logistic_regression.hpp"
 #include "descent/model/mlp.hpp"
 #include "descent/model/softmax_regression.hpp"
+#include "descent/spec/estimator_registry.hpp"
 #include "signal_watch.hpp"
 #include "transforms.hpp"
 
@@ -121,7 +122,8 @@ Sampling parse_sampling(const std::string& s) {
 template <class T>
 py::dict train_typed(const ModelArgs& model_args, py::handle X, py::handle y, const PyTransform& optimizer,
                      std::int64_t epochs, std::size_t batch_size, std::uint64_t seed, std::uint64_t init_seed,
-                     const std::string& sampling, py::handle initial, py::handle X_val, py::handle y_val) {
+                     const std::string& sampling, const std::string& estimator, bool full_objective,
+                     py::handle initial, py::handle X_val, py::handle y_val) {
   const Dataset<T> data = dataset_from_arrays<T>(X, y, "X", "y");
   Dataset<T> validation;
   const bool has_validation = !X_val.is_none();
@@ -153,6 +155,8 @@ py::dict train_typed(const ModelArgs& model_args, py::handle X, py::handle y, co
   options.batch_size = batch_size;
   options.sampling = parse_sampling(sampling);
   options.seed = seed;
+  if (!estimator.empty()) options.estimator = parse_estimator(estimator).make<T>(seed);
+  options.full_objective = full_objective;
   options.progress = false;
   options.quiet = true;
   if (has_validation)
@@ -172,7 +176,7 @@ py::dict train_typed(const ModelArgs& model_args, py::handle X, py::handle y, co
 
   py::dict history;
   for (const char* key : {"epoch", "step", "train_loss", "test_loss", "test_accuracy", "epoch_seconds",
-                          "elapsed_seconds", "samples_per_second"})
+                          "elapsed_seconds", "samples_per_second", "data_passes", "objective"})
     history[key] = py::list();
   for (const EpochRecord& e : result.history) {
     history["epoch"].cast<py::list>().append(e.epoch);
@@ -183,6 +187,8 @@ py::dict train_typed(const ModelArgs& model_args, py::handle X, py::handle y, co
     history["epoch_seconds"].cast<py::list>().append(e.epoch_seconds);
     history["elapsed_seconds"].cast<py::list>().append(e.elapsed_seconds);
     history["samples_per_second"].cast<py::list>().append(e.samples_per_second);
+    history["data_passes"].cast<py::list>().append(e.data_passes);
+    history["objective"].cast<py::list>().append(e.objective);
   }
   py::list blocks;
   for (const BlockInfo& b : params.layout().blocks())
@@ -197,15 +203,15 @@ py::dict train_typed(const ModelArgs& model_args, py::handle X, py::handle y, co
 py::dict run_train(const std::string& kind, const std::vector<std::size_t>& hidden, const std::string& activation,
                    std::size_t num_classes, double l2, bool bias, py::handle X, py::handle y,
                    const PyTransform& optimizer, std::int64_t epochs, std::size_t batch_size, std::uint64_t seed,
-                   std::uint64_t init_seed, const std::string& sampling, py::handle initial, py::handle X_val,
-                   py::handle y_val) {
+                   std::uint64_t init_seed, const std::string& sampling, const std::string& estimator,
+                   bool full_objective, py::handle initial, py::handle X_val, py::handle y_val) {
   const ModelArgs args{kind, hidden, activation, num_classes, l2, bias};
   const py::array Xa = require_ndarray(features_precision_source(X), "X");
   if (precision_of(Xa, "X") == Precision::f32)
-    return train_typed<float>(args, X, y, optimizer, epochs, batch_size, seed, init_seed, sampling, initial, X_val,
-                              y_val);
-  return train_typed<double>(args, X, y, optimizer, epochs, batch_size, seed, init_seed, sampling, initial, X_val,
-                             y_val);
+    return train_typed<float>(args, X, y, optimizer, epochs, batch_size, seed, init_seed, sampling, estimator,
+                              full_objective, initial, X_val, y_val);
+  return train_typed<double>(args, X, y, optimizer, epochs, batch_size, seed, init_seed, sampling, estimator,
+                             full_objective, initial, X_val, y_val);
 }
 
 }  // namespace
@@ -213,7 +219,8 @@ py::dict run_train(const std::string& kind, const std::vector<std::size_t>& hidd
 void bind_train(py::module_& m) {
   m.def("train", &run_train, py::arg("kind"), py::arg("hidden"), py::arg("activation"), py::arg("num_classes"),
         py::arg("l2"), py::arg("bias"), py::arg("X"), py::arg("y"), py::arg("optimizer"), py::arg("epochs"),
-        py::arg("batch_size"), py::arg("seed"), py::arg("init_seed"), py::arg("sampling"), py::arg("initial_params"),
+        py::arg("batch_size"), py::arg("seed"), py::arg("init_seed"), py::arg("sampling"), py::arg("estimator"),
+        py::arg("full_objective"), py::arg("initial_params"),
         py::arg("X_val"), py::arg("y_val"), "The loop behind descent.train (use that).");
 }
 

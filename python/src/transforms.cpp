@@ -7,6 +7,7 @@
 
 #include "descent/core/binary_io.hpp"
 #include "descent/core/error.hpp"
+#include "descent/spec/estimator_registry.hpp"
 #include "descent/spec/registry.hpp"
 #include "descent/transform/apply.hpp"
 #include "descent/transform/chain.hpp"
@@ -167,9 +168,9 @@ py::object attribute(const PyState& self, const char* what) {
   return self.precision() == Precision::f32 ? state_attribute<float>(self, what) : state_attribute<double>(self, what);
 }
 
-py::list registry_as_list() {
+py::list entries_as_list(const std::vector<RegistryEntry>& all) {
   py::list entries;
-  for (const RegistryEntry& e : registry()) {
+  for (const RegistryEntry& e : all) {
     py::list parameters;
     for (const ParameterDoc& p : e.parameters)
       parameters.append(py::dict(py::arg("name") = p.name, py::arg("type") = p.type,
@@ -308,7 +309,12 @@ dtype; they are used in place (no copy), with the GIL released while the step ru
         return PyTransform{descent::chain(std::move(ptrs))};
       },
       py::arg("members"));
-  m.def("registry", &registry_as_list, "Every optimizer, transform and schedule, with its parameters.");
+  m.def(
+      "registry", [] { return entries_as_list(registry()); },
+      "Every optimizer, transform and schedule, with its parameters.");
+  m.def(
+      "estimator_registry", [] { return entries_as_list(estimator_registry()); },
+      "Every gradient estimator, with its parameters.");
 }
 
 }  // namespace descent::python

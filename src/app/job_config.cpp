@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -158,10 +159,30 @@ void JobConfig::validate() const {
   require(training.batch_size >= 1, "[training]", "batch_size", static_cast<double>(training.batch_size),
           "batch_size >= 1");
   require(compare.target_loss >= 0, "[compare]", "target_loss", compare.target_loss, "target_loss >= 0");
-  if (!compare.labels.empty() && compare.labels.size() != compare.optimizers.size())
+  const std::size_t runs = compare_runs();
+  const auto pairs = [runs](std::size_t size) { return size == 0 || size == 1 || size == runs; };
+  if (!pairs(compare.optimizers.size()) || !pairs(compare.estimators.size()))
+    throw ConfigError(source + ": [compare].optimizers has " + std::to_string(compare.optimizers.size()) +
+                      " entries and [compare].estimators " + std::to_string(compare.estimators.size()) +
+                      ": give both the same number, or one of them a single entry");
+  if (!compare.labels.empty() && compare.labels.size() != runs)
     throw ConfigError(source + ": [compare].labels has " + std::to_string(compare.labels.size()) + " entries for " +
-                      std::to_string(compare.optimizers.size()) + " optimizers");
+                      std::to_string(runs) + " runs");
   if (data.synthetic_classes < 2) throw ConfigError(source + ": [data].synthetic_classes must be at least 2");
+}
+
+std::size_t JobConfig::compare_runs() const {
+  return std::max(compare.optimizers.size(), compare.estimators.size());
+}
+
+const std::string& JobConfig::compare_optimizer(std::size_t k) const {
+  if (compare.optimizers.empty()) return optimizer;
+  return compare.optimizers.size() == 1 ? compare.optimizers[0] : compare.optimizers.at(k);
+}
+
+const std::string& JobConfig::compare_estimator(std::size_t k) const {
+  if (compare.estimators.empty()) return estimator;
+  return compare.estimators.size() == 1 ? compare.estimators[0] : compare.estimators.at(k);
 }
 
 JobConfig parse_job_config(const std::string& text, const std::string& source) {
@@ -203,6 +224,10 @@ JobConfig parse_job_config(const std::string& text, const std::string& source) {
   optimizer.string("spec", c.optimizer);
   optimizer.finish();
 
+  TableReader estimator(top.table("estimator"), "estimator", source);
+  estimator.string("spec", c.estimator);
+  estimator.finish();
+
   TableReader training(top.table("training"), "training", source);
   training.integer("epochs", c.training.epochs, 1);
   training.integer("batch_size", c.training.batch_size, 1);
@@ -210,6 +235,7 @@ JobConfig parse_job_config(const std::string& text, const std::string& source) {
   training.integer("seed", c.training.seed, 0);
   training.integer("threads", c.training.threads, 0);
   training.string("precision", c.training.precision);
+  training.boolean("full_objective", c.training.full_objective);
   training.finish();
 
   TableReader output(top.table("output"), "output", source);
@@ -219,6 +245,7 @@ JobConfig parse_job_config(const std::string& text, const std::string& source) {
 
   TableReader compare(top.table("compare"), "compare", source);
   compare.strings("optimizers", c.compare.optimizers);
+  compare.strings("estimators", c.compare.estimators);
   compare.strings("labels", c.compare.labels);
   compare.number("target_loss", c.compare.target_loss);
   compare.finish();

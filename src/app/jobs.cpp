@@ -21,6 +21,7 @@
 #include "descent/model/mlp.hpp"
 #include "descent/model/softmax_regression.hpp"
 #include "descent/report/line_plot.hpp"
+#include "descent/spec/estimator_registry.hpp"
 #include "descent/spec/registry.hpp"
 
 namespace descent {
@@ -67,19 +68,23 @@ class EpochFiles {
     jsonl_.open(dir / "metrics.jsonl", append ? std::ios::app : std::ios::trunc);
     if (!csv_ || !jsonl_) throw IoError("cannot write metrics into '" + dir.string() + "'");
     if (!had_rows)
-      csv_ << "epoch,step,train_loss,test_loss,test_accuracy,epoch_seconds,elapsed_seconds,samples_per_second\n";
+      csv_ << "epoch,step,train_loss,test_loss,test_accuracy,epoch_seconds,elapsed_seconds,samples_per_second,"
+              "data_passes,objective\n";
   }
   void write(const EpochRecord& e) {
     csv_ << e.epoch << ',' << e.step << ',' << csv_number(e.train_loss) << ',' << csv_number(e.test_loss) << ','
          << csv_number(e.test_accuracy) << ',' << format_number(e.epoch_seconds) << ','
-         << format_number(e.elapsed_seconds) << ',' << format_number(e.samples_per_second) << '\n';
+         << format_number(e.elapsed_seconds) << ',' << format_number(e.samples_per_second) << ','
+         << format_number(e.data_passes) << ',' << csv_number(e.objective) << '\n';
     csv_.flush();
     jsonl_ << "{\"run\":" << nlohmann::json(label_).dump() << ",\"epoch\":" << e.epoch << ",\"step\":" << e.step
            << ",\"train_loss\":" << json_number(e.train_loss) << ",\"test_loss\":" << json_number(e.test_loss)
            << ",\"test_accuracy\":" << json_number(e.test_accuracy)
            << ",\"epoch_seconds\":" << json_number(e.epoch_seconds)
            << ",\"elapsed_seconds\":" << json_number(e.elapsed_seconds)
-           << ",\"samples_per_second\":" << json_number(e.samples_per_second) << "}\n";
+           << ",\"samples_per_second\":" << json_number(e.samples_per_second)
+           << ",\"data_passes\":" << json_number(e.data_passes) << ",\"objective\":" << json_number(e.objective)
+           << "}\n";
     jsonl_.flush();
   }
 
@@ -97,14 +102,18 @@ nlohmann::json to_json(const EpochRecord& e) {
           {"test_accuracy", num(e.test_accuracy)},
           {"epoch_seconds", num(e.epoch_seconds)},
           {"elapsed_seconds", num(e.elapsed_seconds)},
-          {"samples_per_second", num(e.samples_per_second)}};
+          {"samples_per_second", num(e.samples_per_second)},
+          {"data_passes", num(e.data_passes)},
+          {"objective", num(e.objective)}};
 }
 
 template <class T>
 RunRecord train_one(const JobConfig& config, const JobData<T>& data, const Model<T>& model, const Parameters<T>& start,
-                    const std::string& spec, const std::string& label, const fs::path& dir, const JobControls& controls,
-                    bool checkpoint) {
+                    const std::string& spec, const std::string& estimator_spec, const std::string& label,
+                    const fs::path& dir, const JobControls& controls, bool checkpoint) {
   const TransformPtr transform = parse_transform(spec);
+  const EstimatorPtr<T> estimator =
+      estimator_spec.empty() ? nullptr : parse_estimator(estimator_spec).make<T>(config.training.seed);
   Parameters<T> params = start;
   fs::create_directories(dir);
   EpochFiles files(dir, controls.resume, label);
@@ -114,6 +123,8 @@ RunRecord train_one(const JobConfig& config, const JobData<T>& data, const Model
   options.batch_size = config.training.batch_size;
   options.sampling = parse_sampling(config.training.sampling);
   options.seed = config.training.seed;
+  options.estimator = estimator;
+  options.full_objective = config.training.full_objective;
   options.quiet = controls.quiet;
   options.interrupt = controls.interrupt;
   if (data.test.size() > 0)
@@ -133,6 +144,8 @@ RunRecord train_one(const JobConfig& config, const JobData<T>& data, const Model
   RunRecord record;
   record.label = label;
   record.optimizer = transform->spec();
+  record.estimator = estimator ? estimator->spec() : "minibatch (" + config.training.sampling + ", batch " +
+                                                         std::to_string(config.training.batch_size) + ")";
   record.termination = result.summary.termination;
   record.message = result.summary.message;
   record.history = result.history;
@@ -161,10 +174,12 @@ RunRecord run_train_typed(const JobConfig& config, const JobControls& controls) 
   const Parameters<T> start = initial_parameters(*model, config.model);
   const fs::path dir = config.output.dir;
   RunRecord record =
-      train_one<T>(config, data, *model, start, config.optimizer, "train", dir, controls, config.output.checkpoint);
+      train_one<T>(config, data, *model, start, config.optimizer, config.estimator, "train", dir, controls,
+                   config.output.checkpoint);
   nlohmann::json summary = {{"config", config.source},          {"data", data.description},
                             {"model", model->name()},           {"parameters", model->dimension()},
-                            {"optimizer", record.optimizer},    {"termination", to_string(record.termination)},
+                            {"optimizer", record.optimizer},    {"estimator", record.estimator},
+                            {"termination", to_string(record.termination)},
                             {"message", record.message},        {"wall_seconds", record.wall_seconds},
                             {"epochs", nlohmann::json::array()}};
   for (const auto& e : record.history) summary["epochs"].push_back(to_json(e));
@@ -174,32 +189,53 @@ RunRecord run_train_typed(const JobConfig& config, const JobControls& controls) 
 
 template <class T>
 std::vector<RunRecord> run_compare_typed(const JobConfig& config, const JobControls& controls) {
-  if (config.compare.optimizers.empty())
-    throw ConfigError(config.source + ": [compare].optimizers is empty: name the optimizers to compare");
+  if (config.compare_runs() == 0)
+    throw ConfigError(config.source +
+                      ": [compare].optimizers and [compare].estimators are empty: name what to compare");
   // Parse every spec before spending time on data or training.
   std::vector<std::string> labels;
-  for (std::size_t k = 0; k < config.compare.optimizers.size(); ++k) {
-    const std::string& spec = config.compare.optimizers[k];
+  for (std::size_t k = 0; k < config.compare_runs(); ++k) {
+    const std::string& spec = config.compare_optimizer(k);
+    const std::string& estimator = config.compare_estimator(k);
     try {
       parse_transform(spec);
     } catch (const ParseError& e) {
-      throw ParseError(config.source + ": [compare].optimizers[" + std::to_string(k) + "]: " + e.what(), e.column());
+      const std::string key = config.compare.optimizers.empty() ? "[optimizer].spec"
+                              : config.compare.optimizers.size() == 1
+                                  ? "[compare].optimizers[0]"
+                                  : "[compare].optimizers[" + std::to_string(k) + "]";
+      throw ParseError(config.source + ": " + key + ": " + e.what(), e.column());
     }
-    labels.push_back(k < config.compare.labels.size() ? config.compare.labels[k] : spec);
+    if (!estimator.empty()) {
+      try {
+        parse_estimator(estimator);
+      } catch (const ParseError& e) {
+        const std::string key = config.compare.estimators.empty() ? "[estimator].spec"
+                                : config.compare.estimators.size() == 1
+                                    ? "[compare].estimators[0]"
+                                    : "[compare].estimators[" + std::to_string(k) + "]";
+        throw ParseError(config.source + ": " + key + ": " + e.what(), e.column());
+      }
+    }
+    // Default labels name what varies between the runs.
+    std::string label = config.compare.estimators.size() > 1
+                            ? (config.compare.optimizers.size() > 1 ? estimator + " + " + spec : estimator)
+                            : spec;
+    labels.push_back(k < config.compare.labels.size() ? config.compare.labels[k] : label);
   }
   const JobData<T> data = load_for_model<T>(config);
   if (!controls.quiet) std::fprintf(stderr, "%s\n", data.description.c_str());
   const auto model = make_model<T>(config.model, data.train);
   const Parameters<T> start = initial_parameters(*model, config.model);
   std::vector<RunRecord> runs;
-  for (std::size_t k = 0; k < config.compare.optimizers.size(); ++k) {
+  for (std::size_t k = 0; k < config.compare_runs(); ++k) {
     if (controls.interrupt && controls.interrupt->load()) break;
     if (!controls.quiet) std::fprintf(stderr, "== %s\n", labels[k].c_str());
     const fs::path dir = fs::path(config.output.dir) / ("run" + std::to_string(k + 1));
     JobControls fresh = controls;
     fresh.resume = false;
-    runs.push_back(train_one<T>(config, data, *model, start, config.compare.optimizers[k], labels[k], dir, fresh,
-                                /*checkpoint=*/false));
+    runs.push_back(train_one<T>(config, data, *model, start, config.compare_optimizer(k), config.compare_estimator(k),
+                                labels[k], dir, fresh, /*checkpoint=*/false));
   }
   write_compare_report(config.output.dir, config, data.description, runs);
   return runs;

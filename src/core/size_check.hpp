@@ -20,4 +20,14 @@ inline void require_size(std::string_view objective, std::string_view what, std:
   throw MismatchError(message);
 }
 
+// The same, asking `owner` (an objective or model) for its name only when the check fails:
+// name() returns a std::string, which allocates for names longer than the small-string
+// buffer ("logistic_regression"), and these checks run on every step.
+template <class Owner>
+  requires requires(const Owner& o) { o.name(); }
+inline void require_size(const Owner& owner, std::string_view what, std::size_t actual, std::size_t expected) {
+  if (actual == expected) return;
+  require_size(std::string_view(owner.name()), what, actual, expected);
+}
+
 }  // namespace descent::detail

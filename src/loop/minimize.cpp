@@ -99,17 +99,22 @@ Summary<T> minimize(const Differentiable<T>& objective, Parameters<T>& params, c
     summary.timings.callbacks_s += seconds_since(t0);
   }
 
+  // Callbacks that return another point than the last iterate (iterate averaging) put it
+  // in place now, so that the Summary and every on_end see the point the run returns.
+  bool replaced = false;
+  for (auto& cb : callbacks) replaced = cb->finalize(loop) || replaced;
+
   summary.termination = stop->reason;
   summary.message = stop->message;
   summary.steps = counters.step;
   summary.objective_calls = counters.objective_calls;
   summary.sample_gradients = counters.sample_gradients;
-  const bool stopped_before_update = report.direction.size() != 0;
+  const bool stopped_before_update = report.direction.size() != 0 && !replaced;
   if (stopped_before_update) {
     // The parameters are those the last estimate saw: its numbers describe them.
     summary.final_value = report.value;
     summary.final_gradient_norm = report.gradient_norm;
-  } else if (options.final_evaluation) {
+  } else if (options.final_evaluation || replaced) {
     summary.final_value = objective.value_and_gradient(params.flat(), direction.span());
     summary.final_gradient_norm =
         static_cast<T>(std::sqrt(sum_of_squares(std::span<const T>(direction.span()), std::span<double>(partials))));

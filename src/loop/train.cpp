@@ -28,8 +28,9 @@ using Clock = std::chrono::steady_clock;
 template <class T>
 class EpochTracker final : public Callback<T> {
  public:
-  EpochTracker(const TrainOptions<T>& options, std::int64_t steps_per_epoch, std::vector<EpochRecord>& history)
-      : options_(options), steps_per_epoch_(steps_per_epoch), history_(history) {
+  EpochTracker(const TrainOptions<T>& options, std::int64_t steps_per_epoch, std::size_t num_samples,
+               std::vector<EpochRecord>& history)
+      : options_(options), steps_per_epoch_(steps_per_epoch), num_samples_(num_samples), history_(history) {
     tty_ = options.progress && !options.quiet && ::isatty(STDERR_FILENO) == 1;
   }
 
@@ -51,7 +52,9 @@ class EpochTracker final : public Callback<T> {
   }
 
   std::optional<Stop> after_update(const StepReport<T>& r, const LoopView<T>& loop) override {
-    const std::int64_t batch = r.sample_gradients - last_samples_;
+    // Minibatch losses are weighted by their batch sizes (a Poisson batch varies). Other
+    // estimators' sample counts include snapshot passes, so each step counts once.
+    const std::int64_t batch = options_.estimator ? 1 : r.sample_gradients - last_samples_;
     last_samples_ = r.sample_gradients;
     loss_sum_ += static_cast<double>(r.value) * static_cast<double>(batch);
     loss_samples_ += batch;
@@ -67,6 +70,8 @@ class EpochTracker final : public Callback<T> {
     record.epoch_seconds = std::chrono::duration<double>(Clock::now() - epoch_start_).count();
     record.samples_per_second =
         double(r.sample_gradients - epoch_samples_start_) / std::max(record.epoch_seconds, 1e-9);
+    record.data_passes = double(r.sample_gradients) / double(num_samples_);
+    record.objective = options_.full_objective ? double(loop.objective.value(loop.params.flat())) : NAN;
     record.test_loss = record.test_accuracy = NAN;
     if (options_.evaluate) {
       const HeldOutEvaluation e = options_.evaluate(std::span<const T>(loop.params.flat()));
@@ -107,11 +112,13 @@ class EpochTracker final : public Callback<T> {
                  static_cast<long long>(options_.epochs), e.train_loss);
     if (std::isfinite(e.test_loss)) std::fprintf(stderr, "  test loss %.4f", e.test_loss);
     if (std::isfinite(e.test_accuracy)) std::fprintf(stderr, "  test accuracy %.4f", e.test_accuracy);
+    if (std::isfinite(e.objective)) std::fprintf(stderr, "  objective %.10g", e.objective);
     std::fprintf(stderr, "  %.2f s  %.0f samples/s\n", e.epoch_seconds, e.samples_per_second);
   }
 
   const TrainOptions<T>& options_;
   std::int64_t steps_per_epoch_;
+  std::size_t num_samples_;
   std::vector<EpochRecord>& history_;
   bool tty_ = false;
   bool restart_clock_ = false;
@@ -147,11 +154,11 @@ TrainResult<T> train(const FiniteSum<T>& objective, Parameters<T>& params, const
   TrainResult<T> result;
   MinimizeOptions<T> minimize_options;
   minimize_options.max_steps = options.epochs * per_epoch;
-  minimize_options.estimator = std::make_shared<Minibatch<T>>(sampler);
+  minimize_options.estimator = options.estimator ? options.estimator : std::make_shared<Minibatch<T>>(sampler);
   minimize_options.resume_from = options.resume_from;
   minimize_options.interrupt = options.interrupt;
   minimize_options.final_evaluation = false;  // a full pass over the data; the epoch records say more
-  auto tracker = std::make_shared<EpochTracker<T>>(options, per_epoch, result.history);
+  auto tracker = std::make_shared<EpochTracker<T>>(options, per_epoch, n, result.history);
   minimize_options.callbacks.push_back(tracker);
   if (!options.checkpoint.empty())
     minimize_options.callbacks.push_back(

@@ -376,6 +376,37 @@ double LayerStack<T>::loss(const T* x, const Dataset<T>& data, RowSet rows, T sc
 }
 
 template <class T>
+double LayerStack<T>::score_derivatives(const T* x, const Dataset<T>& data, RowSet rows, T* out) const {
+  if (!is_single_linear_output())
+    throw MismatchError(config_.model + ": score derivatives exist only for single-output linear models");
+  if (rows.count == 0) return 0;
+  reserve(std::min(rows.count, kChunkRows));
+  double sum = 0;
+  for (std::size_t begin = 0; begin < rows.count; begin += kChunkRows) {
+    const RowSet chunk = rows.slice(begin, std::min(kChunkRows, rows.count - begin));
+    forward(x, data, chunk);
+    sum += head(data, chunk, true, T(1), nullptr);
+    std::copy_n(ws_.delta.back().data(), chunk.count, out + begin);
+  }
+  return sum;
+}
+
+template <class T>
+void LayerStack<T>::add_weighted_rows(const Dataset<T>& data, RowSet rows, const T* coefficients,
+                                      T* gradient) const {
+  if (!is_single_linear_output())
+    throw MismatchError(config_.model + ": weighted rows exist only for single-output linear models");
+  const Layer& layer = layers_[0];
+  const InputRows<T> input(data);
+  // In row order on this thread: a batch is small, and the order fixes the rounding.
+  for (std::size_t k = 0; k < rows.count; ++k) {
+    if (coefficients[k] == T(0)) continue;
+    input.axpy(rows[k], coefficients[k], gradient + layer.weight);
+    if (config_.bias) gradient[layer.bias] += coefficients[k];
+  }
+}
+
+template <class T>
 double LayerStack<T>::penalty(const T* x) const {
   if (config_.l2 == 0) return 0;
   double sum = 0;

@@ -93,6 +93,14 @@ class LayerStack {
   // norms[k] = |grad f_{rows[k]}|, without forming the gradients.
   void per_sample_gradient_norms(const T* x, const Dataset<T>& data, RowSet rows, T* norms) const;
 
+  // Single-output, single-layer stacks (least squares, logistic regression) only: out[k] =
+  // dloss/dz at z = w . a_{rows[k]} + b, the scalar that scales the sample's gradient;
+  // returns the rows' summed data loss.
+  double score_derivatives(const T* x, const Dataset<T>& data, RowSet rows, T* out) const;
+  // Same stacks: gradient += sum_k coefficients[k] (a_{rows[k]}, 1), in row order.
+  void add_weighted_rows(const Dataset<T>& data, RowSet rows, const T* coefficients, T* gradient) const;
+  bool is_single_linear_output() const noexcept { return layers_.size() == 1 && layers_[0].out == 1; }
+
   // Data loss sum and correct predictions over `rows`.
   RowsEvaluation evaluate(const T* x, const Dataset<T>& data, RowSet rows) const;
   // One prediction per row (labels are not read).

@@ -44,7 +44,7 @@ bool Model<T>::is_classifier() const {
 
 template <class T>
 void Model<T>::check_parameters(std::span<const T> x) const {
-  detail::require_size(this->name(), "parameters", x.size(), dimension());
+  detail::require_size(*this, "parameters", x.size(), dimension());
 }
 
 template <class T>
@@ -67,7 +67,7 @@ T Model<T>::value(std::span<const T> x) const {
 template <class T>
 T Model<T>::value_and_gradient(std::span<const T> x, std::span<T> gradient) const {
   check_parameters(x);
-  detail::require_size(this->name(), "gradient", gradient.size(), dimension());
+  detail::require_size(*this, "gradient", gradient.size(), dimension());
   const std::size_t n = data_.size();
   if (n == 0) {
     std::fill(gradient.begin(), gradient.end(), T(0));
@@ -83,7 +83,7 @@ template <class T>
 T Model<T>::batch_value_and_gradient(std::span<const T> x, std::span<const std::size_t> batch,
                                      std::span<T> gradient) const {
   check_parameters(x);
-  detail::require_size(this->name(), "gradient", gradient.size(), dimension());
+  detail::require_size(*this, "gradient", gradient.size(), dimension());
   check_batch(batch, data_.size(), data_);
   if (batch.empty()) {
     std::fill(gradient.begin(), gradient.end(), T(0));
@@ -98,7 +98,7 @@ T Model<T>::batch_value_and_gradient(std::span<const T> x, std::span<const std::
 template <class T>
 void Model<T>::per_sample_gradients(std::span<const T> x, std::span<const std::size_t> batch, std::span<T> out) const {
   check_parameters(x);
-  detail::require_size(this->name(), "per-sample gradients (batch size x dimension)", out.size(),
+  detail::require_size(*this, "per-sample gradients (batch size x dimension)", out.size(),
                        batch.size() * dimension());
   check_batch(batch, data_.size(), data_);
   stack_->per_sample_gradients(x.data(), data_, detail::RowSet::of(batch), out.data());
@@ -108,9 +108,44 @@ template <class T>
 void Model<T>::per_sample_gradient_norms(std::span<const T> x, std::span<const std::size_t> batch,
                                          std::span<T> norms) const {
   check_parameters(x);
-  detail::require_size(this->name(), "norms", norms.size(), batch.size());
+  detail::require_size(*this, "norms", norms.size(), batch.size());
   check_batch(batch, data_.size(), data_);
   stack_->per_sample_gradient_norms(x.data(), data_, detail::RowSet::of(batch), norms.data());
+}
+
+template <class T>
+bool Model<T>::is_generalized_linear() const {
+  return stack_->is_single_linear_output();
+}
+
+template <class T>
+T Model<T>::score_derivatives(std::span<const T> x, std::span<const std::size_t> batch,
+                                 std::span<T> slopes) const {
+  if (!is_generalized_linear()) return FiniteSum<T>::score_derivatives(x, batch, slopes);
+  check_parameters(x);
+  detail::require_size(*this, "slopes", slopes.size(), batch.size());
+  check_batch(batch, data_.size(), data_);
+  if (batch.empty()) return T(0);
+  const double sum = stack_->score_derivatives(x.data(), data_, detail::RowSet::of(batch), slopes.data());
+  return static_cast<T>(sum / static_cast<double>(batch.size()) + stack_->penalty(x.data()));
+}
+
+template <class T>
+void Model<T>::add_sample_vectors(std::span<const std::size_t> batch, std::span<const T> coefficients,
+                                  std::span<T> out) const {
+  if (!is_generalized_linear()) FiniteSum<T>::add_sample_vectors(batch, coefficients, out);
+  detail::require_size(*this, "coefficients", coefficients.size(), batch.size());
+  detail::require_size(*this, "out", out.size(), dimension());
+  check_batch(batch, data_.size(), data_);
+  stack_->add_weighted_rows(data_, detail::RowSet::of(batch), coefficients.data(), out.data());
+}
+
+template <class T>
+void Model<T>::add_regularizer_gradient(std::span<const T> x, std::span<T> out) const {
+  if (!is_generalized_linear()) FiniteSum<T>::add_regularizer_gradient(x, out);
+  check_parameters(x);
+  detail::require_size(*this, "out", out.size(), dimension());
+  stack_->add_penalty_gradient(x.data(), out.data());
 }
 
 template <class T>
@@ -127,7 +162,7 @@ void Model<T>::predict_rows(std::span<const T> x, const Dataset<T>& data, std::s
                             std::span<T> predictions) const {
   check_parameters(x);
   detail::require_width(data, stack_->config().inputs, this->name());
-  detail::require_size(this->name(), "predictions", predictions.size(), rows.size());
+  detail::require_size(*this, "predictions", predictions.size(), rows.size());
   check_batch(rows, data.size(), data);
   stack_->predict(x.data(), data, detail::RowSet::of(rows), predictions.data());
 }

@@ -147,15 +147,15 @@ double SyntheticLeastSquares<T>::mean_squared_residual(std::span<const T> y, Ind
 
 template <class T>
 T SyntheticLeastSquares<T>::value(std::span<const T> x) const {
-  detail::require_size(name(), "x", x.size(), dimension());
+  detail::require_size(*this, "x", x.size(), dimension());
   return static_cast<T>(mean_squared_residual(
       x, [](std::size_t k) { return k; }, options_.samples, true, std::span<T>{}));
 }
 
 template <class T>
 T SyntheticLeastSquares<T>::value_and_gradient(std::span<const T> x, std::span<T> gradient) const {
-  detail::require_size(name(), "x", x.size(), dimension());
-  detail::require_size(name(), "gradient", gradient.size(), dimension());
+  detail::require_size(*this, "x", x.size(), dimension());
+  detail::require_size(*this, "gradient", gradient.size(), dimension());
   // Same code path as a batch holding 0..n-1 in order, without building that batch.
   return static_cast<T>(mean_squared_residual(
       x, [](std::size_t k) { return k; }, options_.samples, true, gradient));
@@ -164,8 +164,8 @@ T SyntheticLeastSquares<T>::value_and_gradient(std::span<const T> x, std::span<T
 template <class T>
 T SyntheticLeastSquares<T>::batch_value_and_gradient(std::span<const T> x, std::span<const std::size_t> batch,
                                                      std::span<T> gradient) const {
-  detail::require_size(name(), "x", x.size(), dimension());
-  detail::require_size(name(), "gradient", gradient.size(), dimension());
+  detail::require_size(*this, "x", x.size(), dimension());
+  detail::require_size(*this, "gradient", gradient.size(), dimension());
   check_batch(batch);
   return static_cast<T>(mean_squared_residual(
       x, [batch](std::size_t k) { return batch[k]; }, batch.size(), true, gradient));
@@ -175,8 +175,8 @@ template <class T>
 void SyntheticLeastSquares<T>::per_sample_gradients(std::span<const T> x, std::span<const std::size_t> batch,
                                                     std::span<T> out) const {
   const std::size_t d = dimension();
-  detail::require_size(name(), "x", x.size(), d);
-  detail::require_size(name(), "per-sample gradients (batch size x dimension)", out.size(), batch.size() * d);
+  detail::require_size(*this, "x", x.size(), d);
+  detail::require_size(*this, "per-sample gradients (batch size x dimension)", out.size(), batch.size() * d);
   check_batch(batch);
   const bool threaded = batch.size() * d >= kMinWorkForThreads;
   // Rows are independent: any thread may write any row without changing a bit.
@@ -194,8 +194,8 @@ template <class T>
 void SyntheticLeastSquares<T>::per_sample_gradient_norms(std::span<const T> x, std::span<const std::size_t> batch,
                                                          std::span<T> norms) const {
   const std::size_t d = dimension();
-  detail::require_size(name(), "x", x.size(), d);
-  detail::require_size(name(), "norms", norms.size(), batch.size());
+  detail::require_size(*this, "x", x.size(), d);
+  detail::require_size(*this, "norms", norms.size(), batch.size());
   check_batch(batch);
   const bool threaded = batch.size() * d >= kMinWorkForThreads;
   // ||r_i a_i|| = |r_i| ||a_i||: one dot product per sample, no gradient formed.
@@ -206,9 +206,9 @@ void SyntheticLeastSquares<T>::per_sample_gradient_norms(std::span<const T> x, s
 
 template <class T>
 void SyntheticLeastSquares<T>::hessian_vector(std::span<const T> x, std::span<const T> v, std::span<T> out) const {
-  detail::require_size(name(), "x", x.size(), dimension());
-  detail::require_size(name(), "v", v.size(), dimension());
-  detail::require_size(name(), "out", out.size(), dimension());
+  detail::require_size(*this, "x", x.size(), dimension());
+  detail::require_size(*this, "v", v.size(), dimension());
+  detail::require_size(*this, "out", out.size(), dimension());
   mean_squared_residual(
       v, [](std::size_t k) { return k; }, options_.samples, false, out);
 }

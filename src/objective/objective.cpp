@@ -24,6 +24,21 @@ void FiniteSum<T>::per_sample_gradients(std::span<const T> x, std::span<const st
 }
 
 template <class T>
+T FiniteSum<T>::score_derivatives(std::span<const T>, std::span<const std::size_t>, std::span<T>) const {
+  throw MismatchError("'" + this->name() + "' is not a generalized-linear finite sum (no score derivatives)");
+}
+
+template <class T>
+void FiniteSum<T>::add_sample_vectors(std::span<const std::size_t>, std::span<const T>, std::span<T>) const {
+  throw MismatchError("'" + this->name() + "' is not a generalized-linear finite sum (no sample vectors)");
+}
+
+template <class T>
+void FiniteSum<T>::add_regularizer_gradient(std::span<const T>, std::span<T>) const {
+  throw MismatchError("'" + this->name() + "' is not a generalized-linear finite sum (no separate regularizer)");
+}
+
+template <class T>
 void FiniteSum<T>::per_sample_gradient_norms(std::span<const T> x, std::span<const std::size_t> batch,
                                              std::span<T> norms) const {
   const std::size_t d = this->dimension();

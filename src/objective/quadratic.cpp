@@ -57,7 +57,7 @@ Quadratic<T>::Quadratic(QuadraticOptions options) : options_(options) {
 
 template <class T>
 void Quadratic<T>::check_point(std::span<const T> x) const {
-  detail::require_size(name(), "x", x.size(), dimension());
+  detail::require_size(*this, "x", x.size(), dimension());
 }
 
 template <class T>
@@ -95,7 +95,7 @@ T Quadratic<T>::value(std::span<const T> x) const {
 template <class T>
 T Quadratic<T>::value_and_gradient(std::span<const T> x, std::span<T> gradient) const {
   check_point(x);
-  detail::require_size(name(), "gradient", gradient.size(), dimension());
+  detail::require_size(*this, "gradient", gradient.size(), dimension());
   // The gradient buffer doubles as the work vector, so nothing is allocated:
   // g <- x - x*, g <- H g (= w), f = 1/2 sum lambda_i w_i^2, g <- H D w.
   const std::size_t d = dimension();
@@ -114,8 +114,8 @@ T Quadratic<T>::value_and_gradient(std::span<const T> x, std::span<T> gradient) 
 template <class T>
 void Quadratic<T>::hessian_vector(std::span<const T> x, std::span<const T> v, std::span<T> out) const {
   check_point(x);
-  detail::require_size(name(), "v", v.size(), dimension());
-  detail::require_size(name(), "out", out.size(), dimension());
+  detail::require_size(*this, "v", v.size(), dimension());
+  detail::require_size(*this, "out", out.size(), dimension());
   std::copy(v.begin(), v.end(), out.begin());
   reflect(out);
   for (std::size_t i = 0; i < out.size(); ++i) out[i] *= eigenvalues_[i];

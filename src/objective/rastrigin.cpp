@@ -20,7 +20,7 @@ Rastrigin<T>::Rastrigin(std::size_t dimension) : dimension_(dimension) {
 
 template <class T>
 T Rastrigin<T>::value(std::span<const T> x) const {
-  detail::require_size(name(), "x", x.size(), dimension_);
+  detail::require_size(*this, "x", x.size(), dimension_);
   double sum = 0;
   for (std::size_t i = 0; i < dimension_; ++i) {
     const T s = std::sin(kPi<T> * x[i]);
@@ -31,8 +31,8 @@ T Rastrigin<T>::value(std::span<const T> x) const {
 
 template <class T>
 T Rastrigin<T>::value_and_gradient(std::span<const T> x, std::span<T> gradient) const {
-  detail::require_size(name(), "x", x.size(), dimension_);
-  detail::require_size(name(), "gradient", gradient.size(), dimension_);
+  detail::require_size(*this, "x", x.size(), dimension_);
+  detail::require_size(*this, "gradient", gradient.size(), dimension_);
   double sum = 0;
   for (std::size_t i = 0; i < dimension_; ++i) {
     const T s = std::sin(kPi<T> * x[i]);
@@ -46,9 +46,9 @@ T Rastrigin<T>::value_and_gradient(std::span<const T> x, std::span<T> gradient) 
 
 template <class T>
 void Rastrigin<T>::hessian_vector(std::span<const T> x, std::span<const T> v, std::span<T> out) const {
-  detail::require_size(name(), "x", x.size(), dimension_);
-  detail::require_size(name(), "v", v.size(), dimension_);
-  detail::require_size(name(), "out", out.size(), dimension_);
+  detail::require_size(*this, "x", x.size(), dimension_);
+  detail::require_size(*this, "v", v.size(), dimension_);
+  detail::require_size(*this, "out", out.size(), dimension_);
   for (std::size_t i = 0; i < dimension_; ++i)
     out[i] = (T{2} + T{40} * kPi<T> * kPi<T> * std::cos(T{2} * kPi<T> * x[i])) * v[i];
 }

@@ -14,7 +14,7 @@ Rosenbrock<T>::Rosenbrock(std::size_t dimension) : dimension_(dimension) {
 
 template <class T>
 T Rosenbrock<T>::value(std::span<const T> x) const {
-  detail::require_size(name(), "x", x.size(), dimension_);
+  detail::require_size(*this, "x", x.size(), dimension_);
   // Terms in T, their sum in double: every term is >= 0, so the sum has no cancellation
   // and its relative error stays at the level of one term's.
   double sum = 0;
@@ -28,8 +28,8 @@ T Rosenbrock<T>::value(std::span<const T> x) const {
 
 template <class T>
 T Rosenbrock<T>::value_and_gradient(std::span<const T> x, std::span<T> gradient) const {
-  detail::require_size(name(), "x", x.size(), dimension_);
-  detail::require_size(name(), "gradient", gradient.size(), dimension_);
+  detail::require_size(*this, "x", x.size(), dimension_);
+  detail::require_size(*this, "gradient", gradient.size(), dimension_);
   std::fill(gradient.begin(), gradient.end(), T{0});
   double sum = 0;
   for (std::size_t i = 0; i + 1 < dimension_; ++i) {
@@ -45,9 +45,9 @@ T Rosenbrock<T>::value_and_gradient(std::span<const T> x, std::span<T> gradient)
 
 template <class T>
 void Rosenbrock<T>::hessian_vector(std::span<const T> x, std::span<const T> v, std::span<T> out) const {
-  detail::require_size(name(), "x", x.size(), dimension_);
-  detail::require_size(name(), "v", v.size(), dimension_);
-  detail::require_size(name(), "out", out.size(), dimension_);
+  detail::require_size(*this, "x", x.size(), dimension_);
+  detail::require_size(*this, "v", v.size(), dimension_);
+  detail::require_size(*this, "out", out.size(), dimension_);
   std::fill(out.begin(), out.end(), T{0});
   for (std::size_t i = 0; i + 1 < dimension_; ++i) {
     // The 2 x 2 Hessian block of term i on coordinates (i, i+1).

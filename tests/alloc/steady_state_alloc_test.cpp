@@ -10,7 +10,12 @@
 
 #include "descent/core/parallel.hpp"
 #include "descent/data/gaussian_clusters.hpp"
+#include "descent/estimator/loopless_svrg.hpp"
 #include "descent/estimator/minibatch.hpp"
+#include "descent/estimator/saga.hpp"
+#include "descent/estimator/sam.hpp"
+#include "descent/estimator/svrg.hpp"
+#include "descent/model/logistic_regression.hpp"
 #include "descent/loop/minimize.hpp"
 #include "descent/model/mlp.hpp"
 #include "descent/transform/adam.hpp"
@@ -108,6 +113,29 @@ TEST(SteadyState, ThreadedMinibatchModelStepAllocatesNothing) {
   for (int step = 0; step < 5; ++step) model.batch_value_and_gradient(x.flat(), batch, g);
   EXPECT_EQ(allocations() - before, 0);
   set_num_threads(threads_before);
+}
+
+// Estimators size their buffers in bind() (SAGA's table and the SVRG snapshots at the first
+// estimate): after a warm-up step, steps allocate nothing, snapshot and table steps included.
+TEST(SteadyState, EstimatorStepsAllocateNothing) {
+  auto clusters = gaussian_clusters<float>({.samples = 256, .features = 16, .classes = 2}, 1);
+  LogisticRegression<float> linear(clusters.train, {.l2 = 0.01f});
+  Mlp<float> mlp(clusters.train, {.hidden = {8}});
+  const std::vector<std::pair<const FiniteSum<float>*, EstimatorPtr<float>>> cases = {
+      {&linear, std::make_shared<Sam<float>>(SamOptions{.batch_size = 16}, 1)},
+      {&linear, std::make_shared<Sam<float>>(SamOptions{.adaptive = true}, 1)},
+      {&linear, std::make_shared<Svrg<float>>(SvrgOptions{.batch_size = 4, .epoch_length = 3}, 1)},
+      {&linear, std::make_shared<LooplessSvrg<float>>(LooplessSvrgOptions{.batch_size = 4, .probability = 0.5}, 1)},
+      {&linear, std::make_shared<Saga<float>>(SagaOptions{.batch_size = 8}, 1)},
+      {&mlp, std::make_shared<Saga<float>>(SagaOptions{.batch_size = 8}, 1)}};
+  for (const auto& [objective, estimator] : cases) {
+    std::vector<float> point(objective->dimension(), 0.1f), direction(objective->dimension());
+    estimator->bind(*objective);
+    estimator->estimate(*objective, point, direction);  // warm-up: tables, snapshots, model workspaces
+    const long before = allocations();
+    for (int step = 0; step < 10; ++step) estimator->estimate(*objective, point, direction);
+    EXPECT_EQ(allocations() - before, 0) << estimator->spec();
+  }
 }
 
 // The counter can tell: a callback that allocates once per step shows up once per step.

@@ -84,7 +84,7 @@ TEST(JobConfig, WrongTypesAndValuesAreNamed) {
   EXPECT_EQ(error_of("[model]\ntype = \"mpl\"\n"),
             "job.toml: [model].type = 'mpl' is not allowed; did you mean 'mlp'?");
   EXPECT_EQ(error_of("[compare]\noptimizers = [\"sgd\"]\nlabels = [\"a\", \"b\"]\n"),
-            "job.toml: [compare].labels has 2 entries for 1 optimizers");
+            "job.toml: [compare].labels has 2 entries for 1 runs");
   EXPECT_EQ(error_of("[data]\nname = \"files\"\n"),
             "job.toml: [data.train].path is required when [data].name = 'files'");
 }

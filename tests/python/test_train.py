@@ -60,7 +60,7 @@ def test_full_batch_gradient_descent_decreases_the_loss_every_epoch(rng):
     assert len(losses) == 8 and all(b < a for a, b in zip(losses, losses[1:]))
     assert result.history["epoch"] == list(range(1, 9)) and result.history["step"] == list(range(1, 9))
     assert set(result.history) == {"epoch", "step", "train_loss", "test_loss", "test_accuracy", "epoch_seconds",
-                                   "elapsed_seconds", "samples_per_second"}
+                                   "elapsed_seconds", "samples_per_second", "data_passes", "objective"}
     assert all(np.isnan(result.history["test_loss"]))  # no validation data
 
 
@@ -157,3 +157,29 @@ def test_error_paths(rng):
         descent.train(descent.Mlp(activation="sigmoid"), X, y)
     with pytest.raises(ValueError, match=r"^validation: X has 3 features, X 4"):
         descent.train("logistic", X, y, validation=(X[:, :3].copy(), y))
+
+
+def test_estimators_train_with_variance_reduction_and_count_data_passes(rng):
+    # L2 logistic regression (strongly convex): with one constant step, L-SVRG and SAGA go
+    # below the noise floor where SGD with the same step stays.
+    X, y = blobs(rng)
+    n = X.shape[0]
+    model = descent.LogisticRegression(l2=0.05)
+    runs = {name: descent.train(model, X, y, optimizer="sgd(lr=0.05)", epochs=6, batch_size=1, seed=3,
+                                estimator=spec, full_objective=True)
+            for name, spec in (("sgd", "minibatch(1)"), ("lsvrg", "lsvrg"), ("saga", "saga"))}
+    for name, run in runs.items():
+        assert len(run.history["objective"]) == 6 and all(np.isfinite(run.history["objective"])), name
+    assert runs["sgd"].history["data_passes"][-1] == 6.0          # one sample per step, n steps an epoch
+    assert runs["saga"].history["data_passes"][-1] == 7.0         # plus the table's first pass
+    assert 12.0 < runs["lsvrg"].history["data_passes"][-1] < 24.0  # 2 + n p = 3 per step in expectation
+    assert runs["lsvrg"].history["objective"][-1] < runs["sgd"].history["objective"][-1]
+    assert runs["saga"].history["objective"][-1] < runs["sgd"].history["objective"][-1]
+    names = {e["name"] for e in descent.estimators()}
+    assert {"full_gradient", "minibatch", "svrg", "lsvrg", "saga"} <= names
+    with pytest.raises(descent.ConfigError, match="LooplessSvrgOptions::probability = 2 violates"):
+        descent.train(model, X, y, estimator="lsvrg(probability=2)", epochs=1)
+    with pytest.raises(descent.ParseError, match="unknown estimator 'svgr'"):
+        descent.train(model, X, y, estimator="svgr", epochs=1)
+    with pytest.raises(TypeError, match="estimator"):
+        descent.train(model, X, y, estimator=3, epochs=1)

@@ -29,6 +29,7 @@ std::string built_spec(const RegistryEntry& e, const std::string& spec) {
 
 TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
   const std::vector<std::string> expected = {"adagrad",
+                                             "adagrad_norm",
                                              "adam",
                                              "adamw",
                                              "amsgrad",
@@ -57,7 +58,7 @@ TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
     EXPECT_LE(static_cast<int>(a.kind), static_cast<int>(b.kind)) << b.name;
     if (a.kind == b.kind) EXPECT_LT(a.name, b.name);
   }
-  EXPECT_EQ(find_entry("adam"), &registry()[1]);
+  EXPECT_EQ(find_entry("adam"), &registry()[2]);
   EXPECT_EQ(find_entry("nope"), nullptr);
 }
 
@@ -336,7 +337,7 @@ TEST(Registry, UnknownNamesSuggestTheClosestOne) {
       {"chain(rmsprp)", 7, "unknown optimizer or transform 'rmsprp'; did you mean 'rmsprop'?"},
       {"adam(lr=cosin(1, 10))", 9, "unknown schedule 'cosin'; did you mean 'cosine'?"},
       {"xyzzy", 1,
-       "unknown optimizer or transform 'xyzzy'; expected one of: adagrad, adam, adamw, amsgrad, momentum, nesterov, "
+       "unknown optimizer or transform 'xyzzy'; expected one of: adagrad, adagrad_norm, adam, adamw, amsgrad, momentum, nesterov, "
        "rmsprop, sgd, add_decayed_weights, chain, clip_by_global_norm, clip_by_value, scale_by_schedule, "
        "weight_decay"},
       {"adam(lr=foo)", 9,

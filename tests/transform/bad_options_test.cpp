@@ -49,6 +49,9 @@ const std::map<std::string, std::string>& expected_constraints() {
     t["adagrad.weight_decay"] = "weight_decay >= 0";
     t["adagrad.initial_accumulator"] = "initial_accumulator >= 0";
     t["adagrad.eps"] = "eps >= 0";
+    t["adagrad_norm.lr"] = "lr > 0";
+    t["adagrad_norm.b0"] = "b0 > 0";
+    t["adagrad_norm.weight_decay"] = "weight_decay >= 0";
     t["rmsprop.lr"] = "lr > 0";
     t["rmsprop.alpha"] = "0 <= alpha < 1";
     t["rmsprop.eps"] = "eps >= 0";

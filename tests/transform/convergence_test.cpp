@@ -39,6 +39,8 @@ const std::map<std::string, ConvergenceRow>& convergence_table() {
        {"amsgrad(lr=cosine(init=0.1, steps=1000, end=0.0001))",
         "amsgrad(lr=cosine(init=0.05, steps=20000, end=0.0001))"}},
       {"adagrad", {"adagrad(lr=0.5)", "adagrad(lr=0.3)"}},
+      // The defaults: lr / b_t adapts to both scales (Ward, Wu & Bottou's point).
+      {"adagrad_norm", {"adagrad_norm(lr=1, b0=0.01)", "adagrad_norm(lr=1, b0=0.01)"}},
       {"rmsprop",
        {"rmsprop(lr=cosine(init=0.01, steps=1000, end=0.00001))",
         "rmsprop(lr=cosine(init=0.005, steps=20000, end=0.00001))"}},

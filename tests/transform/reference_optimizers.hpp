@@ -177,6 +177,26 @@ struct Adagrad {
   }
 };
 
+// AdaGrad-Norm, Algorithm 1 of Ward, Wu & Bottou (ICML 2019 / JMLR 2020), with descent's
+// coupled decay: g <- g + wd p,  b^2 <- b^2 + ||g||^2 (b^2 = b0^2 at first, the current g
+// included before the step),  p <- p - lr_t g / b. b^2 is a one-element buffer.
+struct AdagradNorm {
+  ScheduleFn lr = constant_schedule(1);
+  double b0 = 0.01;
+  double weight_decay = 0;
+
+  void operator()(Vec& d, const Vec& p, State& state, std::int64_t t) const {
+    double& b_squared = state.buffer("b_squared", 1, b0 * b0)[0];
+    Vec g(d.size());
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      g[i] = d[i] + weight_decay * p[i];
+      b_squared += g[i] * g[i];
+    }
+    const double b = std::sqrt(b_squared);
+    for (std::size_t i = 0; i < d.size(); ++i) d[i] = -lr(t - 1) * g[i] / b;
+  }
+};
+
 // RMSProp (Tieleman & Hinton 2012), centered variant (Graves 2013), as torch.optim.RMSprop:
 //   g <- g + wd p,  s <- alpha s + (1 - alpha) g^2,  a <- alpha a + (1 - alpha) g (centered),
 //   r = sqrt(s - a^2) + eps (centered) or sqrt(s) + eps,

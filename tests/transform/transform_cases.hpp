@@ -66,6 +66,11 @@ inline const std::vector<TransformCase>& transform_cases() {
       {"adagrad_linear", "adagrad",
        "adagrad(lr=linear_decay(init=0.1, steps=4, end=0.02), lr_decay=0.1, weight_decay=0.05, eps=1e-8)",
        r::Adagrad{r::linear_decay_schedule(0.1, 4, 0.02), 0.1, 0.05, 0, 1e-8}},
+      // With decay (its own reduction of g + wd p) and without (the direction's squared norm).
+      {"adagrad_norm", "adagrad_norm", "adagrad_norm(lr=0.5, b0=0.3, weight_decay=0.1)",
+       r::AdagradNorm{r::constant_schedule(0.5), 0.3, 0.1}},
+      {"adagrad_norm_cosine", "adagrad_norm", "adagrad_norm(lr=cosine(init=0.5, steps=4, end=0.1), b0=2)",
+       r::AdagradNorm{r::cosine_schedule(0.5, 4, 0.1), 2, 0}},
       {"rmsprop", "rmsprop", "rmsprop(lr=0.01, alpha=0.9, eps=1e-6, weight_decay=0.1)",
        r::Rmsprop{r::constant_schedule(0.01), 0.9, 1e-6, 0.1}},
       {"rmsprop_centered", "rmsprop", "rmsprop(lr=0.01, alpha=0.9, eps=1e-6, weight_decay=0.1, centered=true)",
@@ -106,6 +111,13 @@ inline const std::vector<TransformCase>& transform_cases() {
        "rmsprop(lr=0.01, alpha=0.9, eps=1e-6, momentum=0.5))",
        r::Chain{{r::AddDecayedWeights{0.1}, r::ClipByGlobalNorm{3}, r::ClipByGlobalNorm{2},
                  r::Rmsprop{r::constant_schedule(0.01), 0.9, 1e-6, 0, 0.5}}}},
+      // adagrad_norm reducing the previous pass's output, with decay (reading p there too),
+      // and followed by another reducing member.
+      {"chain_decay_adagrad_norm_clip", "chain",
+       "chain(add_decayed_weights(coefficient=0.1), adagrad_norm(lr=0.5, b0=0.5, weight_decay=0.05), "
+       "clip_by_global_norm(max_norm=0.2))",
+       r::Chain{{r::AddDecayedWeights{0.1}, r::AdagradNorm{r::constant_schedule(0.5), 0.5, 0.05},
+                 r::ClipByGlobalNorm{0.2}}}},
       {"chain_value_sgd_clip_last", "chain",
        "chain(clip_by_value(limit=1.2), nesterov(lr=0.05, momentum=0.6), clip_by_global_norm(max_norm=0.05))",
        r::Chain{{r::ClipByValue{1.2}, r::Nesterov{r::constant_schedule(0.05), 0.6, 0}, r::ClipByGlobalNorm{0.05}}}},

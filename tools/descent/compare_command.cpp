@@ -14,31 +14,37 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
   add_job_options(*c, args.job);
   c->add_option("--compare", args.optimizers,
                 "optimizer specs to compare (repeat the option); overrides [compare].optimizers");
-  c->add_option("--label", args.labels, "legend names, one per --compare");
+  c->add_option("--compare-estimator", args.estimators,
+                "estimator specs to compare (repeat the option); overrides [compare].estimators; pairs with "
+                "--compare one to one, or a single one of either pairs with all of the other");
+  c->add_option("--label", args.labels, "legend names, one per run");
   c->add_option("--target-loss", args.target_loss, "report the time to reach this training loss");
   c->footer(
       "Example:\n  descent compare --config examples/fmnist-compare.toml\n"
       "  descent compare --data synthetic --model softmax --epochs 5 --out runs/cmp \\\n"
       "      --compare 'sgd(lr=0.1)' --compare 'adam(lr=1e-3)'\n"
-      "Writes <out>/report.md, loss_vs_epoch.svg, loss_vs_seconds.svg, accuracy_vs_epoch.svg, results.json.");
+      "  descent compare --data synthetic --model logistic --batch-size 1 --full-objective \\\n"
+      "      --compare 'sgd(lr=0.05)' --compare-estimator 'minibatch(1)' --compare-estimator lsvrg\n"
+      "Writes <out>/report.md, loss_vs_epoch.svg, loss_vs_passes.svg, loss_vs_seconds.svg, accuracy_vs_epoch.svg,\n"
+      "results.json.");
   return c;
 }
 
 int run_compare(const CompareArgs& args, const std::atomic<bool>& interrupted) {
   JobConfig config = job_config_from(args.job);
-  if (!args.optimizers.empty()) {
-    config.compare.optimizers = args.optimizers;
+  if (!args.optimizers.empty()) config.compare.optimizers = args.optimizers;
+  if (!args.estimators.empty()) config.compare.estimators = args.estimators;
+  if (!args.optimizers.empty() || !args.estimators.empty() || !args.labels.empty())
     config.compare.labels = args.labels;
-  } else if (!args.labels.empty()) {
-    config.compare.labels = args.labels;
-  }
   if (args.target_loss) config.compare.target_loss = *args.target_loss;
   config.validate();
   const auto runs = run_compare_job(config, {.quiet = args.job.quiet, .interrupt = &interrupted});
   if (!args.job.quiet) {
-    std::printf("%-40s %12s %14s %10s\n", "optimizer", "train loss", "test accuracy", "seconds");
+    std::printf("%-40s %12s %14s %10s\n", "run", "loss", "test accuracy", "seconds");
     for (const auto& run : runs) {
-      const double loss = run.history.empty() ? NAN : run.history.back().train_loss;
+      const double loss = run.history.empty()                         ? NAN
+                          : std::isfinite(run.history.back().objective) ? run.history.back().objective
+                                                                        : run.history.back().train_loss;
       const double acc = run.history.empty() ? NAN : run.history.back().test_accuracy;
       std::printf("%-40.40s %12.4f %14.4f %10.1f\n", run.label.c_str(), loss, acc, run.wall_seconds);
     }

@@ -15,6 +15,7 @@ namespace descent::cli {
 struct CompareArgs {
   JobArgs job;
   std::vector<std::string> optimizers;  // overrides [compare].optimizers when given
+  std::vector<std::string> estimators;  // overrides [compare].estimators when given
   std::vector<std::string> labels;
   std::optional<double> target_loss;
 };

@@ -14,12 +14,16 @@ void add_job_options(CLI::App& c, JobArgs& a) {
   c.add_option("--activation", a.activation, "[model].activation: relu, tanh or gelu");
   c.add_option("--l2", a.l2, "[model].l2: L2 penalty lambda/2 |W|^2");
   c.add_option("--optimizer", a.optimizer, "[optimizer].spec, e.g. 'adam(lr=1e-3)'");
+  c.add_option("--estimator", a.estimator,
+               "[estimator].spec, e.g. 'lsvrg(batch_size=8)' (default: minibatches per --batch-size/--sampling)");
   c.add_option("--epochs", a.epochs, "[training].epochs");
   c.add_option("--batch-size", a.batch_size, "[training].batch_size");
   c.add_option("--sampling", a.sampling, "[training].sampling: shuffle, replacement or poisson");
   c.add_option("--seed", a.seed, "[training].seed: the sampling stream");
   c.add_option("--threads", a.threads, "[training].threads: OpenMP threads (0: default)");
   c.add_option("--precision", a.precision, "[training].precision: float or double");
+  c.add_flag("--full-objective", a.full_objective,
+             "[training].full_objective: evaluate f(x) over all samples after each epoch");
   c.add_option("-o,--out", a.out, "[output].dir: where metrics, checkpoints and reports go");
   c.add_flag("-q,--quiet", a.quiet, "print nothing but errors");
 }
@@ -35,6 +39,8 @@ JobConfig job_config_from(const JobArgs& a) {
   if (a.activation) c.model.activation = *a.activation;
   if (a.l2) c.model.l2 = *a.l2;
   if (a.optimizer) c.optimizer = *a.optimizer;
+  if (a.estimator) c.estimator = *a.estimator;
+  if (a.full_objective) c.training.full_objective = true;
   if (a.epochs) c.training.epochs = *a.epochs;
   if (a.batch_size) c.training.batch_size = *a.batch_size;
   if (a.sampling) c.training.sampling = *a.sampling;

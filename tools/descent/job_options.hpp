@@ -15,13 +15,14 @@ namespace descent::cli {
 
 struct JobArgs {
   std::string config;
-  std::optional<std::string> data, model, activation, optimizer, sampling, precision, out, preprocess;
+  std::optional<std::string> data, model, activation, optimizer, estimator, sampling, precision, out, preprocess;
   std::optional<std::vector<std::size_t>> hidden;
   std::optional<std::int64_t> epochs;
   std::optional<std::size_t> batch_size, train_limit, test_limit;
   std::optional<std::uint64_t> seed;
   std::optional<int> threads;
   std::optional<double> l2;
+  bool full_objective = false;
   bool quiet = false;
 };
 

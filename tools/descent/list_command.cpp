@@ -4,15 +4,17 @@
 #include <vector>
 
 #include "descent/core/error.hpp"
+#include "descent/spec/estimator_registry.hpp"
 #include "descent/spec/registry.hpp"
 #include "option_error.hpp"
 
 namespace descent::cli {
 
 CLI::App* add_list_command(CLI::App& app, ListArgs& args) {
-  CLI::App* list = app.add_subcommand("list", "List the optimizers, transforms and schedules a spec can name");
+  CLI::App* list =
+      app.add_subcommand("list", "List the optimizers, transforms, schedules and estimators a spec can name");
   list->add_option("--kind", args.kind, "Only entries of this kind")
-      ->check(CLI::IsMember({"optimizer", "transform", "schedule"}));
+      ->check(CLI::IsMember({"optimizer", "transform", "schedule", "estimator"}));
   list->add_option("name", args.name, "Only this entry (e.g. adam)");
   list->footer(
       "A spec is name(positional, ..., key=value, ...), e.g.\n"
@@ -66,7 +68,9 @@ void print_entry(std::ostream& out, const RegistryEntry& e) {
 void print_list(const ListArgs& args, std::ostream& out) {
   if (!args.name.empty()) {
     const RegistryEntry* e = find_entry(args.name);
-    if (e == nullptr) throw ConfigError("no optimizer, transform or schedule is named '" + args.name + "'");
+    if (e == nullptr) e = find_estimator_entry(args.name);
+    if (e == nullptr)
+      throw ConfigError("no optimizer, transform, schedule or estimator is named '" + args.name + "'");
     if (!args.kind.empty() && to_string(e->kind) != args.kind)
       throw OptionError(
           "--kind", "'" + args.name + "' is " + with_article(to_string(e->kind)) + ", not " + with_article(args.kind));
@@ -74,7 +78,7 @@ void print_list(const ListArgs& args, std::ostream& out) {
     return;
   }
   bool first_group = true;
-  for (EntryKind kind : {EntryKind::optimizer, EntryKind::transform, EntryKind::schedule}) {
+  for (EntryKind kind : {EntryKind::optimizer, EntryKind::transform, EntryKind::schedule, EntryKind::estimator}) {
     if (!args.kind.empty() && to_string(kind) != args.kind) continue;
     if (!first_group) out << '\n';
     first_group = false;
@@ -82,7 +86,7 @@ void print_list(const ListArgs& args, std::ostream& out) {
     for (char& c : title) c = static_cast<char>(c - 'a' + 'A');
     out << title << "\n\n";
     bool first = true;
-    for (const auto& e : registry()) {
+    for (const auto& e : kind == EntryKind::estimator ? estimator_registry() : registry()) {
       if (e.kind != kind) continue;
       if (!first) out << '\n';
       first = false;

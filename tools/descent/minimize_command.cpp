@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "descent/core/error.hpp"
 #include "descent/core/parallel.hpp"
@@ -20,6 +21,7 @@
 #include "descent/loop/minimize.hpp"
 #include "descent/objective/least_squares_problem.hpp"
 #include "descent/objective/quadratic.hpp"
+#include "descent/spec/estimator_registry.hpp"
 #include "descent/spec/registry.hpp"
 #include "exit_codes.hpp"
 #include "option_error.hpp"
@@ -78,6 +80,9 @@ CLI::App* add_minimize_command(CLI::App& app, MinimizeArgs& a) {
       ->capture_default_str();
   cmd->add_option("--batch-size", a.batch_size, "least_squares: minibatch gradient of this many samples")
       ->check(integer_at_least<std::size_t>(1));
+  cmd->add_option("--estimator", a.estimator,
+                  "Gradient estimator spec, e.g. 'lsvrg(batch_size=4)' (see `descent list --kind estimator`)")
+      ->type_name("SPEC");
   cmd->add_option("--samples", a.samples, "least_squares: number of samples n")
       ->check(integer_at_least<std::size_t>(1))
       ->capture_default_str();
@@ -141,6 +146,12 @@ void check_writable_location(const std::string& option, const std::string& path)
 template <class T>
 int run(const CLI::App& cmd, const MinimizeArgs& a, const std::atomic<bool>& interrupted) {
   const TransformPtr optimizer = for_option("--optimizer", [&] { return parse_transform(a.optimizer); });
+  std::optional<EstimatorSpec> estimator;
+  if (cmd.count("--estimator")) {
+    if (cmd.count("--batch-size"))
+      throw OptionError("--batch-size", "conflicts with --estimator (give the batch size in its spec)");
+    estimator = for_option("--estimator", [&] { return parse_estimator(a.estimator); });
+  }
 
   const bool finite_sum = a.function == "least_squares";
   if (cmd.count("--batch-size") && !finite_sum)
@@ -167,6 +178,7 @@ int run(const CLI::App& cmd, const MinimizeArgs& a, const std::atomic<bool>& int
   options.interrupt = &interrupted;
   if (a.batch_size > 0)
     options.estimator = std::make_shared<Minibatch<T>>(MinibatchOptions{.batch_size = a.batch_size, .seed = a.seed});
+  if (estimator) options.estimator = estimator->make<T>(a.seed);
 
   // Order matters: the loop stops asking callbacks at the first that stops it, so the
   // recorders (progress, logs, checkpoints) come before the tests that stop the run.
@@ -204,6 +216,7 @@ int run(const CLI::App& cmd, const MinimizeArgs& a, const std::atomic<bool>& int
     std::cout << "function: " << objective->name() << " (d = " << objective->dimension() << ", " << a.precision << ", "
               << num_threads() << " thread" << (num_threads() == 1 ? "" : "s") << ")\n"
               << "optimizer: " << optimizer->spec() << '\n'
+              << "estimator: " << (options.estimator ? options.estimator->spec() : "full_gradient") << '\n'
               << describe(summary) << std::flush;
   }
   return exit_status(summary.termination, interrupted.load());

@@ -23,6 +23,7 @@ struct MinimizeArgs {
   std::string precision = "double";
   std::string init = "random";
   std::size_t batch_size = 0;  // 0: full gradient
+  std::string estimator;       // spec; empty: per batch_size
   std::size_t samples = 0;     // set from LeastSquaresOptions' default
   double condition = 0;        // set from QuadraticOptions' default
   double gtol = 0;

@@ -7,9 +7,10 @@
 //   [data]       name = "fashion-mnist" | "synthetic" | "files"; train/test files, preprocessing
 //   [model]      type = "softmax" | "mlp" | "logistic" | "least_squares"; hidden, activation, l2
 //   [optimizer]  spec = "adam(lr=1e-3)" (the spec grammar)
-//   [training]   epochs, batch_size, sampling, seed, threads, precision
+//   [estimator]  spec = "lsvrg(batch_size=8)" (optional; default: minibatches per [training])
+//   [training]   epochs, batch_size, sampling, seed, threads, precision, full_objective
 //   [output]     dir, checkpoint
-//   [compare]    optimizers = [...], labels = [...], target_loss
+//   [compare]    optimizers = [...], estimators = [...], labels = [...], target_loss
 // See docs/cli.md for every key with its default.
 #pragma once
 
@@ -51,6 +52,7 @@ struct TrainingConfig {
   std::uint64_t seed = 0;
   int threads = 0;                  // 0: OpenMP's default
   std::string precision = "float";  // "float" or "double"
+  bool full_objective = false;      // f(x) over all samples after each epoch (a pass not counted in data_passes)
 };
 
 struct OutputConfig {
@@ -60,6 +62,9 @@ struct OutputConfig {
 
 struct CompareConfig {
   std::vector<std::string> optimizers;  // spec strings
+  // Estimator specs; empty: every run uses [estimator]. Runs pair optimizers[k] with
+  // estimators[k]; a list of one entry pairs with every entry of the other list.
+  std::vector<std::string> estimators;
   std::vector<std::string> labels;      // legend names (default: the optimizer's name)
   double target_loss = 0;               // report time/epochs to reach this training loss (0: off)
 };
@@ -69,12 +74,18 @@ struct JobConfig {
   DataConfig data;
   ModelConfig model;
   std::string optimizer = "adam(lr=0.001)";
+  std::string estimator;  // spec; empty: minibatches of [training].batch_size drawn by [training].sampling
   TrainingConfig training;
   OutputConfig output;
   CompareConfig compare;
 
   // Checks values and their combinations (ConfigError naming the key).
   void validate() const;
+  // Runs of a comparison: max(|optimizers|, |estimators|) (see CompareConfig).
+  std::size_t compare_runs() const;
+  // The optimizer and estimator specs of comparison run k (estimator "" = [estimator]).
+  const std::string& compare_optimizer(std::size_t k) const;
+  const std::string& compare_estimator(std::size_t k) const;
 };
 
 // Reads and validates a TOML file. IoError if it cannot be read; ConfigError otherwise.

@@ -53,6 +53,7 @@ struct JobControls {
 struct RunRecord {
   std::string label;
   std::string optimizer;  // canonical spec
+  std::string estimator;  // canonical spec, or how minibatches were drawn
   Termination termination = Termination::max_steps;
   std::string message;
   std::vector<EpochRecord> history;

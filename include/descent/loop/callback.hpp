@@ -62,6 +62,10 @@ class Callback {
   virtual void on_start(const LoopView<T>&) {}
   virtual std::optional<Stop> before_update(const StepReport<T>&, const LoopView<T>&) { return std::nullopt; }
   virtual std::optional<Stop> after_update(const StepReport<T>&, const LoopView<T>&) { return std::nullopt; }
+  // Runs once the loop has stopped, before the Summary's final evaluation and before any
+  // on_end: may replace the parameters the run returns (iterate averaging does). Returns
+  // true when it did, which makes the loop evaluate f and its gradient at the new point.
+  virtual bool finalize(const LoopView<T>&) { return false; }
   virtual void on_end(const Summary<T>&, const LoopView<T>&) {}
 };
 

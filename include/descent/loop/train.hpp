@@ -32,6 +32,8 @@ struct EpochRecord {
   double epoch_seconds = 0;       // wall time of the epoch, evaluation excluded
   double elapsed_seconds = 0;     // wall time since the job started (resumed runs included)
   double samples_per_second = 0;  // per-sample gradients per second during the epoch
+  double data_passes = 0;         // per-sample gradients so far / n, resumed runs included (snapshots count)
+  double objective = 0;           // f(x) over all samples at the epoch's end (TrainOptions::full_objective), or NaN
 };
 
 enum class Sampling { shuffle, replacement, poisson };
@@ -42,6 +44,14 @@ struct TrainOptions {
   std::size_t batch_size = 128;  // >= 1; for Poisson sampling the expected size (q = batch / n)
   Sampling sampling = Sampling::shuffle;
   std::uint64_t seed = 0;                                         // sampling stream
+  // The gradient estimator (null: minibatches of batch_size drawn by `sampling`). An epoch
+  // is still steps_per_epoch(sampling, n, batch_size) updates, so give it the estimator's
+  // own batch size to make an epoch one pass of fresh samples.
+  EstimatorPtr<T> estimator;
+  // Evaluate f(x) over all samples at each epoch's end (EpochRecord::objective): a pass that
+  // the data_passes do not count. Variance-reduced methods are judged by it, since their
+  // minibatch losses are as noisy as SGD's even when f(x) has converged.
+  bool full_objective = false;
   std::function<HeldOutEvaluation(std::span<const T>)> evaluate;  // held-out evaluation, called after each epoch
   std::vector<std::shared_ptr<Callback<T>>> callbacks;            // extra callbacks (loggers...)
   std::function<void(const EpochRecord&)> on_epoch;               // called with each record as it is made

@@ -69,6 +69,16 @@ class Model : public FiniteSum<T> {
   void per_sample_gradient_norms(std::span<const T> x, std::span<const std::size_t> batch,
                                  std::span<T> norms) const override;
 
+  // Least squares and logistic regression are generalized-linear (objective.hpp): u_i is
+  // the row (and 1 for the bias), s_i the derivative of the loss at the score, r(x) =
+  // lambda (w, 0). Softmax regression and the MLP are not.
+  bool is_generalized_linear() const override;
+  T score_derivatives(std::span<const T> x, std::span<const std::size_t> batch,
+                         std::span<T> slopes) const override;
+  void add_sample_vectors(std::span<const std::size_t> batch, std::span<const T> coefficients,
+                          std::span<T> out) const override;
+  void add_regularizer_gradient(std::span<const T> x, std::span<T> out) const override;
+
   // The named blocks of x.
   const ParameterLayout& layout() const;
   const Dataset<T>& dataset() const noexcept { return data_; }

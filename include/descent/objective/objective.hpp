@@ -67,6 +67,23 @@ class FiniteSum : public Differentiable<T> {
   virtual void per_sample_gradient_norms(std::span<const T> x, std::span<const std::size_t> batch,
                                          std::span<T> norms) const;
 
+  // Generalized-linear structure (least squares and logistic regression have it):
+  //   grad f_i(x) = s_i(x) u_i + r(x)
+  // with u_i a fixed vector per sample (its feature row, and 1 in the bias slot), s_i(x)
+  // the derivative of sample i's loss with respect to its score u_i . x, and r(x) the
+  // regularizer's gradient, the same for every sample. Variance-reduced methods use it to
+  // keep one scalar per sample (SAGA's table) instead of a whole gradient. The three
+  // functions below throw MismatchError unless is_generalized_linear().
+  virtual bool is_generalized_linear() const { return false; }
+  // slopes[k] = s_{batch[k]}(x); returns f_B(x), the batch's mean value (regularizer included).
+  virtual T score_derivatives(std::span<const T> x, std::span<const std::size_t> batch,
+                                 std::span<T> slopes) const;
+  // out += sum_k coefficients[k] u_{batch[k]}, in batch order.
+  virtual void add_sample_vectors(std::span<const std::size_t> batch, std::span<const T> coefficients,
+                                  std::span<T> out) const;
+  // out += r(x).
+  virtual void add_regularizer_gradient(std::span<const T> x, std::span<T> out) const;
+
   // Full gradient: the mean over all n samples.
   T value(std::span<const T> x) const override;
   T value_and_gradient(std::span<const T> x, std::span<T> gradient) const override;

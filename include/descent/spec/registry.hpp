@@ -22,9 +22,11 @@
 
 namespace descent {
 
-enum class EntryKind { optimizer, transform, schedule };
+// Estimators have a registry of their own (estimator_registry.hpp): registry() below
+// holds the transform axis only.
+enum class EntryKind { optimizer, transform, schedule, estimator };
 
-// "optimizer", "transform", "schedule".
+// "optimizer", "transform", "schedule", "estimator".
 std::string to_string(EntryKind kind);
 
 struct ParameterDoc {

@@ -1,0 +1,148 @@
+// The estimator registry: spec names -> estimator factories, documented from the options'
+// field tables exactly like the transform registry (option_binding.hpp does the binding).
+#include "descent/spec/estimator_registry.hpp"
+
+#include <memory>
+
+#include "descent/estimator/full_gradient.hpp"
+#include "descent/estimator/loopless_svrg.hpp"
+#include "descent/estimator/minibatch.hpp"
+#include "descent/estimator/saga.hpp"
+#include "descent/estimator/sam.hpp"
+#include "descent/estimator/svrg.hpp"
+#include "option_binding.hpp"
+
+namespace descent {
+
+namespace {
+
+using spec_detail::bind;
+using spec_detail::describe_fields;
+using spec_detail::Source;
+
+// Minibatch's spec options (its C++ options also carry the seed, which a spec does not).
+struct MinibatchSpecOptions {
+  static constexpr const char* kName = "MinibatchOptions";
+  std::int64_t batch_size = 32;
+  static const std::vector<Field<MinibatchSpecOptions>>& fields() {
+    static const std::vector<Field<MinibatchSpecOptions>> f = {
+        {"batch_size", &MinibatchSpecOptions::batch_size, Range::at_least(1),
+         "samples per step, in shuffled epochs (without replacement)"}};
+    return f;
+  }
+};
+
+struct NoOptions {
+  static constexpr const char* kName = "FullGradientOptions";
+  static const std::vector<Field<NoOptions>>& fields() {
+    static const std::vector<Field<NoOptions>> f;
+    return f;
+  }
+};
+
+struct Entry {
+  RegistryEntry doc;
+  std::function<EstimatorSpec(const SpecCall&, const Source&)> make;
+};
+
+// `build<T>(options, seed)` makes the estimator; the canonical spec comes from a float
+// instance (both precisions print the same options).
+template <class Options, class Build>
+Entry estimator_entry(std::string name, std::string summary, std::string reference, Build build) {
+  Entry e;
+  e.doc = {name, EntryKind::estimator, std::move(summary), std::move(reference), describe_fields(Options{}, {}),
+           Options::kName};
+  e.make = [build](const SpecCall& call, const Source& src) {
+    const Options options = bind(call, Options{}, {}, src);
+    validate(options);
+    auto make_float = [build, options](std::uint64_t seed) { return build.template operator()<float>(options, seed); };
+    auto make_double = [build, options](std::uint64_t seed) {
+      return build.template operator()<double>(options, seed);
+    };
+    return EstimatorSpec(make_float(0)->spec(), make_float, make_double);
+  };
+  return e;
+}
+
+std::vector<Entry> make_entries() {
+  std::vector<Entry> v;
+  v.push_back(estimator_entry<NoOptions>(
+      "full_gradient", "the exact gradient grad f(x); one pass over the data of a finite sum", "-",
+      []<class T>(const NoOptions&, std::uint64_t) -> EstimatorPtr<T> { return std::make_shared<FullGradient<T>>(); }));
+  v.push_back(estimator_entry<LooplessSvrgOptions>(
+      "lsvrg", "loopless SVRG: control variate at a snapshot refreshed with probability p after each step",
+      "Kovalev, Horvath & Richtarik, ALT 2020",
+      []<class T>(const LooplessSvrgOptions& o, std::uint64_t seed) -> EstimatorPtr<T> {
+        return std::make_shared<LooplessSvrg<T>>(o, seed);
+      }));
+  v.push_back(estimator_entry<MinibatchSpecOptions>(
+      "minibatch", "mean gradient of batch_size samples, in shuffled epochs", "Robbins & Monro, 1951",
+      []<class T>(const MinibatchSpecOptions& o, std::uint64_t seed) -> EstimatorPtr<T> {
+        return std::make_shared<Minibatch<T>>(
+            MinibatchOptions{.batch_size = static_cast<std::size_t>(o.batch_size), .seed = seed});
+      }));
+  v.push_back(estimator_entry<SagaOptions>(
+      "saga", "incremental gradient with a table of each sample's last gradient (one scalar for linear models)",
+      "Defazio, Bach & Lacoste-Julien, NeurIPS 2014",
+      []<class T>(const SagaOptions& o, std::uint64_t seed) -> EstimatorPtr<T> {
+        return std::make_shared<Saga<T>>(o, seed);
+      }));
+  v.push_back(estimator_entry<SamOptions>(
+      "sam", "sharpness-aware: the gradient at x + rho g/|g| (ASAM: element-wise scaled by |x| + eta), same batch",
+      "Foret, Kleiner, Mobahi & Neyshabur, ICLR 2021; Kwon et al. (ASAM), ICML 2021",
+      []<class T>(const SamOptions& o, std::uint64_t seed) -> EstimatorPtr<T> {
+        return std::make_shared<Sam<T>>(o, seed);
+      }));
+  v.push_back(estimator_entry<SvrgOptions>(
+      "svrg", "stochastic variance-reduced gradient: control variate at a snapshot retaken every epoch",
+      "Johnson & Zhang, NeurIPS 2013", []<class T>(const SvrgOptions& o, std::uint64_t seed) -> EstimatorPtr<T> {
+        return std::make_shared<Svrg<T>>(o, seed);
+      }));
+  return v;
+}
+
+const std::vector<Entry>& entries() {
+  static const std::vector<Entry> all = make_entries();
+  return all;
+}
+
+std::vector<std::string> names() {
+  std::vector<std::string> out;
+  for (const auto& e : entries()) out.push_back(e.doc.name);
+  return out;
+}
+
+}  // namespace
+
+const std::vector<RegistryEntry>& estimator_registry() {
+  static const std::vector<RegistryEntry> docs = [] {
+    std::vector<RegistryEntry> out;
+    for (const auto& e : entries()) out.push_back(e.doc);
+    return out;
+  }();
+  return docs;
+}
+
+const RegistryEntry* find_estimator_entry(std::string_view name) {
+  for (const auto& e : estimator_registry())
+    if (e.name == name) return &e;
+  return nullptr;
+}
+
+EstimatorSpec parse_estimator(std::string_view spec) {
+  const SpecCall call = parse_spec(spec);
+  const Source src{spec};
+  for (const auto& e : entries())
+    if (e.doc.name == call.name) return e.make(call, src);
+  if (find_entry(call.name) != nullptr)
+    src.fail("'" + call.name + "' is " + to_string(find_entry(call.name)->kind) +
+                 ", not an estimator (estimators: " + [] {
+                   std::string s;
+                   for (const auto& n : names()) s += (s.empty() ? "" : ", ") + n;
+                   return s;
+                 }() + ")",
+             call.column);
+  src.fail("unknown estimator '" + call.name + "'" + suggestion(call.name, names()), call.column);
+}
+
+}  // namespace descent
