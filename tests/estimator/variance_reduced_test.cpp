@@ -19,6 +19,7 @@
 #include "descent/model/logistic_regression.hpp"
 #include "descent/spec/estimator_registry.hpp"
 #include "descent/transform/sgd.hpp"
+#include "support/logistic_data.hpp"
 #include "support/toy_objectives.hpp"
 
 namespace descent {
@@ -26,24 +27,8 @@ namespace {
 
 constexpr double kEps = 2.220446049250313e-16;
 
-// n rows of d Gaussian features whose norms spread over a factor of `spread` (row i is
-// scaled by spread^(i/(n-1)) / sqrt(d)), labels +-1 from a noisy linear rule.
-Dataset<double> logistic_data(std::size_t n, std::size_t d, double spread, std::uint64_t seed) {
-  Random rng(seed, Stream::data);
-  AlignedBuffer<double> values(n * d);
-  std::vector<double> truth(d), labels(n);
-  for (auto& t : truth) t = rng.normal();
-  for (std::size_t i = 0; i < n; ++i) {
-    const double scale = std::pow(spread, n > 1 ? double(i) / double(n - 1) : 0.0) / std::sqrt(double(d));
-    double score = 0;
-    for (std::size_t j = 0; j < d; ++j) {
-      values[i * d + j] = scale * rng.normal();
-      score += values[i * d + j] * truth[j];
-    }
-    labels[i] = score + 0.5 * rng.normal() > 0 ? 1.0 : -1.0;
-  }
-  return Dataset<double>(DenseFeatures<double>{n, d, std::move(values)}, std::move(labels));
-}
+using testing::logistic_data;
+using testing::max_sample_smoothness;
 
 // The minimizer by full-gradient descent with step 1/L for a well-conditioned problem;
 // checked by its gradient norm so that f* is exact to rounding.
@@ -61,18 +46,6 @@ std::vector<double> minimizer(const FiniteSum<double>& f, double smoothness) {
   for (double v : g) norm += v * v;
   EXPECT_LT(std::sqrt(norm), 1e-12) << "reference minimizer not converged";
   return x;
-}
-
-// L = max_i |u_i|^2 / 4 + lambda: every f_i's smoothness (u_i: the row, and 1 for a bias).
-double max_sample_smoothness(const Dataset<double>& data, double lambda, bool bias) {
-  double top = 0;
-  const auto& v = data.dense().values;
-  for (std::size_t i = 0; i < data.size(); ++i) {
-    double s = bias ? 1.0 : 0.0;
-    for (std::size_t j = 0; j < data.dimension(); ++j) s += v[i * data.dimension() + j] * v[i * data.dimension() + j];
-    top = std::max(top, s);
-  }
-  return top / 4 + lambda;
 }
 
 // Mean of per-sample gradients over `batch` through per_sample_gradients (a code path

@@ -13,45 +13,16 @@
 #include "descent/model/logistic_regression.hpp"
 #include "descent/solver/loopless_katyusha.hpp"
 #include "descent/transform/sgd.hpp"
+#include "support/logistic_data.hpp"
 #include "support/toy_objectives.hpp"
 
 namespace descent {
 namespace {
 
-// n rows of d Gaussian features, row i scaled by spread^(i/(n-1)) / sqrt(d); labels from a
-// noisy linear rule.
-Dataset<double> logistic_data(std::size_t n, std::size_t d, double spread, std::uint64_t seed) {
-  Random rng(seed, Stream::data);
-  AlignedBuffer<double> values(n * d);
-  std::vector<double> truth(d), labels(n);
-  for (auto& t : truth) t = rng.normal();
-  for (std::size_t i = 0; i < n; ++i) {
-    const double scale = std::pow(spread, double(i) / double(n - 1)) / std::sqrt(double(d));
-    double score = 0;
-    for (std::size_t j = 0; j < d; ++j) {
-      values[i * d + j] = scale * rng.normal();
-      score += values[i * d + j] * truth[j];
-    }
-    labels[i] = score + 0.5 * rng.normal() > 0 ? 1.0 : -1.0;
-  }
-  return Dataset<double>(DenseFeatures<double>{n, d, std::move(values)}, std::move(labels));
-}
+using testing::logistic_data;
+using testing::max_sample_smoothness;
 
-double max_sample_smoothness(const Dataset<double>& data, double lambda) {
-  double top = 0;
-  const auto& v = data.dense().values;
-  const std::size_t d = data.dimension();
-  for (std::size_t i = 0; i < data.size(); ++i) {
-    double s = 0;
-    for (std::size_t j = 0; j < d; ++j) s += v[i * d + j] * v[i * d + j];
-    top = std::max(top, s);
-  }
-  return top / 4 + lambda;
-}
-
-// f* by Newton's method on this small problem (d unknowns, exact Hessian through
-// finite differences of the exact gradient would be noisy; instead, gradient descent
-// with step 1/L from a warm start until the gradient norm is at rounding level).
+// f* by gradient descent with step 1/L until the gradient norm is at rounding level.
 double minimum(const FiniteSum<double>& f, double L) {
   std::vector<double> x(f.dimension(), 0.0), g(x.size());
   double value = 0;
