@@ -376,6 +376,70 @@ double LayerStack<T>::loss(const T* x, const Dataset<T>& data, RowSet rows, T sc
 }
 
 template <class T>
+double LayerStack<T>::head_with_labels(const Dataset<T>& data, RowSet chunk, const T* chunk_labels, std::size_t first,
+                                       bool want_delta, T scale) const {
+  // The checks of check_labels(), on the substitute labels, all before any row runs (so
+  // that the rows can run on threads); the message names the batch entry and its row.
+  const std::size_t k_out = layers_.back().out;
+  for (std::size_t k = 0; k < chunk.count; ++k) {
+    const double y = static_cast<double>(chunk_labels[k]);
+    const char* problem = nullptr;
+    std::string classes;
+    switch (config_.head) {
+      case Head::squared_error:
+        if (!std::isfinite(y)) problem = "is not a finite target";
+        break;
+      case Head::logistic:
+        if (!is_binary_label(y)) problem = "is not a binary label (0/1 or -1/+1)";
+        break;
+      case Head::softmax_cross_entropy:
+        if (!is_class_index(y, k_out)) {
+          classes = "is not a class index 0.." + std::to_string(k_out - 1);
+          problem = classes.c_str();
+        }
+        break;
+    }
+    if (problem != nullptr)
+      throw MismatchError(config_.model + ": substitute label " + format_number(y) + " of batch[" +
+                          std::to_string(first + k) + "] (row " + std::to_string(chunk[k]) + " of '" + data.source() +
+                          "') " + problem);
+  }
+  // As head(): one loss per row, added in row order afterwards.
+  const std::size_t m = chunk.count;
+  const double row_ns = config_.head == Head::softmax_cross_entropy
+                            ? kSoftmaxClassNs * static_cast<double>(layers_.back().out)
+                            : kSingleOutputHeadNs;
+  for_each_tile(m, kRowTile, worth_threads(static_cast<double>(m) * row_ns), [&](std::size_t begin, std::size_t end) {
+    for (std::size_t k = begin; k < end; ++k) {
+      bool hit = false;
+      ws_.row_loss[k] = head_row(static_cast<double>(chunk_labels[k]), k, want_delta, scale, &hit);
+    }
+  });
+  double sum = 0;
+  for (std::size_t k = 0; k < m; ++k) sum += ws_.row_loss[k];
+  return sum;
+}
+
+template <class T>
+double LayerStack<T>::loss_with_labels(const T* x, const Dataset<T>& data, RowSet rows, const T* labels, T scale,
+                                       T* gradient) const {
+  if (gradient != nullptr) std::fill_n(gradient, layout_.size(), T(0));
+  if (rows.count == 0) return 0;
+  reserve(std::min(rows.count, kChunkRows));
+  double sum = 0;
+  for (std::size_t begin = 0; begin < rows.count; begin += kChunkRows) {
+    const RowSet chunk = rows.slice(begin, std::min(kChunkRows, rows.count - begin));
+    forward(x, data, chunk);
+    sum += head_with_labels(data, chunk, labels + begin, begin, gradient != nullptr, scale);
+    if (gradient != nullptr) {
+      backpropagate(x, chunk.count);
+      accumulate_gradient(data, chunk, gradient);
+    }
+  }
+  return sum;
+}
+
+template <class T>
 double LayerStack<T>::score_derivatives(const T* x, const Dataset<T>& data, RowSet rows, T* out) const {
   if (!is_single_linear_output())
     throw MismatchError(config_.model + ": score derivatives exist only for single-output linear models");

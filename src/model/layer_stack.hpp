@@ -83,6 +83,10 @@ class LayerStack {
   // Sum over `rows` of the data losses; when `gradient` is not null it is overwritten with
   // scale * the sum of their gradients (without the L2 term).
   double loss(const T* x, const Dataset<T>& data, RowSet rows, T scale, T* gradient) const;
+  // loss() with labels[k] read for row rows[k] instead of the dataset's label (label noise),
+  // every label checked first (MismatchError naming k). Bitwise equal to loss() on a copy of
+  // the data with those labels written in: the same chunks, the same head, the same order.
+  double loss_with_labels(const T* x, const Dataset<T>& data, RowSet rows, const T* labels, T scale, T* gradient) const;
   // lambda/2 sum_l |W_l|^2, in double.
   double penalty(const T* x) const;
   // gradient += lambda W_l on every weight block.
@@ -139,6 +143,10 @@ class LayerStack {
   // Row k of the chunk, label y (checked): returns its loss, writes its delta when want_delta
   // and whether its prediction is right to *hit. Touches row k only.
   double head_row(double y, std::size_t k, bool want_delta, T scale, bool* hit) const;
+  // head() for the chunk's substitute labels (chunk_labels[k] for row k of the chunk; entry
+  // `first` of the whole batch), checked first.
+  double head_with_labels(const Dataset<T>& data, RowSet chunk, const T* chunk_labels, std::size_t first,
+                          bool want_delta, T scale) const;
   // D_{l-1} from D_l, for every layer.
   void backpropagate(const T* x, std::size_t m) const;
   // gradient += D_l^T A_{l-1}, 1^T D_l for every layer.

@@ -96,6 +96,38 @@ T Model<T>::batch_value_and_gradient(std::span<const T> x, std::span<const std::
 }
 
 template <class T>
+T Model<T>::batch_value_and_gradient_with_labels(std::span<const T> x, std::span<const std::size_t> batch,
+                                                 std::span<const T> labels, std::span<T> gradient) const {
+  check_parameters(x);
+  detail::require_size(*this, "gradient", gradient.size(), dimension());
+  detail::require_size(*this, "substitute labels (one per batch entry)", labels.size(), batch.size());
+  check_batch(batch, data_.size(), data_);
+  if (batch.empty()) {
+    std::fill(gradient.begin(), gradient.end(), T(0));
+    return T(0);
+  }
+  // The same arithmetic as batch_value_and_gradient, term for term, so that the result is
+  // bitwise that of the dataset with these labels written in.
+  const double sum = stack_->loss_with_labels(x.data(), data_, detail::RowSet::of(batch), labels.data(),
+                                              T(1) / static_cast<T>(batch.size()), gradient.data());
+  stack_->add_penalty_gradient(x.data(), gradient.data());
+  return static_cast<T>(sum / static_cast<double>(batch.size()) + stack_->penalty(x.data()));
+}
+
+template <class T>
+LabelSpace<T> Model<T>::label_space() const {
+  LabelSpace<T> space;
+  space.labels = data_.labels();
+  if (is_classifier()) {
+    const std::size_t outputs = num_outputs();
+    // One output: logistic regression, labels {negative_label, 1}; K outputs: class indices.
+    space.classes = outputs == 1 ? 2 : outputs;
+    space.negative_label = outputs == 1 ? stack_->config().negative_label : T(0);
+  }
+  return space;
+}
+
+template <class T>
 void Model<T>::per_sample_gradients(std::span<const T> x, std::span<const std::size_t> batch, std::span<T> out) const {
   check_parameters(x);
   detail::require_size(*this, "per-sample gradients (batch size x dimension)", out.size(),

@@ -39,6 +39,17 @@ void FiniteSum<T>::add_regularizer_gradient(std::span<const T>, std::span<T>) co
 }
 
 template <class T>
+T FiniteSum<T>::batch_value_and_gradient_with_labels(std::span<const T>, std::span<const std::size_t>,
+                                                     std::span<const T>, std::span<T>) const {
+  throw MismatchError("'" + this->name() + "' has no per-sample labels to substitute (label noise needs a model)");
+}
+
+template <class T>
+LabelSpace<T> FiniteSum<T>::label_space() const {
+  throw MismatchError("'" + this->name() + "' has no per-sample labels (label noise needs a model)");
+}
+
+template <class T>
 void FiniteSum<T>::per_sample_gradient_norms(std::span<const T> x, std::span<const std::size_t> batch,
                                              std::span<T> norms) const {
   const std::size_t d = this->dimension();

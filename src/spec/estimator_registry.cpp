@@ -4,7 +4,11 @@
 
 #include <memory>
 
+#include "descent/estimator/adaptive_batch.hpp"
+#include "descent/estimator/adaptive_loopless_svrg.hpp"
 #include "descent/estimator/full_gradient.hpp"
+#include "descent/estimator/importance_sampling.hpp"
+#include "descent/estimator/label_noise.hpp"
 #include "descent/estimator/loopless_svrg.hpp"
 #include "descent/estimator/minibatch.hpp"
 #include "descent/estimator/saga.hpp"
@@ -66,14 +70,43 @@ Entry estimator_entry(std::string name, std::string summary, std::string referen
 
 std::vector<Entry> make_entries() {
   std::vector<Entry> v;
+  v.push_back(estimator_entry<AdaptiveBatchOptions>(
+      "adaptive_batch",
+      "minibatch gradient whose batch grows when a variance test on its per-sample gradients fails (0 norm, 1 "
+      "inner product, 2 coordinate-wise); with adagrad / adagrad_norm: AdAdaGrad / AdAdaGrad-Norm",
+      "Lau, Liu & Kolar (AdAdaGrad), 2024; Byrd et al., Math. Prog. 2012; Bollapragada, Byrd & Nocedal, SIOPT 2018",
+      []<class T>(const AdaptiveBatchOptions& o, std::uint64_t seed) -> EstimatorPtr<T> {
+        return std::make_shared<AdaptiveBatch<T>>(o, seed);
+      }));
   v.push_back(estimator_entry<NoOptions>(
       "full_gradient", "the exact gradient grad f(x); one pass over the data of a finite sum", "-",
       []<class T>(const NoOptions&, std::uint64_t) -> EstimatorPtr<T> { return std::make_shared<FullGradient<T>>(); }));
+  v.push_back(estimator_entry<ImportanceSamplingOptions>(
+      "importance",
+      "importance sampling: p_i proportional to the last seen |grad f_i| (mixed with uniform), unbiased by 1/(n p_i)",
+      "Lu et al. (PA&DA), CVPR 2023",
+      []<class T>(const ImportanceSamplingOptions& o, std::uint64_t seed) -> EstimatorPtr<T> {
+        return std::make_shared<ImportanceSampling<T>>(o, seed);
+      }));
+  v.push_back(estimator_entry<LabelNoiseOptions>(
+      "label_noise",
+      "minibatch gradient at labels noised afresh each step: y + sigma N(0, 1) (regression), or another class "
+      "drawn uniformly with probability flip_probability (classification)",
+      "Damian, Ma & Lee, NeurIPS 2021",
+      []<class T>(const LabelNoiseOptions& o, std::uint64_t seed) -> EstimatorPtr<T> {
+        return std::make_shared<LabelNoise<T>>(o, seed);
+      }));
   v.push_back(estimator_entry<LooplessSvrgOptions>(
       "lsvrg", "loopless SVRG: control variate at a snapshot refreshed with probability p after each step",
       "Kovalev, Horvath & Richtarik, ALT 2020",
       []<class T>(const LooplessSvrgOptions& o, std::uint64_t seed) -> EstimatorPtr<T> {
         return std::make_shared<LooplessSvrg<T>>(o, seed);
+      }));
+  v.push_back(estimator_entry<AdaptiveLooplessSvrgOptions>(
+      "lsvrg_as", "L-SVRG with adaptive sampling: p learned online from observed |grad f_i(x) - grad f_i(w)|^2",
+      "Zhao, Lyu & Kolar, TMLR 2023",
+      []<class T>(const AdaptiveLooplessSvrgOptions& o, std::uint64_t seed) -> EstimatorPtr<T> {
+        return std::make_shared<AdaptiveLooplessSvrg<T>>(o, seed);
       }));
   v.push_back(estimator_entry<MinibatchSpecOptions>(
       "minibatch", "mean gradient of batch_size samples, in shuffled epochs", "Robbins & Monro, 1951",

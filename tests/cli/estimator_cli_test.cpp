@@ -77,7 +77,8 @@ TEST_F(Cli, TrainAndMinimizeTakeAnEstimatorSpec) {
   EXPECT_NE(r.err.find("--batch-size: conflicts with --estimator"), std::string::npos) << r.err;
   r = run("list --kind estimator");
   ASSERT_EQ(r.status, 0) << r.err;
-  for (const char* name : {"full_gradient:", "lsvrg:", "minibatch:", "saga:", "sam:", "svrg:"})
+  for (const char* name : {"adaptive_batch:", "full_gradient:", "importance:", "label_noise:", "lsvrg:", "lsvrg_as:",
+                           "minibatch:", "saga:", "sam:", "svrg:"})
     EXPECT_NE(r.out.find(name), std::string::npos) << name;
 }
 

@@ -400,6 +400,11 @@ TEST(EstimatorSpecs, ParseBuildAndPrintCanonically) {
   EXPECT_EQ(parse_estimator("lsvrg(4, probability=0.01)").canonical(), "lsvrg(batch_size=4, probability=0.01)");
   EXPECT_EQ(parse_estimator("saga(scalar_table=false)").canonical(), "saga(batch_size=1, scalar_table=false)");
   EXPECT_EQ(parse_estimator("full_gradient").canonical(), "full_gradient");
+  EXPECT_EQ(parse_estimator("lsvrg_as").canonical(), "lsvrg_as(batch_size=1, probability=0, alpha=0.1, learning_rate=1)");
+  EXPECT_EQ(parse_estimator("importance(4)").canonical(), "importance(batch_size=4, mix=0.1, refresh_period=0)");
+  EXPECT_EQ(parse_estimator("adaptive_batch").canonical(),
+            "adaptive_batch(initial=8, test=0, eta=0.5, theta=0.9, nu=5.84, max_batch=0)");
+  EXPECT_EQ(parse_estimator("label_noise").canonical(), "label_noise(batch_size=32, sigma=0.1, flip_probability=0.1)");
   EXPECT_EQ(parse_estimator("sam(rho=0.1, adaptive=true)").canonical(),
             "sam(rho=0.1, adaptive=true, eta=0.01, batch_size=0)");
   const auto spec = parse_estimator("minibatch(16)");

@@ -79,6 +79,16 @@ class Model : public FiniteSum<T> {
                           std::span<T> out) const override;
   void add_regularizer_gradient(std::span<const T> x, std::span<T> out) const override;
 
+  // Every model accepts substitute labels (objective.hpp): the same pass as
+  // batch_value_and_gradient, reading labels[k] for row batch[k] instead of the dataset's
+  // label, checked like a dataset label (a finite target; 0/1 or -1/+1; a class index).
+  bool accepts_label_override() const override { return true; }
+  T batch_value_and_gradient_with_labels(std::span<const T> x, std::span<const std::size_t> batch,
+                                         std::span<const T> labels, std::span<T> gradient) const override;
+  // The dataset's labels; classes = 0 (least squares), 2 (logistic regression, with the
+  // dataset's negative label 0 or -1) or K (softmax regression and the MLP, class indices).
+  LabelSpace<T> label_space() const override;
+
   // The named blocks of x.
   const ParameterLayout& layout() const;
   const Dataset<T>& dataset() const noexcept { return data_; }

@@ -23,6 +23,17 @@ struct KnownMinimum {
   T value;
 };
 
+// The labels of a finite sum's samples and what they are, for objectives that accept
+// substitute labels (FiniteSum::label_space): label noise perturbs `labels` within it.
+template <class T>
+struct LabelSpace {
+  std::span<const T> labels;  // one per sample, in sample order
+  // 0: real-valued targets (regression). K >= 3: class indices 0..K-1. 2: binary labels
+  // {negative_label, 1}, with negative_label 0 or -1 (the data's own convention).
+  std::size_t classes = 0;
+  T negative_label = 0;
+};
+
 template <class T>
 class Function {
  public:
@@ -83,6 +94,19 @@ class FiniteSum : public Differentiable<T> {
                                   std::span<T> out) const;
   // out += r(x).
   virtual void add_regularizer_gradient(std::span<const T> x, std::span<T> out) const;
+
+  // Substitute labels (label-noise SGD, estimator/label_noise.hpp): objectives whose samples
+  // carry a label (the models over a Dataset) may evaluate a batch as if the label of
+  // sample batch[k] were labels[k], without touching the data. The result must equal, bit
+  // for bit, batch_value_and_gradient on a copy of the data with those labels written in.
+  // labels.size() must equal batch.size(); a label the objective cannot score is a
+  // MismatchError naming its index k. The default throws MismatchError unless
+  // accepts_label_override().
+  virtual bool accepts_label_override() const { return false; }
+  virtual T batch_value_and_gradient_with_labels(std::span<const T> x, std::span<const std::size_t> batch,
+                                                 std::span<const T> labels, std::span<T> gradient) const;
+  // The labels that the override replaces; throws MismatchError unless accepts_label_override().
+  virtual LabelSpace<T> label_space() const;
 
   // Full gradient: the mean over all n samples.
   T value(std::span<const T> x) const override;
