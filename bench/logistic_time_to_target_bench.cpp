@@ -36,6 +36,10 @@
 //                      --vr-step-scale / L_max, L_max = max_i |x_i|^2 / 4 + lambda the largest per-sample
 //                      smoothness (SAGA's analysis takes 1/(3 L_max), L-SVRG's 1/(6 L_max)). Their passes
 //                      include snapshots and SAGA's initial table pass;
+//   lsvrg_as, importance  L-SVRG with adaptive sampling (descent::AdaptiveLooplessSvrg) and importance
+//                      sampling by gradient norm (descent::ImportanceSampling) under plain SGD, batch
+//                      --vr-batch; their norms and observations reuse the step's gradients, except
+//                      importance sampling's first pass over all n norms, which counts as a pass;
 //   lkatyusha          L-Katyusha (descent::loopless_katyusha, a solver of its own) with L = L_max,
 //                      mu = lambda and the paper's theta1, theta2 = 1/2, p = batch / n, batch --vr-batch.
 //
@@ -79,6 +83,8 @@
 #include "descent/data/npy_reader.hpp"
 #include "descent/data/preprocess.hpp"
 #include "descent/estimator/full_gradient.hpp"
+#include "descent/estimator/adaptive_loopless_svrg.hpp"
+#include "descent/estimator/importance_sampling.hpp"
 #include "descent/estimator/loopless_svrg.hpp"
 #include "descent/estimator/minibatch.hpp"
 #include "descent/estimator/saga.hpp"
@@ -99,7 +105,7 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 
 const std::vector<std::string> kAllMethods = {"gd",           "nesterov", "nesterov_restart", "sgd_minibatch",
                                               "sgd_constant", "svrg",     "lsvrg",            "saga",
-                                              "lkatyusha"};
+                                              "lkatyusha",    "lsvrg_as", "importance"};
 
 std::string known_methods() {
   std::string s;
@@ -121,6 +127,7 @@ struct Options {
   double eval_every_epochs = 1;
   std::size_t vr_batch = 1;
   double vr_step_scale = 1.0 / 3;
+  bool vr_step_mean = false;  // --vr-step-base mean: the step is scale / L_mean instead of scale / L_max
   std::string reference_w;
 };
 
@@ -196,6 +203,9 @@ Options parse_options(int argc, char** argv) {
     } else if (key == "--vr-step-scale") {
       o.vr_step_scale = number(key, value);
       descent::require(o.vr_step_scale > 0, "options", "--vr-step-scale", o.vr_step_scale, "> 0");
+    } else if (key == "--vr-step-base") {
+      if (value != "max" && value != "mean") throw descent::ConfigError("--vr-step-base: 'max' or 'mean', not '" + value + "'");
+      o.vr_step_mean = value == "mean";
     } else if (key == "--reference-w") {
       o.reference_w = value;
     } else {
@@ -298,7 +308,8 @@ class TargetWatcher final : public descent::Callback<T> {
 // about that much; harmless, since gradient steps 1/L stay stable up to 2/L.
 struct Smoothness {
   double L = 0;      // lambda_max / (4n) + lambda
-  double L_max = 0;  // max_i |x_i|^2 / 4 + lambda: the largest per-sample smoothness
+  double L_max = 0;   // max_i |x_i|^2 / 4 + lambda: the largest per-sample smoothness
+  double L_mean = 0;  // mean_i |x_i|^2 / 4 + lambda: what importance sampling's rates depend on
   int iterations = 0;
   double seconds = 0;
   double passes = 0;  // two per iteration (X v, then X^T u)
@@ -321,6 +332,7 @@ Smoothness estimate_smoothness(const descent::Dataset<double>& data, double lamb
   }
   s.L = estimate + lambda;
   s.L_max = X.rowwise().squaredNorm().maxCoeff() / 4 + lambda;
+  s.L_mean = X.rowwise().squaredNorm().mean() / 4 + lambda;
   s.seconds = seconds_since(start);
   s.passes = 2.0 * s.iterations;
   return s;
@@ -440,8 +452,9 @@ Json run_method(const std::string& method, const descent::LogisticRegression<dou
     transform = descent::nesterov(1 / L, beta);
     watch.restart_on_increase = method == "nesterov_restart";
     settings = {{"lr", 1 / L}, {"momentum", beta}, {"mu", mu}};
-  } else if (method == "sgd_constant" || method == "svrg" || method == "lsvrg" || method == "saga") {
-    const double lr = o.vr_step_scale / smoothness.L_max;
+  } else if (method == "sgd_constant" || method == "svrg" || method == "lsvrg" || method == "saga" ||
+             method == "lsvrg_as" || method == "importance") {
+    const double lr = o.vr_step_scale / (o.vr_step_mean ? smoothness.L_mean : smoothness.L_max);
     const auto b = static_cast<std::int64_t>(o.vr_batch);
     const std::uint64_t seed = 0;
     transform = descent::sgd({.lr = descent::constant(lr)});
@@ -453,12 +466,18 @@ Json run_method(const std::string& method, const descent::LogisticRegression<dou
     else if (method == "lsvrg")
       options.estimator =
           std::make_shared<descent::LooplessSvrg<double>>(descent::LooplessSvrgOptions{.batch_size = b}, seed);
+    else if (method == "lsvrg_as")
+      options.estimator = std::make_shared<descent::AdaptiveLooplessSvrg<double>>(
+          descent::AdaptiveLooplessSvrgOptions{.batch_size = b}, seed);
+    else if (method == "importance")
+      options.estimator = std::make_shared<descent::ImportanceSampling<double>>(
+          descent::ImportanceSamplingOptions{.batch_size = b}, seed);
     else
       options.estimator = std::make_shared<descent::Saga<double>>(descent::SagaOptions{.batch_size = b}, seed);
     const std::int64_t steps_per_epoch = static_cast<std::int64_t>((n + o.vr_batch - 1) / o.vr_batch);
     watch.evaluate_every =
         std::max<std::int64_t>(1, static_cast<std::int64_t>(std::llround(o.eval_every_epochs * steps_per_epoch)));
-    settings = {{"lr", lr}, {"L_max", smoothness.L_max}, {"batch", o.vr_batch}};
+    settings = {{"lr", lr}, {"L_max", smoothness.L_max}, {"L_mean", smoothness.L_mean}, {"batch", o.vr_batch}};
   } else {  // sgd_minibatch
     const std::int64_t steps_per_epoch = static_cast<std::int64_t>((n + o.batch - 1) / o.batch);
     transform = descent::sgd({.lr = descent::cosine(1 / L, o.sgd_epochs * steps_per_epoch), .momentum = 0.9});
@@ -529,6 +548,7 @@ int run(int argc, char** argv) {
                     {"load_seconds", problem.load_seconds}};
   out["smoothness"] = {{"L", smoothness.L},
                        {"L_max", smoothness.L_max},
+                       {"L_mean", smoothness.L_mean},
                        {"power_iterations", smoothness.iterations},
                        {"seconds", smoothness.seconds},
                        {"passes", smoothness.passes}};

@@ -359,6 +359,12 @@ void LayerStack<T>::accumulate_gradient(const Dataset<T>& data, RowSet chunk, T*
 
 template <class T>
 double LayerStack<T>::loss(const T* x, const Dataset<T>& data, RowSet rows, T scale, T* gradient) const {
+  return loss_with_labels(x, data, rows, nullptr, scale, gradient);
+}
+
+template <class T>
+double LayerStack<T>::loss_with_labels(const T* x, const Dataset<T>& data, RowSet rows, const T* labels, T scale,
+                                       T* gradient) const {
   if (gradient != nullptr) std::fill_n(gradient, layout_.size(), T(0));
   if (rows.count == 0) return 0;
   reserve(std::min(rows.count, kChunkRows));
@@ -366,7 +372,8 @@ double LayerStack<T>::loss(const T* x, const Dataset<T>& data, RowSet rows, T sc
   for (std::size_t begin = 0; begin < rows.count; begin += kChunkRows) {
     const RowSet chunk = rows.slice(begin, std::min(kChunkRows, rows.count - begin));
     forward(x, data, chunk);
-    sum += head(data, chunk, gradient != nullptr, scale, nullptr);
+    sum += labels == nullptr ? head(data, chunk, gradient != nullptr, scale, nullptr)
+                             : head_with_labels(data, chunk, labels + begin, begin, gradient != nullptr, scale);
     if (gradient != nullptr) {
       backpropagate(x, chunk.count);
       accumulate_gradient(data, chunk, gradient);
@@ -417,25 +424,6 @@ double LayerStack<T>::head_with_labels(const Dataset<T>& data, RowSet chunk, con
   });
   double sum = 0;
   for (std::size_t k = 0; k < m; ++k) sum += ws_.row_loss[k];
-  return sum;
-}
-
-template <class T>
-double LayerStack<T>::loss_with_labels(const T* x, const Dataset<T>& data, RowSet rows, const T* labels, T scale,
-                                       T* gradient) const {
-  if (gradient != nullptr) std::fill_n(gradient, layout_.size(), T(0));
-  if (rows.count == 0) return 0;
-  reserve(std::min(rows.count, kChunkRows));
-  double sum = 0;
-  for (std::size_t begin = 0; begin < rows.count; begin += kChunkRows) {
-    const RowSet chunk = rows.slice(begin, std::min(kChunkRows, rows.count - begin));
-    forward(x, data, chunk);
-    sum += head_with_labels(data, chunk, labels + begin, begin, gradient != nullptr, scale);
-    if (gradient != nullptr) {
-      backpropagate(x, chunk.count);
-      accumulate_gradient(data, chunk, gradient);
-    }
-  }
   return sum;
 }
 

@@ -83,7 +83,8 @@ class LayerStack {
   // Sum over `rows` of the data losses; when `gradient` is not null it is overwritten with
   // scale * the sum of their gradients (without the L2 term).
   double loss(const T* x, const Dataset<T>& data, RowSet rows, T scale, T* gradient) const;
-  // loss() with labels[k] read for row rows[k] instead of the dataset's label (label noise),
+  // loss() with labels[k] read for row rows[k] instead of the dataset's label (label noise;
+  // null: the dataset's labels, which is what loss() passes),
   // every label checked first (MismatchError naming k). Bitwise equal to loss() on a copy of
   // the data with those labels written in: the same chunks, the same head, the same order.
   double loss_with_labels(const T* x, const Dataset<T>& data, RowSet rows, const T* labels, T scale, T* gradient) const;

@@ -18,6 +18,7 @@
 #include "descent/estimator/loopless_svrg.hpp"
 #include "descent/estimator/weighted_sampler.hpp"
 #include "descent/model/logistic_regression.hpp"
+#include "support/logistic_data.hpp"
 #include "support/toy_objectives.hpp"
 
 namespace descent {
@@ -25,24 +26,10 @@ namespace {
 
 constexpr double kEps = 2.220446049250313e-16;
 
-// n rows of d Gaussian features whose norms spread geometrically over a factor `spread`,
-// labels +-1 from a noisy linear rule (per-sample smoothness L_i ~ |u_i|^2 / 4 then spreads
-// over spread^2).
+// Rows whose norms spread geometrically over a factor `spread` (tests/support/logistic_data.hpp):
+// the per-sample smoothness L_i ~ |u_i|^2 / 4 then spreads over spread^2.
 Dataset<double> spread_data(std::size_t n, std::size_t d, double spread, std::uint64_t seed) {
-  Random rng(seed, Stream::data);
-  AlignedBuffer<double> values(n * d);
-  std::vector<double> truth(d), labels(n);
-  for (auto& t : truth) t = rng.normal();
-  for (std::size_t i = 0; i < n; ++i) {
-    const double scale = std::pow(spread, n > 1 ? double(i) / double(n - 1) : 0.0) / std::sqrt(double(d));
-    double score = 0;
-    for (std::size_t j = 0; j < d; ++j) {
-      values[i * d + j] = scale * rng.normal();
-      score += values[i * d + j] * truth[j];
-    }
-    labels[i] = score + 0.5 * rng.normal() > 0 ? 1.0 : -1.0;
-  }
-  return Dataset<double>(DenseFeatures<double>{n, d, std::move(values)}, std::move(labels));
+  return testing::logistic_data(n, d, spread, seed);
 }
 
 std::vector<double> sample_gradient(const FiniteSum<double>& f, std::span<const double> x, std::size_t i) {
