@@ -486,7 +486,8 @@ def _features(X):
 
 
 def train(model, X, y, optimizer="adam", epochs: int = 10, batch_size: int = 128, seed: int = 0, *,
-          sampling: str = "shuffle", estimator: str | None = None, full_objective: bool = False, init_seed: int = 0,
+          sampling: str = "shuffle", estimator: str | None = None, full_objective: bool = False,
+          average: str | None = None, stationarity_stop: str | None = None, init_seed: int = 0,
           initial_params=None, validation=None) -> TrainResult:
     """Trains a built-in model on (X, y) entirely in C++ and returns a TrainResult.
 
@@ -511,6 +512,12 @@ def train(model, X, y, optimizer="adam", epochs: int = 10, batch_size: int = 128
     full_objective : bool
         Evaluate f(x) over all samples after each epoch (history["objective"]); the pass is not
         counted in history["data_passes"].
+    average : str, optional
+        Return an average of the iterates instead of the last one: "polyak(start_step=N)",
+        "tail(tail_fraction=F)" or "exponential(decay=D)" (docs/averaging.md).
+    stationarity_stop : str, optional
+        "stationarity(...)": stop once the iterates are stationary and their average is
+        precise (Dhaka et al. 2020); the run returns that average.
     init_seed : int
         The MLP's initialization stream (linear models start at zero).
     initial_params : numpy.ndarray, optional
@@ -528,8 +535,9 @@ def train(model, X, y, optimizer="adam", epochs: int = 10, batch_size: int = 128
         raise TypeError(f"model: expected descent.LeastSquares, LogisticRegression, SoftmaxRegression or Mlp, "
                         f"got {type(model).__name__}")
     transform = _as_transform(optimizer, "optimizer")
-    if estimator is not None and not isinstance(estimator, str):
-        raise TypeError(f"estimator: expected a spec string such as 'lsvrg', got {type(estimator).__name__}")
+    for name, value in (("estimator", estimator), ("average", average), ("stationarity_stop", stationarity_stop)):
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name}: expected a spec string, got {type(value).__name__}")
     for name, value in (("epochs", epochs), ("batch_size", batch_size), ("seed", seed), ("init_seed", init_seed)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise TypeError(f"{name}: must be an integer, got {type(value).__name__}")
@@ -550,5 +558,6 @@ def train(model, X, y, optimizer="adam", epochs: int = 10, batch_size: int = 128
     activation = getattr(model, "activation", "relu")
     out = _core.train(model._kind, hidden, activation, getattr(model, "num_classes", 0), model.l2,
                       getattr(model, "bias", True), _features(X), y, transform, int(epochs), int(batch_size), int(seed),
-                      int(init_seed), sampling, estimator or "", bool(full_objective), initial_params, X_val, y_val)
+                      int(init_seed), sampling, estimator or "", bool(full_objective), average or "",
+                      stationarity_stop or "", initial_params, X_val, y_val)
     return TrainResult(out)

@@ -12,6 +12,7 @@
 #include "descent/model/mlp.hpp"
 #include "descent/model/softmax_regression.hpp"
 #include "descent/spec/estimator_registry.hpp"
+#include "descent/spec/loop_option_specs.hpp"
 #include "signal_watch.hpp"
 #include "transforms.hpp"
 
@@ -123,6 +124,7 @@ template <class T>
 py::dict train_typed(const ModelArgs& model_args, py::handle X, py::handle y, const PyTransform& optimizer,
                      std::int64_t epochs, std::size_t batch_size, std::uint64_t seed, std::uint64_t init_seed,
                      const std::string& sampling, const std::string& estimator, bool full_objective,
+                     const std::string& average, const std::string& stationarity_stop,
                      py::handle initial, py::handle X_val, py::handle y_val) {
   const Dataset<T> data = dataset_from_arrays<T>(X, y, "X", "y");
   Dataset<T> validation;
@@ -157,6 +159,9 @@ py::dict train_typed(const ModelArgs& model_args, py::handle X, py::handle y, co
   options.seed = seed;
   if (!estimator.empty()) options.estimator = parse_estimator(estimator).make<T>(seed);
   options.full_objective = full_objective;
+  if (!average.empty()) options.callbacks.push_back(std::make_shared<IterateAveraging<T>>(parse_averaging(average)));
+  if (!stationarity_stop.empty())
+    options.callbacks.push_back(std::make_shared<StationarityStop<T>>(parse_stationarity_stop(stationarity_stop)));
   options.progress = false;
   options.quiet = true;
   if (has_validation)
@@ -204,14 +209,15 @@ py::dict run_train(const std::string& kind, const std::vector<std::size_t>& hidd
                    std::size_t num_classes, double l2, bool bias, py::handle X, py::handle y,
                    const PyTransform& optimizer, std::int64_t epochs, std::size_t batch_size, std::uint64_t seed,
                    std::uint64_t init_seed, const std::string& sampling, const std::string& estimator,
-                   bool full_objective, py::handle initial, py::handle X_val, py::handle y_val) {
+                   bool full_objective, const std::string& average, const std::string& stationarity_stop,
+                   py::handle initial, py::handle X_val, py::handle y_val) {
   const ModelArgs args{kind, hidden, activation, num_classes, l2, bias};
   const py::array Xa = require_ndarray(features_precision_source(X), "X");
   if (precision_of(Xa, "X") == Precision::f32)
     return train_typed<float>(args, X, y, optimizer, epochs, batch_size, seed, init_seed, sampling, estimator,
-                              full_objective, initial, X_val, y_val);
+                              full_objective, average, stationarity_stop, initial, X_val, y_val);
   return train_typed<double>(args, X, y, optimizer, epochs, batch_size, seed, init_seed, sampling, estimator,
-                             full_objective, initial, X_val, y_val);
+                             full_objective, average, stationarity_stop, initial, X_val, y_val);
 }
 
 }  // namespace
@@ -220,7 +226,7 @@ void bind_train(py::module_& m) {
   m.def("train", &run_train, py::arg("kind"), py::arg("hidden"), py::arg("activation"), py::arg("num_classes"),
         py::arg("l2"), py::arg("bias"), py::arg("X"), py::arg("y"), py::arg("optimizer"), py::arg("epochs"),
         py::arg("batch_size"), py::arg("seed"), py::arg("init_seed"), py::arg("sampling"), py::arg("estimator"),
-        py::arg("full_objective"), py::arg("initial_params"),
+        py::arg("full_objective"), py::arg("average"), py::arg("stationarity_stop"), py::arg("initial_params"),
         py::arg("X_val"), py::arg("y_val"), "The loop behind descent.train (use that).");
 }
 

@@ -9,6 +9,7 @@
 #include "descent/core/atomic_file.hpp"
 #include "descent/core/error.hpp"
 #include "descent/core/suggest.hpp"
+#include "descent/spec/loop_option_specs.hpp"
 
 namespace descent {
 
@@ -169,6 +170,20 @@ void JobConfig::validate() const {
     throw ConfigError(source + ": [compare].labels has " + std::to_string(compare.labels.size()) + " entries for " +
                       std::to_string(runs) + " runs");
   if (data.synthetic_classes < 2) throw ConfigError(source + ": [data].synthetic_classes must be at least 2");
+  // Loop-option specs are checked here, before any data is read, with the key in front.
+  const auto check_spec = [&](const std::string& key, const std::string& spec, auto parse) {
+    if (spec.empty()) return;
+    try {
+      parse(spec);
+    } catch (const ParseError& e) {
+      throw ParseError(source + ": " + key + ": " + e.what(), e.column());
+    } catch (const ConfigError& e) {
+      throw ConfigError(source + ": " + key + ": " + e.what());
+    }
+  };
+  check_spec("[training].average", training.average, [](const std::string& s) { parse_averaging(s); });
+  check_spec("[training].stationarity_stop", training.stationarity_stop,
+             [](const std::string& s) { parse_stationarity_stop(s); });
 }
 
 std::size_t JobConfig::compare_runs() const {
@@ -236,6 +251,8 @@ JobConfig parse_job_config(const std::string& text, const std::string& source) {
   training.integer("threads", c.training.threads, 0);
   training.string("precision", c.training.precision);
   training.boolean("full_objective", c.training.full_objective);
+  training.string("average", c.training.average);
+  training.string("stationarity_stop", c.training.stationarity_stop);
   training.finish();
 
   TableReader output(top.table("output"), "output", source);

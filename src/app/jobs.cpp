@@ -22,6 +22,7 @@
 #include "descent/model/softmax_regression.hpp"
 #include "descent/report/line_plot.hpp"
 #include "descent/spec/estimator_registry.hpp"
+#include "descent/spec/loop_option_specs.hpp"
 #include "descent/spec/registry.hpp"
 
 namespace descent {
@@ -125,6 +126,12 @@ RunRecord train_one(const JobConfig& config, const JobData<T>& data, const Model
   options.seed = config.training.seed;
   options.estimator = estimator;
   options.full_objective = config.training.full_objective;
+  // Parsed here as well as checked up front (run_*_job), so a bad spec names its key.
+  if (!config.training.average.empty())
+    options.callbacks.push_back(std::make_shared<IterateAveraging<T>>(parse_averaging(config.training.average)));
+  if (!config.training.stationarity_stop.empty())
+    options.callbacks.push_back(
+        std::make_shared<StationarityStop<T>>(parse_stationarity_stop(config.training.stationarity_stop)));
   options.quiet = controls.quiet;
   options.interrupt = controls.interrupt;
   if (data.test.size() > 0)

@@ -75,6 +75,16 @@ TEST_F(Cli, TrainAndMinimizeTakeAnEstimatorSpec) {
   r = run("minimize --function least_squares --steps 10 -q --estimator saga --batch-size 3");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("--batch-size: conflicts with --estimator"), std::string::npos) << r.err;
+  r = run("minimize --function least_squares --steps 10 -q --average 'tial'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--average: unknown averaging 'tial'; did you mean 'tail'?"), std::string::npos) << r.err;
+  r = run("minimize --function least_squares --steps 10 -q --stationarity-stop 'stationarity(rhat_threshold=0.5)'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("StationarityStopOptions::rhat_threshold = 0.5 violates"), std::string::npos) << r.err;
+  r = run("train " + kLogistic + "--epochs 2 --average 'exponential(decay=1.5)' --out '" + file("bad").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("[training].average: IterateAveragingOptions::decay = 1.5 violates"), std::string::npos)
+      << r.err;
   r = run("list --kind estimator");
   ASSERT_EQ(r.status, 0) << r.err;
   for (const char* name : {"adaptive_batch:", "full_gradient:", "importance:", "label_noise:", "lsvrg:", "lsvrg_as:",

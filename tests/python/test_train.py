@@ -183,3 +183,21 @@ def test_estimators_train_with_variance_reduction_and_count_data_passes(rng):
         descent.train(model, X, y, estimator="svgr", epochs=1)
     with pytest.raises(TypeError, match="estimator"):
         descent.train(model, X, y, estimator=3, epochs=1)
+
+
+def test_average_returns_the_mean_of_the_last_iterates(rng):
+    # The average of the iterates is written back: its parameters differ from the last
+    # iterate's, and on a noisy problem with a constant step its loss is lower.
+    X, y = blobs(rng, n=400)
+    model = descent.LogisticRegression(l2=0.01)
+    common = dict(optimizer="sgd(lr=0.5)", epochs=8, batch_size=4, seed=2, full_objective=True)
+    last = descent.train(model, X, y, **common)
+    averaged = descent.train(model, X, y, average="tail(tail_fraction=0.5)", **common)
+    assert not np.array_equal(last.params, averaged.params)
+    assert averaged.final_loss < last.history["objective"][-1]
+    with pytest.raises(descent.ConfigError, match="IterateAveragingOptions::tail_fraction = 2 violates"):
+        descent.train(model, X, y, average="tail(tail_fraction=2)", epochs=1)
+    with pytest.raises(descent.ParseError, match="unknown averaging 'tial'"):
+        descent.train(model, X, y, average="tial", epochs=1)
+    with pytest.raises(TypeError, match="average"):
+        descent.train(model, X, y, average=0.5, epochs=1)

@@ -22,6 +22,8 @@ void add_job_options(CLI::App& c, JobArgs& a) {
   c.add_option("--seed", a.seed, "[training].seed: the sampling stream");
   c.add_option("--threads", a.threads, "[training].threads: OpenMP threads (0: default)");
   c.add_option("--precision", a.precision, "[training].precision: float or double");
+  c.add_option("--average", a.average, "[training].average: polyak(...), tail(...) or exponential(...)");
+  c.add_option("--stationarity-stop", a.stationarity_stop, "[training].stationarity_stop: stationarity(...)");
   c.add_flag("--full-objective", a.full_objective,
              "[training].full_objective: evaluate f(x) over all samples after each epoch");
   c.add_option("-o,--out", a.out, "[output].dir: where metrics, checkpoints and reports go");
@@ -41,6 +43,8 @@ JobConfig job_config_from(const JobArgs& a) {
   if (a.optimizer) c.optimizer = *a.optimizer;
   if (a.estimator) c.estimator = *a.estimator;
   if (a.full_objective) c.training.full_objective = true;
+  if (a.average) c.training.average = *a.average;
+  if (a.stationarity_stop) c.training.stationarity_stop = *a.stationarity_stop;
   if (a.epochs) c.training.epochs = *a.epochs;
   if (a.batch_size) c.training.batch_size = *a.batch_size;
   if (a.sampling) c.training.sampling = *a.sampling;

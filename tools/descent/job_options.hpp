@@ -15,7 +15,8 @@ namespace descent::cli {
 
 struct JobArgs {
   std::string config;
-  std::optional<std::string> data, model, activation, optimizer, estimator, sampling, precision, out, preprocess;
+  std::optional<std::string> data, model, activation, optimizer, estimator, sampling, precision, out, preprocess,
+      average, stationarity_stop;
   std::optional<std::vector<std::size_t>> hidden;
   std::optional<std::int64_t> epochs;
   std::optional<std::size_t> batch_size, train_limit, test_limit;

@@ -22,6 +22,7 @@
 #include "descent/objective/least_squares_problem.hpp"
 #include "descent/objective/quadratic.hpp"
 #include "descent/spec/estimator_registry.hpp"
+#include "descent/spec/loop_option_specs.hpp"
 #include "descent/spec/registry.hpp"
 #include "exit_codes.hpp"
 #include "option_error.hpp"
@@ -82,6 +83,14 @@ CLI::App* add_minimize_command(CLI::App& app, MinimizeArgs& a) {
       ->check(integer_at_least<std::size_t>(1));
   cmd->add_option("--estimator", a.estimator,
                   "Gradient estimator spec, e.g. 'lsvrg(batch_size=4)' (see `descent list --kind estimator`)")
+      ->type_name("SPEC");
+  cmd->add_option("--average", a.average,
+                  "Return an average of the iterates: polyak(start_step=N), tail(tail_fraction=F) or "
+                  "exponential(decay=D) (docs/averaging.md)")
+      ->type_name("SPEC");
+  cmd->add_option("--stationarity-stop", a.stationarity,
+                  "Stop once the iterates are stationary and their average is precise (Dhaka et al. 2020), e.g. "
+                  "'stationarity(rhat_threshold=1.1, mcse_relative=0.01)'; returns that average")
       ->type_name("SPEC");
   cmd->add_option("--samples", a.samples, "least_squares: number of samples n")
       ->check(integer_at_least<std::size_t>(1))
@@ -208,6 +217,13 @@ int run(const CLI::App& cmd, const MinimizeArgs& a, const std::atomic<bool>& int
   }
   if (cmd.count("--time-limit"))
     callbacks.push_back(for_option("--time-limit", [&] { return std::make_shared<TimeLimit<T>>(a.time_limit); }));
+  if (cmd.count("--average"))
+    callbacks.push_back(for_option(
+        "--average", [&] { return std::make_shared<IterateAveraging<T>>(parse_averaging(a.average)); }));
+  if (cmd.count("--stationarity-stop"))
+    callbacks.push_back(for_option("--stationarity-stop", [&] {
+      return std::make_shared<StationarityStop<T>>(parse_stationarity_stop(a.stationarity));
+    }));
 
   const Summary<T> summary = minimize(*objective, params, *optimizer, options);
 

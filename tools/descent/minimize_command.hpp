@@ -24,6 +24,8 @@ struct MinimizeArgs {
   std::string init = "random";
   std::size_t batch_size = 0;  // 0: full gradient
   std::string estimator;       // spec; empty: per batch_size
+  std::string average;         // averaging spec (polyak(...), tail(...), exponential(...)); empty: none
+  std::string stationarity;    // stationarity(...) spec; empty: none
   std::size_t samples = 0;     // set from LeastSquaresOptions' default
   double condition = 0;        // set from QuadraticOptions' default
   double gtol = 0;

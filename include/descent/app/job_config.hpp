@@ -8,7 +8,8 @@
 //   [model]      type = "softmax" | "mlp" | "logistic" | "least_squares"; hidden, activation, l2
 //   [optimizer]  spec = "adam(lr=1e-3)" (the spec grammar)
 //   [estimator]  spec = "lsvrg(batch_size=8)" (optional; default: minibatches per [training])
-//   [training]   epochs, batch_size, sampling, seed, threads, precision, full_objective
+//   [training]   epochs, batch_size, sampling, seed, threads, precision, full_objective, average,
+//                stationarity_stop
 //   [output]     dir, checkpoint
 //   [compare]    optimizers = [...], estimators = [...], labels = [...], target_loss
 // See docs/cli.md for every key with its default.
@@ -53,6 +54,8 @@ struct TrainingConfig {
   int threads = 0;                  // 0: OpenMP's default
   std::string precision = "float";  // "float" or "double"
   bool full_objective = false;      // f(x) over all samples after each epoch (a pass not counted in data_passes)
+  std::string average;              // averaging spec: polyak(...), tail(...), exponential(...); "" = none
+  std::string stationarity_stop;    // stationarity(...) spec; "" = none
 };
 
 struct OutputConfig {
