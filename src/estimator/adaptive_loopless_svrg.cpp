@@ -8,12 +8,6 @@
 
 namespace descent {
 
-namespace {
-// Weights only grow (every observed loss gradient is <= 0); they are rescaled by their
-// total when it passes this bound, which leaves p unchanged and keeps them finite.
-constexpr double kRescaleAbove = 1e100;
-}  // namespace
-
 const std::vector<Field<AdaptiveLooplessSvrgOptions>>& AdaptiveLooplessSvrgOptions::fields() {
   static const std::vector<Field<AdaptiveLooplessSvrgOptions>> f = {
       {"batch_size", &AdaptiveLooplessSvrgOptions::batch_size, Range::at_least(1),
@@ -30,7 +24,7 @@ const std::vector<Field<AdaptiveLooplessSvrgOptions>>& AdaptiveLooplessSvrgOptio
 template <class T>
 AdaptiveLooplessSvrg<T>::AdaptiveLooplessSvrg(AdaptiveLooplessSvrgOptions options, std::uint64_t seed)
     : options_((validate(options), options)),
-      sampler_(options_.alpha, seed),
+      distribution_(options_.alpha, options_.learning_rate, seed),
       coin_(seed, Stream::sampling, 1),
       snapshot_(std::make_unique<detail::Snapshot<T>>()) {}
 
@@ -46,7 +40,7 @@ template <class T>
 void AdaptiveLooplessSvrg<T>::bind(const Differentiable<T>& objective) {
   sum_ = &detail::require_finite_sum(objective, "lsvrg_as");
   const std::size_t n = sum_->num_samples();
-  sampler_.reset(std::vector<double>(n, 1.0));  // the paper starts from the uniform distribution
+  distribution_.bind(n);
   snapshot_->resize(sum_->dimension());
   row_x_.assign(sum_->dimension(), T(0));
   row_w_.assign(sum_->dimension(), T(0));
@@ -54,8 +48,6 @@ void AdaptiveLooplessSvrg<T>::bind(const Differentiable<T>& objective) {
                      ? options_.probability
                      : std::min(1.0, static_cast<double>(options_.batch_size) / static_cast<double>(n));
   snapshots_ = 0;
-  loss_sum_ = 0;
-  loss_count_ = 0;
 }
 
 template <class T>
@@ -70,10 +62,8 @@ Estimate<T> AdaptiveLooplessSvrg<T>::estimate(const Differentiable<T>&, std::spa
     e.objective_calls += 1;
     e.sample_gradients += n;
   }
-  sampler_.draw(static_cast<std::size_t>(options_.batch_size), batch_);
-  probabilities_.resize(batch_.size());
+  distribution_.draw(static_cast<std::size_t>(options_.batch_size), batch_, probabilities_);
   observed_.resize(batch_.size());
-  for (std::size_t k = 0; k < batch_.size(); ++k) probabilities_[k] = sampler_.probability(batch_[k]);
 
   const auto mu = snapshot_->gradient();
   std::copy(mu.begin(), mu.end(), direction.begin());
@@ -114,60 +104,28 @@ void AdaptiveLooplessSvrg<T>::learn(std::span<const T> x) {
     const double d = static_cast<double>(x[j]) - static_cast<double>(w[j]);
     distance2 += d * d;
   }
-  if (!(distance2 > 0)) return;  // x = w: every a_i is 0, nothing is observed
-  const double n = static_cast<double>(sampler_.size());
-  const double b = static_cast<double>(batch_.size());
-  // The step's loss estimate (1/|B|) sum_k r_k / (n^2 p_k^2), unbiased for l_t(p) / |x - w|^2.
-  double estimate = 0;
-  for (std::size_t k = 0; k < batch_.size(); ++k)
-    estimate += observed_[k] / distance2 / (n * n * probabilities_[k] * probabilities_[k]) / b;
-  loss_sum_ += estimate;
-  ++loss_count_;
-  const double mean_loss = loss_sum_ / static_cast<double>(loss_count_);
-  if (!(mean_loss > 0)) return;
-  const double share = options_.alpha;
-  for (std::size_t k = 0; k < batch_.size(); ++k) {
-    const double p = probabilities_[k];
-    // -eta_t (1 - alpha) ghat_i for this draw, with eta_t = learning_rate |x - w|^2 / (n mean_loss):
-    const double relative = observed_[k] / distance2 / (n * n * p * p) / mean_loss;
-    const double exponent = options_.learning_rate * (1 - share) * relative / (n * p * b);
-    const std::size_t i = batch_[k];
-    sampler_.set(i, sampler_.weight(i) * std::exp(std::min(exponent, 1.0)));
-  }
-  const double total = sampler_.total();
-  if (total > kRescaleAbove) {
-    std::vector<double> q(sampler_.size());
-    for (std::size_t i = 0; i < q.size(); ++i) q[i] = sampler_.weight(i) / total;
-    sampler_.reset(q);
-  }
+  distribution_.observe(batch_, probabilities_, observed_, distance2);
 }
 
 template <class T>
 void AdaptiveLooplessSvrg<T>::save(BinaryWriter& out) const {
-  sampler_.save(out);
+  distribution_.save(out);
   out.u64(coin_.position());
   out.i64(snapshots_);
-  out.f64(loss_sum_);
-  out.i64(loss_count_);
   snapshot_->save(out);
 }
 
 template <class T>
 void AdaptiveLooplessSvrg<T>::load(BinaryReader& in) {
-  WeightedSampler sampler = sampler_;
-  sampler.load(in);
+  AdaptiveSamplingDistribution distribution = distribution_;
+  distribution.load(in);
   const std::uint64_t position = in.u64("lsvrg_as coin position");
   const std::int64_t snapshots = in.i64("lsvrg_as snapshots");
-  const double loss_sum = in.f64("lsvrg_as loss sum");
-  const std::int64_t loss_count = in.i64("lsvrg_as loss count");
-  if (snapshots < 0 || loss_count < 0) in.fail("lsvrg_as counts are negative");
-  if (!(std::isfinite(loss_sum) && loss_sum >= 0)) in.fail("lsvrg_as loss sum is negative or not finite");
+  if (snapshots < 0) in.fail("lsvrg_as snapshot count is negative");
   snapshot_->load(in);
-  sampler_ = std::move(sampler);
+  distribution_ = std::move(distribution);
   coin_.seek(position);
   snapshots_ = snapshots;
-  loss_sum_ = loss_sum;
-  loss_count_ = loss_count;
 }
 
 template class AdaptiveLooplessSvrg<float>;

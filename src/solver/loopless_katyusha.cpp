@@ -7,6 +7,7 @@
 #include "../estimator/snapshot.hpp"
 #include "descent/core/error.hpp"
 #include "descent/core/random.hpp"
+#include "descent/estimator/adaptive_sampling_distribution.hpp"
 #include "descent/estimator/sampler.hpp"
 
 namespace descent {
@@ -20,7 +21,10 @@ const std::vector<Field<LooplessKatyushaOptions>>& LooplessKatyushaOptions::fiel
       {"theta2", &O::theta2, {0, 1, true, true}, "weight of the snapshot w in x_k"},
       {"probability", &O::probability, Range::unit_closed(), "snapshot refresh chance per step; 0: batch_size / n"},
       {"batch_size", &O::batch_size, Range::at_least(1), "samples per step, with replacement"},
-      {"max_steps", &O::max_steps, Range::at_least(0), "iterations"}};
+      {"max_steps", &O::max_steps, Range::at_least(0), "iterations"},
+      {"adaptive_sampling", &O::adaptive_sampling, Range::any(), "draw from a learned p (Zhao, Lyu & Kolar 2023)"},
+      {"alpha", &O::alpha, Range{0, 1, true, false}, "adaptive: uniform share, p_i >= alpha / n"},
+      {"sampling_learning_rate", &O::sampling_learning_rate, Range::positive(), "adaptive: the learner's step"}};
   return f;
 }
 
@@ -55,6 +59,10 @@ Summary<T> loopless_katyusha(const FiniteSum<T>& f, Parameters<T>& params, const
 
   auto sampler = replacement_sampler(static_cast<std::size_t>(o.batch_size), o.seed);
   sampler->bind(n);
+  AdaptiveSamplingDistribution distribution(o.alpha, o.sampling_learning_rate, o.seed);
+  distribution.bind(n);
+  std::vector<double> probabilities, observed;
+  std::vector<T> row_x(o.adaptive_sampling ? d : 0), row_w(o.adaptive_sampling ? d : 0);
   Random coin(o.seed, Stream::sampling, 1);
   detail::Snapshot<T> snapshot;
   snapshot.resize(d);
@@ -74,8 +82,36 @@ Summary<T> loopless_katyusha(const FiniteSum<T>& f, Parameters<T>& params, const
   for (std::int64_t k = 0; k < o.max_steps; ++k) {
     const auto w = snapshot.point();
     for (std::size_t j = 0; j < d; ++j) x[j] = c1 * z[j] + c2 * w[j] + c3 * y[j];
-    sampler->next(batch);
-    value = snapshot.corrected_direction(f, x, batch, g);
+    if (!o.adaptive_sampling) {
+      sampler->next(batch);
+      value = snapshot.corrected_direction(f, x, batch, g);
+    } else {
+      distribution.draw(static_cast<std::size_t>(o.batch_size), batch, probabilities);
+      observed.resize(batch.size());
+      const auto mu = snapshot.gradient();
+      std::copy(mu.begin(), mu.end(), g.begin());
+      double sum = 0, distance2 = 0;
+      const double b = static_cast<double>(batch.size());
+      for (std::size_t m = 0; m < batch.size(); ++m) {
+        const std::span<const std::size_t> one(&batch[m], 1);
+        sum += static_cast<double>(f.batch_value_and_gradient(x, one, row_x));
+        f.batch_value_and_gradient(w, one, row_w);
+        const T weight = static_cast<T>(1 / (b * static_cast<double>(n) * probabilities[m]));
+        double a = 0;
+        for (std::size_t j = 0; j < d; ++j) {
+          const T diff = row_x[j] - row_w[j];
+          g[j] += weight * diff;
+          a += static_cast<double>(diff) * static_cast<double>(diff);
+        }
+        observed[m] = a;
+      }
+      for (std::size_t j = 0; j < d; ++j) {
+        const double diff = static_cast<double>(x[j]) - static_cast<double>(w[j]);
+        distance2 += diff * diff;
+      }
+      distribution.observe(batch, probabilities, observed, distance2);
+      value = static_cast<T>(sum / b);
+    }
     summary.objective_calls += 2;
     summary.sample_gradients += 2 * static_cast<std::int64_t>(batch.size());
     bool finite = std::isfinite(value);

@@ -142,6 +142,54 @@ TEST(LooplessKatyusha, BeatsLooplessSvrgWhenTheConditionNumberDwarfsN) {
                                                 << svrg_passes;
 }
 
+// Mean of the per-sample smoothness constants |u_i|^2 / 4 + lambda.
+double mean_sample_smoothness(const Dataset<double>& data, double lambda) {
+  const auto& v = data.dense().values;
+  double total = 0;
+  for (std::size_t k = 0; k < v.size(); ++k) total += v[k] * v[k];
+  return total / double(data.size()) / 4 + lambda;
+}
+
+// Passes to a relative suboptimality of 1e-8, checked every 100 steps (-1: not within max_steps).
+double passes_to_target(const LogisticRegression<double>& f, double f_star, LooplessKatyushaOptions options) {
+  double passes = -1;
+  Parameters<double> y = Parameters<double>::from(std::vector<double>(f.dimension(), 0.0));
+  loopless_katyusha<double>(f, y, options, [&](const KatyushaStep<double>& s) {
+    if (s.step % 100 != 0 || (f.value(s.y) - f_star) / f_star > 1e-8) return false;
+    passes = double(s.sample_gradients) / double(f.num_samples());
+    return true;
+  });
+  return passes;
+}
+
+TEST(LooplessKatyusha, AdaptiveSamplingNeedsFewerPassesWhenRowNormsSpreadWidely) {
+  // Rows whose norms spread over 100x: L_max is about 10^4 times the smallest L_i and far
+  // above their mean. Uniform sampling must take L = L_max (every f_i's smoothness); with
+  // p learned towards |grad f_i(x) - grad f_i(w)| the sampling concentrates on the large
+  // rows, whose corrections it then divides by n p_i, and the step can use the mean
+  // smoothness (Zhao, Lyu & Kolar 2023). Same seeds, same mu; data passes include the
+  // snapshots (the learner reuses the step's gradients, so it adds none).
+  const std::size_t n = 100;
+  const auto data = logistic_data(n, 5, 100.0, 5);
+  const double lambda = 0.2;
+  LogisticRegression<double> f(data, {.l2 = lambda, .bias = false});
+  const double L_max = max_sample_smoothness(data, lambda), L_mean = mean_sample_smoothness(data, lambda);
+  // The full Hessian is at most (1/n) sum_i |u_i|^2 / 4 + lambda = L_mean: a safe GD step.
+  const double f_star = minimum(f, L_mean);
+  double uniform = 0, adaptive = 0;
+  for (std::uint64_t seed : {1, 2}) {
+    const double u = passes_to_target(f, f_star, {.smoothness = L_max, .strong_convexity = lambda,
+                                                  .max_steps = 200000, .seed = seed});
+    const double a = passes_to_target(f, f_star, {.smoothness = L_mean, .strong_convexity = lambda,
+                                                  .max_steps = 200000, .adaptive_sampling = true, .seed = seed});
+    ASSERT_GT(u, 0) << "uniform, seed " << seed;
+    ASSERT_GT(a, 0) << "adaptive, seed " << seed;
+    uniform += u;
+    adaptive += a;
+  }
+  EXPECT_LT(adaptive, uniform) << "adaptive " << adaptive / 2 << " passes, uniform " << uniform / 2;
+}
+
 TEST(LooplessKatyusha, RejectsBadOptionsAndObjectives) {
   const auto data = logistic_data(10, 2, 2.0, 3);
   LogisticRegression<double> f(data, {.l2 = 0.1, .bias = false});

@@ -31,7 +31,7 @@
 
 #include "descent/core/random.hpp"
 #include "descent/estimator/estimator.hpp"
-#include "descent/estimator/weighted_sampler.hpp"
+#include "descent/estimator/adaptive_sampling_distribution.hpp"
 #include "descent/transform/hyperparameters.hpp"
 
 namespace descent {
@@ -67,7 +67,7 @@ class AdaptiveLooplessSvrg final : public Estimator<T> {
   double probability() const noexcept { return probability_; }
   std::int64_t snapshots() const noexcept { return snapshots_; }
   // The distribution the next step draws from.
-  const WeightedSampler& sampler() const noexcept { return sampler_; }
+  const WeightedSampler& sampler() const noexcept { return distribution_.sampler(); }
   // The indices the last step drew, and the p_i they were drawn with.
   const std::vector<std::size_t>& last_batch() const noexcept { return batch_; }
   const std::vector<double>& last_probabilities() const noexcept { return probabilities_; }
@@ -76,7 +76,7 @@ class AdaptiveLooplessSvrg final : public Estimator<T> {
   void learn(std::span<const T> x);
 
   AdaptiveLooplessSvrgOptions options_;
-  WeightedSampler sampler_;
+  AdaptiveSamplingDistribution distribution_;
   Random coin_;
   const FiniteSum<T>* sum_ = nullptr;
   std::unique_ptr<detail::Snapshot<T>> snapshot_;
@@ -85,8 +85,6 @@ class AdaptiveLooplessSvrg final : public Estimator<T> {
   std::vector<T> row_x_, row_w_;
   double probability_ = 0;
   std::int64_t snapshots_ = 0;
-  double loss_sum_ = 0;          // sum of the normalized loss estimates so far
-  std::int64_t loss_count_ = 0;  // and how many
 };
 
 }  // namespace descent

@@ -13,6 +13,13 @@
 // sample gradients for mu-strongly convex f with L-smooth f_i, against O((n + L/mu) ...)
 // for L-SVRG: the accelerated rate matters when L / mu is large next to n.
 //
+// Adaptive sampling (Zhao, Lyu & Kolar, TMLR 2023): with adaptive_sampling = true the batch
+// is drawn from a distribution p learned online (estimator/adaptive_sampling_distribution.hpp,
+// the same learner as lsvrg_as), and the correction is unbiased by 1/(n p_i):
+//   g_k = grad f(w_k) + (1/|B|) sum_{i in B} (grad f_i(x_k) - grad f_i(w_k)) / (n p_i).
+// The smoothness to give is then the one the sampling achieves (near the mean of the L_i
+// rather than their maximum, as for importance sampling): that is where the gain is.
+//
 // A solver, not an estimator: the gradient is taken at x_k, a combination of three
 // sequences the method owns, and the update of z, y and w is the method, so no transform
 // chain can be put after it. It shares the objectives, the Summary and the seeded streams
@@ -40,6 +47,9 @@ struct LooplessKatyushaOptions {
   double probability = 0;       // p in [0, 1]: snapshot refresh chance per step; 0: batch_size / n
   std::int64_t batch_size = 1;  // |B| >= 1
   std::int64_t max_steps = 1000;
+  bool adaptive_sampling = false;  // draw from a learned p (Zhao, Lyu & Kolar) instead of uniformly
+  double alpha = 0.1;              // adaptive: uniform share, p_i >= alpha / n; in (0, 1]
+  double sampling_learning_rate = 1;  // adaptive: the learner's step (see AdaptiveLooplessSvrgOptions); > 0
   std::uint64_t seed = 0;  // batches (Stream::sampling) and the coin (its substream 1), as LooplessSvrg
   static const std::vector<Field<LooplessKatyushaOptions>>& fields();
   // Range checks of the table, plus smoothness > 0 and theta1 + theta2 <= 1 (ConfigError).
