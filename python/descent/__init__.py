@@ -41,7 +41,7 @@ __all__ = [
     "ConfigError", "Error", "FormatError", "IoError", "MismatchError", "ParseError",
     "State", "Transform", "Schedule", "parse", "chain", "optimizers", "estimators",
     "minimize", "OptimizeResult",
-    "LeastSquares", "LogisticRegression", "SoftmaxRegression", "Mlp", "train", "TrainResult",
+    "LeastSquares", "LogisticRegression", "SoftmaxRegression", "Mlp", "train", "TrainResult", "solve",
 ]
 
 
@@ -561,3 +561,37 @@ def train(model, X, y, optimizer="adam", epochs: int = 10, batch_size: int = 128
                       int(init_seed), sampling, estimator or "", bool(full_objective), average or "",
                       stationarity_stop or "", initial_params, X_val, y_val)
     return TrainResult(out)
+
+
+def solve(model, X, y, solver: str, steps: int = 1000, seed: int = 0, *, init_seed: int = 0) -> dict:
+    """Runs a solver with a loop of its own on a built-in model, entirely in C++.
+
+    solver : str
+        A solver spec: "lkatyusha(smoothness=L, strong_convexity=mu)" (L-Katyusha, Kovalev et al.
+        2020; add adaptive_sampling=true for Zhao, Lyu & Kolar's sampling; see docs/algorithms.md).
+    steps, seed : int
+        Iterations, and the stream of the batches and the snapshot coin.
+
+    Returns a dict: params, solver (the canonical spec), termination, message, steps, final_loss,
+    sample_gradients, data_passes. Ctrl-C stops it and raises KeyboardInterrupt.
+    """
+    if isinstance(model, str):
+        if model not in _MODELS:
+            raise ValueError(f"model: unknown model {model!r} (known: {', '.join(_MODELS)})")
+        model = _MODELS[model]()
+    if not isinstance(model, _Model):
+        raise TypeError(f"model: expected descent.LeastSquares, LogisticRegression, SoftmaxRegression or Mlp, "
+                        f"got {type(model).__name__}")
+    if not isinstance(solver, str):
+        raise TypeError(f"solver: expected a spec string, got {type(solver).__name__}")
+    for name, value in (("steps", steps), ("seed", seed), ("init_seed", init_seed)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{name}: must be an integer, got {type(value).__name__}")
+    if steps < 0:
+        raise ValueError(f"steps: {steps} violates steps >= 0")
+    for name, value in (("seed", seed), ("init_seed", init_seed)):
+        if not 0 <= value < 2**64:
+            raise ValueError(f"{name}: {value} is outside 0 <= {name} < 2**64")
+    return _core.solve(model._kind, getattr(model, "hidden", []), getattr(model, "activation", "relu"),
+                       getattr(model, "num_classes", 0), model.l2, getattr(model, "bias", True), _features(X), y,
+                       solver, int(steps), int(seed), int(init_seed))

@@ -22,13 +22,21 @@ class SignalWatch final : public Callback<T> {
   static constexpr std::chrono::milliseconds kPeriod{20};
 
   std::optional<Stop> after_update(const StepReport<T>&, const LoopView<T>&) override {
+    if (!interrupted()) return std::nullopt;
+    return Stop{Termination::user_stop, "interrupted"};
+  }
+
+  // The same check for loops that are not minimize() (solvers' on_step): true once a
+  // signal handler raised; call with the GIL released.
+  bool interrupted() {
+    if (error_) return true;
     const auto now = std::chrono::steady_clock::now();
-    if (now - last_check_ < kPeriod) return std::nullopt;
+    if (now - last_check_ < kPeriod) return false;
     last_check_ = now;
     pybind11::gil_scoped_acquire gil;
-    if (PyErr_CheckSignals() == 0) return std::nullopt;
+    if (PyErr_CheckSignals() == 0) return false;
     error_ = std::make_unique<pybind11::error_already_set>();  // takes the pending exception
-    return Stop{Termination::user_stop, "interrupted"};
+    return true;
   }
 
   // Call with the GIL held, after the loop: re-raises what a signal handler raised.

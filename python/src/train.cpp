@@ -13,6 +13,7 @@
 #include "descent/model/softmax_regression.hpp"
 #include "descent/spec/estimator_registry.hpp"
 #include "descent/spec/loop_option_specs.hpp"
+#include "descent/spec/solver_specs.hpp"
 #include "signal_watch.hpp"
 #include "transforms.hpp"
 
@@ -205,6 +206,43 @@ py::dict train_typed(const ModelArgs& model_args, py::handle X, py::handle y, co
                   py::arg("final_loss") = static_cast<double>(result.summary.final_value));
 }
 
+// A solver with a loop of its own (solver_specs.hpp) on a built-in model; linear models and
+// the MLP start as in train().
+template <class T>
+py::dict solve_typed(const ModelArgs& model_args, py::handle X, py::handle y, const std::string& spec,
+                     std::int64_t steps, std::uint64_t seed, std::uint64_t init_seed) {
+  const Dataset<T> data = dataset_from_arrays<T>(X, y, "X", "y");
+  const std::unique_ptr<Model<T>> model = make_model<T>(model_args, data);
+  LooplessKatyushaOptions options = parse_solver(spec);
+  options.max_steps = steps;
+  options.seed = seed;
+  Parameters<T> params(model->layout());
+  if (const auto* mlp = dynamic_cast<const Mlp<T>*>(model.get())) mlp->initialize(params, init_seed);
+  auto watch = std::make_shared<SignalWatch<T>>();
+  Summary<T> summary;
+  {
+    py::gil_scoped_release release;
+    summary = loopless_katyusha<T>(*model, params, options, [&](const KatyushaStep<T>&) { return watch->interrupted(); });
+  }
+  watch->rethrow_if_interrupted();
+  py::array_t<T> flat = to_numpy(std::span<const T>(params.flat()));
+  return py::dict(py::arg("params") = flat, py::arg("solver") = to_spec(options),
+                  py::arg("termination") = to_string(summary.termination), py::arg("message") = summary.message,
+                  py::arg("steps") = summary.steps, py::arg("final_loss") = static_cast<double>(summary.final_value),
+                  py::arg("sample_gradients") = summary.sample_gradients,
+                  py::arg("data_passes") =
+                      static_cast<double>(summary.sample_gradients) / static_cast<double>(data.size()));
+}
+
+py::dict run_solve(const std::string& kind, const std::vector<std::size_t>& hidden, const std::string& activation,
+                   std::size_t num_classes, double l2, bool bias, py::handle X, py::handle y, const std::string& spec,
+                   std::int64_t steps, std::uint64_t seed, std::uint64_t init_seed) {
+  const ModelArgs args{kind, hidden, activation, num_classes, l2, bias};
+  const py::array Xa = require_ndarray(features_precision_source(X), "X");
+  if (precision_of(Xa, "X") == Precision::f32) return solve_typed<float>(args, X, y, spec, steps, seed, init_seed);
+  return solve_typed<double>(args, X, y, spec, steps, seed, init_seed);
+}
+
 py::dict run_train(const std::string& kind, const std::vector<std::size_t>& hidden, const std::string& activation,
                    std::size_t num_classes, double l2, bool bias, py::handle X, py::handle y,
                    const PyTransform& optimizer, std::int64_t epochs, std::size_t batch_size, std::uint64_t seed,
@@ -223,6 +261,9 @@ py::dict run_train(const std::string& kind, const std::vector<std::size_t>& hidd
 }  // namespace
 
 void bind_train(py::module_& m) {
+  m.def("solve", &run_solve, py::arg("kind"), py::arg("hidden"), py::arg("activation"), py::arg("num_classes"),
+        py::arg("l2"), py::arg("bias"), py::arg("X"), py::arg("y"), py::arg("solver"), py::arg("steps"),
+        py::arg("seed"), py::arg("init_seed"), "The loop behind descent.solve (use that).");
   m.def("train", &run_train, py::arg("kind"), py::arg("hidden"), py::arg("activation"), py::arg("num_classes"),
         py::arg("l2"), py::arg("bias"), py::arg("X"), py::arg("y"), py::arg("optimizer"), py::arg("epochs"),
         py::arg("batch_size"), py::arg("seed"), py::arg("init_seed"), py::arg("sampling"), py::arg("estimator"),

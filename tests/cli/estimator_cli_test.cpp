@@ -85,6 +85,18 @@ TEST_F(Cli, TrainAndMinimizeTakeAnEstimatorSpec) {
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("[training].average: IterateAveragingOptions::decay = 1.5 violates"), std::string::npos)
       << r.err;
+  r = run("minimize --function least_squares --dim 5 --samples 100 --steps 3000 --precision double "
+          "--solver 'lkatyusha(smoothness=20, strong_convexity=0.1)'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("solver: lkatyusha(smoothness=20, strong_convexity=0.1,"), std::string::npos) << r.out;
+  r = run("minimize --function least_squares --steps 10 -q --solver lkatyusha");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--solver: LooplessKatyushaOptions::smoothness = 0 violates smoothness > 0"),
+            std::string::npos)
+      << r.err;
+  r = run("minimize --function least_squares --steps 10 -q --solver 'lkatyusha(smoothness=1)' --optimizer sgd");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--optimizer: does not apply with --solver"), std::string::npos) << r.err;
   r = run("list --kind estimator");
   ASSERT_EQ(r.status, 0) << r.err;
   for (const char* name : {"adaptive_batch:", "full_gradient:", "importance:", "label_noise:", "lsvrg:", "lsvrg_as:",

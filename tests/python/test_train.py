@@ -201,3 +201,21 @@ def test_average_returns_the_mean_of_the_last_iterates(rng):
         descent.train(model, X, y, average="tial", epochs=1)
     with pytest.raises(TypeError, match="average"):
         descent.train(model, X, y, average=0.5, epochs=1)
+
+
+def test_solve_runs_l_katyusha_to_the_minimum(rng):
+    # L2 logistic regression without intercept: lambda-strongly convex, every f_i (|x_i|^2/4 + lambda)-smooth.
+    X, y = blobs(rng, n=200)
+    lam = 0.1
+    model = descent.LogisticRegression(l2=lam, bias=False)
+    L = float((X ** 2).sum(axis=1).max() / 4 + lam)
+    out = descent.solve(model, X, y, f"lkatyusha(smoothness={L}, strong_convexity={lam})", steps=4000, seed=1)
+    reference = descent.train(model, X, y, optimizer=f"sgd(lr={1 / L})", epochs=400, batch_size=200)
+    assert out["termination"] == "max_steps" and out["steps"] == 4000
+    assert out["final_loss"] <= reference.final_loss + 1e-12  # full-batch GD for 400 steps as the yardstick
+    assert out["solver"].startswith("lkatyusha(smoothness=")
+    assert out["data_passes"] > 4000 * 2 / 200
+    with pytest.raises(descent.ConfigError, match="smoothness = 0 violates"):
+        descent.solve(model, X, y, "lkatyusha", steps=10)
+    with pytest.raises(descent.ParseError, match="unknown solver 'katyusha'"):
+        descent.solve(model, X, y, "katyusha", steps=10)

@@ -23,6 +23,7 @@
 #include "descent/objective/quadratic.hpp"
 #include "descent/spec/estimator_registry.hpp"
 #include "descent/spec/loop_option_specs.hpp"
+#include "descent/spec/solver_specs.hpp"
 #include "descent/spec/registry.hpp"
 #include "exit_codes.hpp"
 #include "option_error.hpp"
@@ -91,6 +92,10 @@ CLI::App* add_minimize_command(CLI::App& app, MinimizeArgs& a) {
   cmd->add_option("--stationarity-stop", a.stationarity,
                   "Stop once the iterates are stationary and their average is precise (Dhaka et al. 2020), e.g. "
                   "'stationarity(rhat_threshold=1.1, mcse_relative=0.01)'; returns that average")
+      ->type_name("SPEC");
+  cmd->add_option("--solver", a.solver,
+                  "least_squares: run a solver with a loop of its own instead of --optimizer, e.g. "
+                  "'lkatyusha(smoothness=L, strong_convexity=mu)' (docs/algorithms.md)")
       ->type_name("SPEC");
   cmd->add_option("--samples", a.samples, "least_squares: number of samples n")
       ->check(integer_at_least<std::size_t>(1))
@@ -180,6 +185,28 @@ int run(const CLI::App& cmd, const MinimizeArgs& a, const std::atomic<bool>& int
   const std::unique_ptr<Differentiable<T>> objective = make_problem<T>(problem_args);
   const std::vector<T> x0 = initial_point<T>(a.init, objective->dimension(), a.seed);
   Parameters<T> params = Parameters<T>::from(std::span<const T>(x0));
+
+  if (cmd.count("--solver")) {
+    // A solver is its own loop: none of the loop's estimator, optimizer or callbacks apply.
+    for (const char* other : {"--optimizer", "--estimator", "--batch-size", "--average", "--stationarity-stop",
+                              "--checkpoint", "--resume", "--log", "--jsonl", "--gtol", "--rtol", "--time-limit"})
+      if (cmd.count(other)) throw OptionError(other, "does not apply with --solver");
+    const auto* sum = dynamic_cast<const FiniteSum<T>*>(objective.get());
+    if (sum == nullptr) throw OptionError("--solver", "needs a finite-sum objective (--function least_squares)");
+    LooplessKatyushaOptions solver = for_option("--solver", [&] { return parse_solver(a.solver); });
+    solver.max_steps = a.steps;
+    solver.seed = a.seed;
+    const Summary<T> summary = for_option("--solver", [&] {
+      return loopless_katyusha<T>(*sum, params, solver, [&](const KatyushaStep<T>&) { return interrupted.load(); });
+    });
+    if (!a.output.empty()) write_parameters<T>(a.output, params.flat());
+    if (!a.quiet)
+      std::cout << "function: " << objective->name() << " (d = " << objective->dimension() << ", " << a.precision
+                << ")\n"
+                << "solver: " << to_spec(solver) << '\n'
+                << describe(summary) << std::flush;
+    return exit_status(summary.termination, interrupted.load());
+  }
 
   MinimizeOptions<T> options;
   options.max_steps = a.steps;

@@ -26,6 +26,7 @@ struct MinimizeArgs {
   std::string estimator;       // spec; empty: per batch_size
   std::string average;         // averaging spec (polyak(...), tail(...), exponential(...)); empty: none
   std::string stationarity;    // stationarity(...) spec; empty: none
+  std::string solver;          // lkatyusha(...) spec: run that solver instead of the optimizer loop
   std::size_t samples = 0;     // set from LeastSquaresOptions' default
   double condition = 0;        // set from QuadraticOptions' default
   double gtol = 0;
