@@ -485,6 +485,27 @@ def _features(X):
     return X
 
 
+def _resolve_model(model):
+    """A model object from a model or its name, or TypeError/ValueError naming the argument."""
+    if isinstance(model, str):
+        if model not in _MODELS:
+            raise ValueError(f"model: unknown model {model!r} (known: {', '.join(_MODELS)})")
+        model = _MODELS[model]()
+    if not isinstance(model, _Model):
+        raise TypeError(f"model: expected descent.LeastSquares, LogisticRegression, SoftmaxRegression or Mlp, "
+                        f"got {type(model).__name__}")
+    return model
+
+
+def _check_integers(**values):
+    """Each value an integer (not a bool); seeds (names ending in 'seed') in [0, 2**64)."""
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{name}: must be an integer, got {type(value).__name__}")
+        if name.endswith("seed") and not 0 <= value < 2**64:
+            raise ValueError(f"{name}: {value} is outside 0 <= {name} < 2**64")
+
+
 def train(model, X, y, optimizer="adam", epochs: int = 10, batch_size: int = 128, seed: int = 0, *,
           sampling: str = "shuffle", estimator: str | None = None, full_objective: bool = False,
           average: str | None = None, stationarity_stop: str | None = None, init_seed: int = 0,
@@ -527,27 +548,16 @@ def train(model, X, y, optimizer="adam", epochs: int = 10, batch_size: int = 128
 
     Ctrl-C stops the run cleanly within about 20 ms and raises KeyboardInterrupt.
     """
-    if isinstance(model, str):
-        if model not in _MODELS:
-            raise ValueError(f"model: unknown model {model!r} (known: {', '.join(_MODELS)})")
-        model = _MODELS[model]()
-    if not isinstance(model, _Model):
-        raise TypeError(f"model: expected descent.LeastSquares, LogisticRegression, SoftmaxRegression or Mlp, "
-                        f"got {type(model).__name__}")
+    model = _resolve_model(model)
     transform = _as_transform(optimizer, "optimizer")
     for name, value in (("estimator", estimator), ("average", average), ("stationarity_stop", stationarity_stop)):
         if value is not None and not isinstance(value, str):
             raise TypeError(f"{name}: expected a spec string, got {type(value).__name__}")
-    for name, value in (("epochs", epochs), ("batch_size", batch_size), ("seed", seed), ("init_seed", init_seed)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise TypeError(f"{name}: must be an integer, got {type(value).__name__}")
+    _check_integers(epochs=epochs, batch_size=batch_size, seed=seed, init_seed=init_seed)
     if batch_size < 1:
         raise ValueError(f"batch_size: {batch_size} violates batch_size >= 1")
     if epochs < 1:
         raise ValueError(f"epochs: {epochs} violates epochs >= 1")
-    for name, value in (("seed", seed), ("init_seed", init_seed)):
-        if not 0 <= value < 2**64:
-            raise ValueError(f"{name}: {value} is outside 0 <= {name} < 2**64")
     X_val = y_val = None
     if validation is not None:
         if not (isinstance(validation, tuple) and len(validation) == 2):
@@ -575,23 +585,12 @@ def solve(model, X, y, solver: str, steps: int = 1000, seed: int = 0, *, init_se
     Returns a dict: params, solver (the canonical spec), termination, message, steps, final_loss,
     sample_gradients, data_passes. Ctrl-C stops it and raises KeyboardInterrupt.
     """
-    if isinstance(model, str):
-        if model not in _MODELS:
-            raise ValueError(f"model: unknown model {model!r} (known: {', '.join(_MODELS)})")
-        model = _MODELS[model]()
-    if not isinstance(model, _Model):
-        raise TypeError(f"model: expected descent.LeastSquares, LogisticRegression, SoftmaxRegression or Mlp, "
-                        f"got {type(model).__name__}")
+    model = _resolve_model(model)
     if not isinstance(solver, str):
         raise TypeError(f"solver: expected a spec string, got {type(solver).__name__}")
-    for name, value in (("steps", steps), ("seed", seed), ("init_seed", init_seed)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise TypeError(f"{name}: must be an integer, got {type(value).__name__}")
+    _check_integers(steps=steps, seed=seed, init_seed=init_seed)
     if steps < 0:
         raise ValueError(f"steps: {steps} violates steps >= 0")
-    for name, value in (("seed", seed), ("init_seed", init_seed)):
-        if not 0 <= value < 2**64:
-            raise ValueError(f"{name}: {value} is outside 0 <= {name} < 2**64")
     return _core.solve(model._kind, getattr(model, "hidden", []), getattr(model, "activation", "relu"),
                        getattr(model, "num_classes", 0), model.l2, getattr(model, "bias", True), _features(X), y,
                        solver, int(steps), int(seed), int(init_seed))
