@@ -39,10 +39,6 @@ PlotSeries series(const RunRecord& run, Get get_x, double (*get_y)(const EpochRe
   return s;
 }
 
-// The loss a run is judged by: f(x) over all samples when the job evaluates it
-// ([training].full_objective), else the epoch's mean minibatch loss.
-double judged_loss(const EpochRecord& e) { return std::isfinite(e.objective) ? e.objective : e.train_loss; }
-
 }  // namespace
 
 void write_compare_report(const std::string& dir_name, const JobConfig& config, const std::string& data_description,

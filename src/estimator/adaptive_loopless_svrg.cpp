@@ -44,9 +44,7 @@ void AdaptiveLooplessSvrg<T>::bind(const Differentiable<T>& objective) {
   snapshot_->resize(sum_->dimension());
   row_x_.assign(sum_->dimension(), T(0));
   row_w_.assign(sum_->dimension(), T(0));
-  probability_ = options_.probability > 0
-                     ? options_.probability
-                     : std::min(1.0, static_cast<double>(options_.batch_size) / static_cast<double>(n));
+  probability_ = detail::snapshot_probability(options_.probability, options_.batch_size, n);
   snapshots_ = 0;
 }
 

@@ -36,9 +36,7 @@ void LooplessSvrg<T>::bind(const Differentiable<T>& objective) {
   const std::size_t n = sum_->num_samples();
   sampler_->bind(n);
   snapshot_->resize(sum_->dimension());
-  probability_ = options_.probability > 0
-                     ? options_.probability
-                     : std::min(1.0, static_cast<double>(options_.batch_size) / static_cast<double>(n));
+  probability_ = detail::snapshot_probability(options_.probability, options_.batch_size, n);
   snapshots_ = 0;
 }
 

@@ -6,6 +6,7 @@
 // approach the minimizer. SVRG refreshes w every epoch, L-SVRG with a coin flip.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -14,6 +15,13 @@
 #include "descent/objective/objective.hpp"
 
 namespace descent::detail {
+
+// The loopless methods' snapshot probability: `requested` when set (> 0), else |B| / n, the
+// choice that keeps the expected cost of a step at a constant number of sample gradients
+// (Kovalev et al.'s p = 1/n for single samples).
+inline double snapshot_probability(double requested, std::int64_t batch_size, std::size_t n) {
+  return requested > 0 ? requested : std::min(1.0, static_cast<double>(batch_size) / static_cast<double>(n));
+}
 
 template <class T>
 class Snapshot {

@@ -224,25 +224,28 @@ void LayerStack<T>::forward(const T* x, const Dataset<T>& data, RowSet chunk) co
 }
 
 template <class T>
+std::string LayerStack<T>::label_problem(double y) const {
+  switch (config_.head) {
+    case Head::squared_error:
+      return std::isfinite(y) ? "" : "is not a finite target";
+    case Head::logistic:
+      return is_binary_label(y) ? "" : "is not a binary label (0/1 or -1/+1)";
+    case Head::softmax_cross_entropy: {
+      const std::size_t k_out = layers_.back().out;
+      return is_class_index(y, k_out) ? "" : "is not a class index 0.." + std::to_string(k_out - 1);
+    }
+  }
+  return "";
+}
+
+template <class T>
 void LayerStack<T>::check_labels(const Dataset<T>& data, RowSet chunk) const {
-  const std::size_t k_out = layers_.back().out;
   const auto labels = data.labels();
   for (std::size_t k = 0; k < chunk.count; ++k) {
     const std::size_t i = chunk[k];
     const double y = static_cast<double>(labels[i]);
-    switch (config_.head) {
-      case Head::squared_error:
-        if (!std::isfinite(y)) throw_bad_label(config_.model, data.source(), i, y, "is not a finite target");
-        break;
-      case Head::logistic:
-        if (!is_binary_label(y))
-          throw_bad_label(config_.model, data.source(), i, y, "is not a binary label (0/1 or -1/+1)");
-        break;
-      case Head::softmax_cross_entropy:
-        if (!is_class_index(y, k_out))
-          throw_bad_label(config_.model, data.source(), i, y, "is not a class index 0.." + std::to_string(k_out - 1));
-        break;
-    }
+    if (const std::string problem = label_problem(y); !problem.empty())
+      throw_bad_label(config_.model, data.source(), i, y, problem);
   }
 }
 
@@ -290,11 +293,13 @@ double LayerStack<T>::head_row(double y, std::size_t k, bool want_delta, T scale
 }
 
 template <class T>
-double LayerStack<T>::head(const Dataset<T>& data, RowSet chunk, bool want_delta, T scale, std::size_t* correct) const {
+double LayerStack<T>::head(const Dataset<T>& data, RowSet chunk, bool want_delta, T scale, std::size_t* correct,
+                           const T* substitute) const {
   // Labels are checked first, on this thread, so that the rows can run on threads (an
-  // exception cannot leave a parallel region). Each row's loss is kept and the losses are
-  // added in row order afterwards: the sum does not depend on how rows were shared.
-  check_labels(data, chunk);
+  // exception cannot leave a parallel region; head_with_labels checks substitutes itself).
+  // Each row's loss is kept and the losses are added in row order afterwards: the sum does
+  // not depend on how rows were shared.
+  if (substitute == nullptr) check_labels(data, chunk);
   const std::size_t m = chunk.count;
   const auto labels = data.labels();
   const double row_ns = config_.head == Head::softmax_cross_entropy
@@ -303,7 +308,8 @@ double LayerStack<T>::head(const Dataset<T>& data, RowSet chunk, bool want_delta
   for_each_tile(m, kRowTile, worth_threads(static_cast<double>(m) * row_ns), [&](std::size_t begin, std::size_t end) {
     for (std::size_t k = begin; k < end; ++k) {
       bool hit = false;
-      ws_.row_loss[k] = head_row(static_cast<double>(labels[chunk[k]]), k, want_delta, scale, &hit);
+      const T y = substitute != nullptr ? substitute[k] : labels[chunk[k]];
+      ws_.row_loss[k] = head_row(static_cast<double>(y), k, want_delta, scale, &hit);
       ws_.row_hit[k] = hit ? 1 : 0;
     }
   });
@@ -387,44 +393,14 @@ double LayerStack<T>::head_with_labels(const Dataset<T>& data, RowSet chunk, con
                                        bool want_delta, T scale) const {
   // The checks of check_labels(), on the substitute labels, all before any row runs (so
   // that the rows can run on threads); the message names the batch entry and its row.
-  const std::size_t k_out = layers_.back().out;
   for (std::size_t k = 0; k < chunk.count; ++k) {
     const double y = static_cast<double>(chunk_labels[k]);
-    const char* problem = nullptr;
-    std::string classes;
-    switch (config_.head) {
-      case Head::squared_error:
-        if (!std::isfinite(y)) problem = "is not a finite target";
-        break;
-      case Head::logistic:
-        if (!is_binary_label(y)) problem = "is not a binary label (0/1 or -1/+1)";
-        break;
-      case Head::softmax_cross_entropy:
-        if (!is_class_index(y, k_out)) {
-          classes = "is not a class index 0.." + std::to_string(k_out - 1);
-          problem = classes.c_str();
-        }
-        break;
-    }
-    if (problem != nullptr)
+    if (const std::string problem = label_problem(y); !problem.empty())
       throw MismatchError(config_.model + ": substitute label " + format_number(y) + " of batch[" +
                           std::to_string(first + k) + "] (row " + std::to_string(chunk[k]) + " of '" + data.source() +
                           "') " + problem);
   }
-  // As head(): one loss per row, added in row order afterwards.
-  const std::size_t m = chunk.count;
-  const double row_ns = config_.head == Head::softmax_cross_entropy
-                            ? kSoftmaxClassNs * static_cast<double>(layers_.back().out)
-                            : kSingleOutputHeadNs;
-  for_each_tile(m, kRowTile, worth_threads(static_cast<double>(m) * row_ns), [&](std::size_t begin, std::size_t end) {
-    for (std::size_t k = begin; k < end; ++k) {
-      bool hit = false;
-      ws_.row_loss[k] = head_row(static_cast<double>(chunk_labels[k]), k, want_delta, scale, &hit);
-    }
-  });
-  double sum = 0;
-  for (std::size_t k = 0; k < m; ++k) sum += ws_.row_loss[k];
-  return sum;
+  return head(data, chunk, want_delta, scale, nullptr, chunk_labels);
 }
 
 template <class T>

@@ -138,7 +138,11 @@ class LayerStack {
   void forward(const T* x, const Dataset<T>& data, RowSet chunk) const;
   // Loss sum over the chunk (labels checked first); writes D_{L-1} = scale dloss/dz when
   // want_delta, and counts correct predictions when `correct` is not null.
-  double head(const Dataset<T>& data, RowSet chunk, bool want_delta, T scale, std::size_t* correct) const;
+  // `substitute` (when not null) holds the chunk's labels in place of the dataset's, already checked.
+  double head(const Dataset<T>& data, RowSet chunk, bool want_delta, T scale, std::size_t* correct,
+              const T* substitute = nullptr) const;
+  // Why the head cannot read label y ("is not a binary label ..."), or "" when it can.
+  std::string label_problem(double y) const;
   // Throws MismatchError naming the first row of the chunk whose label the head cannot read.
   void check_labels(const Dataset<T>& data, RowSet chunk) const;
   // Row k of the chunk, label y (checked): returns its loss, writes its delta when want_delta

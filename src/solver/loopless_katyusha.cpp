@@ -44,8 +44,7 @@ Summary<T> loopless_katyusha(const FiniteSum<T>& f, Parameters<T>& params, const
   if (params.size() != d)
     throw MismatchError("loopless_katyusha: " + std::to_string(params.size()) + " parameters for the " +
                         std::to_string(d) + " of '" + f.name() + "'");
-  const double p =
-      o.probability > 0 ? o.probability : std::min(1.0, static_cast<double>(o.batch_size) / static_cast<double>(n));
+  const double p = detail::snapshot_probability(o.probability, o.batch_size, n);
   const double L = o.smoothness, sigma = o.strong_convexity / L;
   const double theta1 = o.theta1 > 0 ? o.theta1 : std::min(std::sqrt(2 * sigma / (3 * p)), 0.5);
   const double theta2 = o.theta2;

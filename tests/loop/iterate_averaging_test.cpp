@@ -32,16 +32,7 @@ class Recorder final : public Callback<T> {
   std::vector<std::vector<T>> iterates;
 };
 
-// Keeps only the latest iterate (the noisy-quadratic runs are too long to copy them all).
-template <class T>
-class LastIterate final : public Callback<T> {
- public:
-  std::optional<Stop> after_update(const StepReport<T>&, const LoopView<T>& loop) override {
-    value.assign(loop.params.flat().begin(), loop.params.flat().end());
-    return std::nullopt;
-  }
-  std::vector<T> value;
-};
+using testing::LastIterate;
 
 // SGD with step lr on f = 1/2 sum_i lambda_i (x_i - 1)^2, lambda_i spread over [1, kappa],
 // from x_0 = 0, with gradient noise sigma; `callbacks` run after a Recorder.

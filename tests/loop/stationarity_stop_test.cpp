@@ -23,15 +23,7 @@ constexpr double kEps = std::numeric_limits<double>::epsilon();
 
 using testing::GaussianNoiseGradient;
 
-template <class T>
-class LastIterate final : public Callback<T> {
- public:
-  std::optional<Stop> after_update(const StepReport<T>&, const LoopView<T>& loop) override {
-    value.assign(loop.params.flat().begin(), loop.params.flat().end());
-    return std::nullopt;
-  }
-  std::vector<T> value;
-};
+using testing::LastIterate;
 
 TEST(SplitRhat, MatchesAHandComputation) {
   // Halves a = (1, 2, 3, 4), b = (2, 3, 4, 5): means 2.5 and 3.5, unbiased variances 5/3

@@ -1,13 +1,17 @@
-// A test estimator: the exact gradient plus independent N(0, sigma^2) noise on every
-// coordinate. On a quadratic, constant-step SGD with it is the textbook AR(1) chain, whose
-// stationary spread and autocorrelation are known in closed form.
+// Test helpers for stochastic runs: an estimator that adds independent N(0, sigma^2) noise
+// to the exact gradient (on a quadratic, constant-step SGD with it is the textbook AR(1)
+// chain, whose stationary spread and autocorrelation are known in closed form), and a
+// callback that keeps the latest iterate.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "descent/core/random.hpp"
 #include "descent/estimator/estimator.hpp"
+#include "descent/loop/callback.hpp"
 
 namespace descent::testing {
 
@@ -28,6 +32,17 @@ class GaussianNoiseGradient final : public Estimator<T> {
  private:
   double sigma_;
   Random rng_;
+};
+
+// Keeps only the latest iterate (long noisy runs are too long to copy them all).
+template <class T>
+class LastIterate final : public Callback<T> {
+ public:
+  std::optional<Stop> after_update(const StepReport<T>&, const LoopView<T>& loop) override {
+    value.assign(loop.params.flat().begin(), loop.params.flat().end());
+    return std::nullopt;
+  }
+  std::vector<T> value;
 };
 
 }  // namespace descent::testing

@@ -42,9 +42,7 @@ int run_compare(const CompareArgs& args, const std::atomic<bool>& interrupted) {
   if (!args.job.quiet) {
     std::printf("%-40s %12s %14s %10s\n", "run", "loss", "test accuracy", "seconds");
     for (const auto& run : runs) {
-      const double loss = run.history.empty()                         ? NAN
-                          : std::isfinite(run.history.back().objective) ? run.history.back().objective
-                                                                        : run.history.back().train_loss;
+      const double loss = run.history.empty() ? NAN : judged_loss(run.history.back());
       const double acc = run.history.empty() ? NAN : run.history.back().test_accuracy;
       std::printf("%-40.40s %12.4f %14.4f %10.1f\n", run.label.c_str(), loss, acc, run.wall_seconds);
     }

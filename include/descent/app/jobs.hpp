@@ -14,6 +14,7 @@
 #pragma once
 
 #include <atomic>
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,6 +50,10 @@ struct JobControls {
   bool quiet = false;
   const std::atomic<bool>* interrupt = nullptr;  // Ctrl-C
 };
+
+// The loss a run is judged by: f(x) over all samples when the job evaluates it
+// ([training].full_objective), else the epoch's mean minibatch loss.
+inline double judged_loss(const EpochRecord& e) { return std::isfinite(e.objective) ? e.objective : e.train_loss; }
 
 struct RunRecord {
   std::string label;
