@@ -9,7 +9,8 @@ Three faces, all running in C++ with the GIL released:
       opt.apply(grads, state, params)          # params += update(grads)
 
   The same spec strings as the command-line program: ``descent.parse("adam(lr=1e-3)")``.
-  ``descent.optimizers()`` lists every optimizer, transform and schedule.
+  ``descent.optimizers()`` lists every optimizer, transform and schedule; ``descent.registry()``
+  everything a spec can name (estimators, solvers, callbacks and models too).
 
 * ``descent.minimize(fun, x0, jac=True, method="adam(lr=1e-2)")``, with the conventions of
   ``scipy.optimize.minimize``.
@@ -39,7 +40,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConfigError", "Error", "FormatError", "IoError", "MismatchError", "ParseError",
-    "State", "Transform", "Schedule", "parse", "chain", "optimizers", "estimators",
+    "State", "Transform", "Schedule", "parse", "chain", "optimizers", "estimators", "registry", "Model",
     "minimize", "OptimizeResult",
     "LeastSquares", "LogisticRegression", "SoftmaxRegression", "Mlp", "train", "TrainResult", "solve",
 ]
@@ -175,23 +176,33 @@ def _make_constructor(entry: dict):
 
 
 _REGISTRY = _core.registry()
+# The kinds that have constructors here (returning a Transform or a Schedule); the other
+# kinds are named by spec strings (estimator=, average=, callbacks=, solve(solver=)).
+_TRANSFORM_KINDS = ("optimizer", "transform", "schedule")
 for _entry in _REGISTRY:
-    if _entry["name"] != "chain":
+    if _entry["kind"] in _TRANSFORM_KINDS and _entry["name"] != "chain":
         globals()[_entry["name"]] = _make_constructor(_entry)
         __all__.append(_entry["name"])
 del _entry
 
 
+def registry(kind: str | None = None) -> list[dict]:
+    """Everything a spec can name, as dicts with name, kind, summary, reference and parameters
+    (name, type, default, constraint, doc); only entries of `kind` when given ("optimizer",
+    "transform", "schedule", "estimator", "solver", "averaging", "stopping" or "model")."""
+    return [dict(e) for e in _REGISTRY if kind is None or e["kind"] == kind]
+
+
 def optimizers() -> list[dict]:
     """Every optimizer, transform and schedule a spec can name: dicts with name, kind,
     summary, reference and parameters (name, type, default, constraint, doc)."""
-    return [dict(e) for e in _REGISTRY]
+    return [dict(e) for e in _REGISTRY if e["kind"] in _TRANSFORM_KINDS]
 
 
 def estimators() -> list[dict]:
     """Every gradient estimator train(estimator=...) accepts: dicts with name, kind,
     summary, reference and parameters, as optimizers() has."""
-    return [dict(e) for e in _core.estimator_registry()]
+    return registry("estimator")
 
 
 def chain(*transforms: Transform) -> Transform:
@@ -369,7 +380,11 @@ def minimize(fun, x0, args=(), jac=None, method="adam", options=None, callback=N
 
 
 class _Model:
-    _kind = ""  # the name _core.train knows the model by
+    _kind = ""  # the registry's name of the model (descent.registry("model"))
+
+    def _options(self) -> dict:
+        """The ModelSpec options this model sets, by the registry's parameter names."""
+        return dict(vars(self))
 
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
@@ -442,7 +457,44 @@ class Mlp(_Model):
         self.l2 = _real(l2, "Mlp.l2")
 
 
+class Model(_Model):
+    """Any model of the registry by its name and options, e.g. ``descent.Model("mlp", hidden=[64])``:
+    the classes above are the same for the built-in kinds; a model registered in C++ is
+    reachable through this one without Python code of its own. The options are those
+    ``descent.registry("model")`` lists for the kind (init_seed is train()'s argument)."""
+
+    def __init__(self, kind: str, **options):
+        if not isinstance(kind, str):
+            raise TypeError(f"Model: kind must be a str, got {type(kind).__name__}")
+        known = _model_kinds()
+        if kind not in known:
+            raise ValueError(f"model: unknown model {kind!r} (known: {', '.join(known)})")
+        allowed = [p["name"] for p in _registry_entry(kind, "model")["parameters"] if p["name"] != "init_seed"]
+        for key in options:
+            if key not in allowed:
+                raise TypeError(f"Model: '{kind}' has no option {key!r} (options: {', '.join(allowed)})")
+        self.kind = kind
+        self.options = dict(options)
+
+    def _options(self) -> dict:
+        return dict(self.options)
+
+    @property
+    def _kind(self) -> str:  # noqa: D401 - the registry's name, as the classes' _kind
+        return self.kind
+
+
 _MODELS = {"least_squares": LeastSquares, "logistic": LogisticRegression, "softmax": SoftmaxRegression, "mlp": Mlp}
+
+
+def _registry_entry(name: str, kind: str) -> dict:
+    return next(e for e in _REGISTRY if e["name"] == name and e["kind"] == kind)
+
+
+def _model_kinds() -> list[str]:
+    """The registry's models, the classes' order first."""
+    registered = [e["name"] for e in _REGISTRY if e["kind"] == "model"]
+    return [k for k in _MODELS if k in registered] + [k for k in registered if k not in _MODELS]
 
 
 class TrainResult:
@@ -488,11 +540,12 @@ def _features(X):
 def _resolve_model(model):
     """A model object from a model or its name, or TypeError/ValueError naming the argument."""
     if isinstance(model, str):
-        if model not in _MODELS:
-            raise ValueError(f"model: unknown model {model!r} (known: {', '.join(_MODELS)})")
-        model = _MODELS[model]()
+        known = _model_kinds()
+        if model not in known:
+            raise ValueError(f"model: unknown model {model!r} (known: {', '.join(known)})")
+        model = _MODELS[model]() if model in _MODELS else Model(model)
     if not isinstance(model, _Model):
-        raise TypeError(f"model: expected descent.LeastSquares, LogisticRegression, SoftmaxRegression or Mlp, "
+        raise TypeError(f"model: expected descent.LeastSquares, LogisticRegression, SoftmaxRegression, Mlp or Model, "
                         f"got {type(model).__name__}")
     return model
 
@@ -508,14 +561,14 @@ def _check_integers(**values):
 
 def train(model, X, y, optimizer="adam", epochs: int = 10, batch_size: int = 128, seed: int = 0, *,
           sampling: str = "shuffle", estimator: str | None = None, full_objective: bool = False,
-          average: str | None = None, stationarity_stop: str | None = None, init_seed: int = 0,
+          average: str | None = None, stationarity_stop: str | None = None, callbacks=(), init_seed: int = 0,
           initial_params=None, validation=None) -> TrainResult:
     """Trains a built-in model on (X, y) entirely in C++ and returns a TrainResult.
 
     Parameters
     ----------
-    model : LeastSquares, LogisticRegression, SoftmaxRegression, Mlp, or one of the names
-        "least_squares", "logistic", "softmax", "mlp" (default options).
+    model : LeastSquares, LogisticRegression, SoftmaxRegression, Mlp, Model, or the name of a
+        registry model ("least_squares", "logistic", "softmax", "mlp"; default options).
     X : numpy.ndarray or scipy.sparse matrix, float32 or float64, shape (n, d)
         Features; its dtype is the precision of the run. Copied once into the model's
         storage (never modified). Sparse features are kept sparse (CSR).
@@ -539,6 +592,9 @@ def train(model, X, y, optimizer="adam", epochs: int = 10, batch_size: int = 128
     stationarity_stop : str, optional
         "stationarity(...)": stop once the iterates are stationary and their average is
         precise (Dhaka et al. 2020); the run returns that average.
+    callbacks : sequence of str
+        Further callback specs, called in order after `average` and `stationarity_stop`: any
+        entry of ``descent.registry("averaging")`` or ``descent.registry("stopping")``.
     init_seed : int
         The MLP's initialization stream (linear models start at zero).
     initial_params : numpy.ndarray, optional
@@ -553,6 +609,8 @@ def train(model, X, y, optimizer="adam", epochs: int = 10, batch_size: int = 128
     for name, value in (("estimator", estimator), ("average", average), ("stationarity_stop", stationarity_stop)):
         if value is not None and not isinstance(value, str):
             raise TypeError(f"{name}: expected a spec string, got {type(value).__name__}")
+    if isinstance(callbacks, str) or not all(isinstance(c, str) for c in callbacks):
+        raise TypeError("callbacks: expected a sequence of spec strings")
     _check_integers(epochs=epochs, batch_size=batch_size, seed=seed, init_seed=init_seed)
     if batch_size < 1:
         raise ValueError(f"batch_size: {batch_size} violates batch_size >= 1")
@@ -564,12 +622,9 @@ def train(model, X, y, optimizer="adam", epochs: int = 10, batch_size: int = 128
             raise TypeError("validation: expected a tuple (X_val, y_val)")
         X_val, y_val = validation
         X_val = _features(X_val)
-    hidden = getattr(model, "hidden", [])
-    activation = getattr(model, "activation", "relu")
-    out = _core.train(model._kind, hidden, activation, getattr(model, "num_classes", 0), model.l2,
-                      getattr(model, "bias", True), _features(X), y, transform, int(epochs), int(batch_size), int(seed),
-                      int(init_seed), sampling, estimator or "", bool(full_objective), average or "",
-                      stationarity_stop or "", initial_params, X_val, y_val)
+    out = _core.train(model._kind, model._options(), _features(X), y, transform, int(epochs), int(batch_size),
+                      int(seed), int(init_seed), sampling, estimator or "", bool(full_objective), average or "",
+                      stationarity_stop or "", list(callbacks), initial_params, X_val, y_val)
     return TrainResult(out)
 
 
@@ -591,6 +646,4 @@ def solve(model, X, y, solver: str, steps: int = 1000, seed: int = 0, *, init_se
     _check_integers(steps=steps, seed=seed, init_seed=init_seed)
     if steps < 0:
         raise ValueError(f"steps: {steps} violates steps >= 0")
-    return _core.solve(model._kind, getattr(model, "hidden", []), getattr(model, "activation", "relu"),
-                       getattr(model, "num_classes", 0), model.l2, getattr(model, "bias", True), _features(X), y,
-                       solver, int(steps), int(seed), int(init_seed))
+    return _core.solve(model._kind, model._options(), _features(X), y, solver, int(steps), int(seed), int(init_seed))

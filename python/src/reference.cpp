@@ -8,8 +8,8 @@
 #include <pybind11/stl.h>
 
 #include "arrays.hpp"
-#include "descent/app/job_config.hpp"
-#include "descent/app/jobs.hpp"
+#include "descent/loop/train.hpp"
+#include "descent/run/build.hpp"
 #include "descent/spec/registry.hpp"
 #include "descent/transform/apply.hpp"
 #include "train.hpp"
@@ -51,14 +51,15 @@ py::array transform_steps(const std::string& spec, py::handle params0, const std
   return steps_typed<double>(spec, p, grads, use_apply);
 }
 
-// A training run through the CLI's model factory and initializer: returns the final flat
-// parameters and the per-epoch training losses.
+// A training run through the run layer's model builder and initializer (what the CLI's
+// jobs call), with train() driven by hand: returns the final flat parameters and the
+// per-epoch training losses.
 template <class T>
-py::tuple train_typed(const ModelConfig& model_config, py::handle X, py::handle y, const std::string& spec,
+py::tuple train_typed(const ModelSpec& model_config, py::handle X, py::handle y, const std::string& spec,
                       std::int64_t epochs, std::size_t batch_size, std::uint64_t seed) {
   const Dataset<T> data = dataset_from_arrays<T>(X, y, "X", "y");
-  const std::unique_ptr<Model<T>> model = make_model<T>(model_config, data);
-  Parameters<T> params = initial_parameters<T>(*model, model_config);
+  const std::unique_ptr<Model<T>> model = build_model<T>(model_config, data);
+  Parameters<T> params = initial_parameters<T>(model_config, *model);
   TrainOptions<T> options;
   options.epochs = epochs;
   options.batch_size = batch_size;
@@ -75,8 +76,8 @@ py::tuple train_typed(const ModelConfig& model_config, py::handle X, py::handle 
 py::tuple train_job(const std::string& type, const std::vector<std::size_t>& hidden, const std::string& activation,
                     double l2, std::uint64_t init_seed, py::handle X, py::handle y, const std::string& spec,
                     std::int64_t epochs, std::size_t batch_size, std::uint64_t seed) {
-  ModelConfig config;
-  config.type = type;
+  ModelSpec config;
+  config.kind = type;
   config.hidden = hidden;
   config.activation = activation;
   config.l2 = l2;

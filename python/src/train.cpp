@@ -5,15 +5,10 @@
 
 #include "arrays.hpp"
 #include "descent/loop/train.hpp"
-#include "descent/model/activation.hpp"
 #include "descent/model/evaluate.hpp"
-#include "descent/model/least_squares.hpp"
-#include "descent/model/logistic_regression.hpp"
-#include "descent/model/mlp.hpp"
-#include "descent/model/softmax_regression.hpp"
-#include "descent/spec/estimator_registry.hpp"
-#include "descent/spec/loop_option_specs.hpp"
-#include "descent/spec/solver_specs.hpp"
+#include "descent/run/build.hpp"
+#include "descent/spec/model_kind.hpp"
+#include "descent/spec/registry.hpp"
 #include "signal_watch.hpp"
 #include "transforms.hpp"
 
@@ -94,39 +89,44 @@ template Dataset<double> dataset_from_arrays<double>(py::handle, py::handle, con
 
 namespace {
 
-struct ModelArgs {
-  std::string kind;  // "least_squares", "logistic", "softmax", "mlp"
-  std::vector<std::size_t> hidden;
-  std::string activation;
-  std::size_t num_classes = 0;
-  double l2 = 0;
-  bool bias = true;
-};
-
-template <class T>
-std::unique_ptr<Model<T>> make_model(const ModelArgs& a, const Dataset<T>& data) {
-  if (a.kind == "least_squares") return std::make_unique<LeastSquares<T>>(data, LinearModelOptions{a.l2, a.bias});
-  if (a.kind == "logistic") return std::make_unique<LogisticRegression<T>>(data, LinearModelOptions{a.l2, a.bias});
-  if (a.kind == "softmax")
-    return std::make_unique<SoftmaxRegression<T>>(data, SoftmaxRegressionOptions{a.num_classes, a.l2, a.bias});
-  if (a.kind == "mlp")
-    return std::make_unique<Mlp<T>>(data, MlpOptions{a.hidden, parse_activation(a.activation), a.num_classes, a.l2});
-  throw py::value_error("model: unknown kind '" + a.kind + "' (least_squares, logistic, softmax or mlp)");
+// The ModelSpec of a model kind with its options as a dict (descent/__init__.py passes the
+// model object's attributes). Every key must be an option the kind documents.
+ModelSpec model_spec(const std::string& kind, const py::dict& options, std::uint64_t init_seed) {
+  find_model_kind(kind);  // ConfigError naming an unknown kind
+  const RegistryEntry& entry = *find_entry(kind, EntryKind::model);
+  ModelSpec spec;
+  spec.kind = kind;
+  spec.init_seed = init_seed;
+  for (const auto& [key_obj, value] : options) {
+    const std::string key = py::str(key_obj);
+    const bool known = std::any_of(entry.parameters.begin(), entry.parameters.end(),
+                                   [&](const ParameterDoc& p) { return p.name == key; });
+    if (!known || key == "init_seed") {
+      std::string names;
+      for (const ParameterDoc& p : entry.parameters)
+        if (p.name != "init_seed") names += (names.empty() ? "" : ", ") + p.name;
+      throw py::type_error("model: '" + kind + "' has no option '" + key + "' (options: " + names + ")");
+    }
+    if (key == "hidden") spec.hidden = value.cast<std::vector<std::size_t>>();
+    if (key == "activation") spec.activation = value.cast<std::string>();
+    if (key == "num_classes") spec.num_classes = value.cast<std::size_t>();
+    if (key == "l2") spec.l2 = value.cast<double>();
+    if (key == "bias") spec.bias = value.cast<bool>();
+  }
+  return spec;
 }
 
-Sampling parse_sampling(const std::string& s) {
-  if (s == "shuffle") return Sampling::shuffle;
-  if (s == "replacement") return Sampling::replacement;
-  if (s == "poisson") return Sampling::poisson;
-  throw py::value_error("sampling: '" + s + "' is not one of shuffle, replacement, poisson");
+// The features' dtype decides the precision of the run.
+template <class Run>
+py::dict with_precision_of(py::handle X, Run&& run) {
+  const py::array Xa = require_ndarray(features_precision_source(X), "X");
+  if (precision_of(Xa, "X") == Precision::f32) return run.template operator()<float>();
+  return run.template operator()<double>();
 }
 
 template <class T>
-py::dict train_typed(const ModelArgs& model_args, py::handle X, py::handle y, const PyTransform& optimizer,
-                     std::int64_t epochs, std::size_t batch_size, std::uint64_t seed, std::uint64_t init_seed,
-                     const std::string& sampling, const std::string& estimator, bool full_objective,
-                     const std::string& average, const std::string& stationarity_stop,
-                     py::handle initial, py::handle X_val, py::handle y_val) {
+py::dict train_typed(const RunSpec& run, py::handle X, py::handle y, py::handle initial, py::handle X_val,
+                     py::handle y_val) {
   const Dataset<T> data = dataset_from_arrays<T>(X, y, "X", "y");
   Dataset<T> validation;
   const bool has_validation = !X_val.is_none();
@@ -136,7 +136,7 @@ py::dict train_typed(const ModelArgs& model_args, py::handle X, py::handle y, co
       throw py::value_error("validation: X has " + std::to_string(validation.dimension()) + " features, X " +
                             std::to_string(data.dimension()));
   }
-  const std::unique_ptr<Model<T>> model = make_model<T>(model_args, data);
+  const std::unique_ptr<Model<T>> model = build_model<T>(run.model, data);
 
   Parameters<T> params(model->layout());
   if (!initial.is_none()) {
@@ -149,20 +149,11 @@ py::dict train_typed(const ModelArgs& model_args, py::handle X, py::handle y, co
                             std::to_string(params.size()) + " parameters");
     const auto ac = py::array_t<T, py::array::c_style>::ensure(a);
     std::copy_n(ac.data(), params.size(), params.data());
-  } else if (const auto* mlp = dynamic_cast<const Mlp<T>*>(model.get())) {
-    mlp->initialize(params, init_seed);  // He/Glorot, as the CLI's initial_parameters; linear models start at 0
+  } else {
+    params = initial_parameters<T>(run.model, *model);  // as the CLI's jobs start
   }
 
-  TrainOptions<T> options;
-  options.epochs = epochs;
-  options.batch_size = batch_size;
-  options.sampling = parse_sampling(sampling);
-  options.seed = seed;
-  if (!estimator.empty()) options.estimator = parse_estimator(estimator).make<T>(seed);
-  options.full_objective = full_objective;
-  if (!average.empty()) options.callbacks.push_back(std::make_shared<IterateAveraging<T>>(parse_averaging(average)));
-  if (!stationarity_stop.empty())
-    options.callbacks.push_back(std::make_shared<StationarityStop<T>>(parse_stationarity_stop(stationarity_stop)));
+  TrainOptions<T> options = train_options<T>(run);
   options.progress = false;
   options.quiet = true;
   if (has_validation)
@@ -176,7 +167,7 @@ py::dict train_typed(const ModelArgs& model_args, py::handle X, py::handle y, co
   TrainResult<T> result;
   {
     py::gil_scoped_release release;
-    result = descent::train(*model, params, *optimizer.transform, options);
+    result = descent::train(*model, params, *run.optimizer, options);
   }
   watch->rethrow_if_interrupted();
 
@@ -206,27 +197,22 @@ py::dict train_typed(const ModelArgs& model_args, py::handle X, py::handle y, co
                   py::arg("final_loss") = static_cast<double>(result.summary.final_value));
 }
 
-// A solver with a loop of its own (solver_specs.hpp) on a built-in model; linear models and
-// the MLP start as in train().
+// A solver with a loop of its own (spec/solver_spec.hpp) on a built-in model, starting
+// where train() starts.
 template <class T>
-py::dict solve_typed(const ModelArgs& model_args, py::handle X, py::handle y, const std::string& spec,
-                     std::int64_t steps, std::uint64_t seed, std::uint64_t init_seed) {
+py::dict solve_typed(const RunSpec& run, py::handle X, py::handle y, std::int64_t steps) {
   const Dataset<T> data = dataset_from_arrays<T>(X, y, "X", "y");
-  const std::unique_ptr<Model<T>> model = make_model<T>(model_args, data);
-  LooplessKatyushaOptions options = parse_solver(spec);
-  options.max_steps = steps;
-  options.seed = seed;
-  Parameters<T> params(model->layout());
-  if (const auto* mlp = dynamic_cast<const Mlp<T>*>(model.get())) mlp->initialize(params, init_seed);
+  const std::unique_ptr<Model<T>> model = build_model<T>(run.model, data);
+  Parameters<T> params = initial_parameters<T>(run.model, *model);
   auto watch = std::make_shared<SignalWatch<T>>();
   Summary<T> summary;
   {
     py::gil_scoped_release release;
-    summary = loopless_katyusha<T>(*model, params, options, [&](const KatyushaStep<T>&) { return watch->interrupted(); });
+    summary = run.solver->run<T>(*model, params, solver_run(run, steps, [&] { return watch->interrupted(); }));
   }
   watch->rethrow_if_interrupted();
   py::array_t<T> flat = to_numpy(std::span<const T>(params.flat()));
-  return py::dict(py::arg("params") = flat, py::arg("solver") = to_spec(options),
+  return py::dict(py::arg("params") = flat, py::arg("solver") = run.solver->canonical(),
                   py::arg("termination") = to_string(summary.termination), py::arg("message") = summary.message,
                   py::arg("steps") = summary.steps, py::arg("final_loss") = static_cast<double>(summary.final_value),
                   py::arg("sample_gradients") = summary.sample_gradients,
@@ -234,41 +220,47 @@ py::dict solve_typed(const ModelArgs& model_args, py::handle X, py::handle y, co
                       static_cast<double>(summary.sample_gradients) / static_cast<double>(data.size()));
 }
 
-py::dict run_solve(const std::string& kind, const std::vector<std::size_t>& hidden, const std::string& activation,
-                   std::size_t num_classes, double l2, bool bias, py::handle X, py::handle y, const std::string& spec,
-                   std::int64_t steps, std::uint64_t seed, std::uint64_t init_seed) {
-  const ModelArgs args{kind, hidden, activation, num_classes, l2, bias};
-  const py::array Xa = require_ndarray(features_precision_source(X), "X");
-  if (precision_of(Xa, "X") == Precision::f32) return solve_typed<float>(args, X, y, spec, steps, seed, init_seed);
-  return solve_typed<double>(args, X, y, spec, steps, seed, init_seed);
+py::dict run_solve(const std::string& kind, const py::dict& model_options, py::handle X, py::handle y,
+                   const std::string& solver, std::int64_t steps, std::uint64_t seed, std::uint64_t init_seed) {
+  RunSpec run;
+  run.model = model_spec(kind, model_options, init_seed);
+  run.training.seed = seed;
+  run.solver = parse_solver(solver);
+  return with_precision_of(X, [&]<class T>() { return solve_typed<T>(run, X, y, steps); });
 }
 
-py::dict run_train(const std::string& kind, const std::vector<std::size_t>& hidden, const std::string& activation,
-                   std::size_t num_classes, double l2, bool bias, py::handle X, py::handle y,
+py::dict run_train(const std::string& kind, const py::dict& model_options, py::handle X, py::handle y,
                    const PyTransform& optimizer, std::int64_t epochs, std::size_t batch_size, std::uint64_t seed,
                    std::uint64_t init_seed, const std::string& sampling, const std::string& estimator,
                    bool full_objective, const std::string& average, const std::string& stationarity_stop,
-                   py::handle initial, py::handle X_val, py::handle y_val) {
-  const ModelArgs args{kind, hidden, activation, num_classes, l2, bias};
-  const py::array Xa = require_ndarray(features_precision_source(X), "X");
-  if (precision_of(Xa, "X") == Precision::f32)
-    return train_typed<float>(args, X, y, optimizer, epochs, batch_size, seed, init_seed, sampling, estimator,
-                              full_objective, average, stationarity_stop, initial, X_val, y_val);
-  return train_typed<double>(args, X, y, optimizer, epochs, batch_size, seed, init_seed, sampling, estimator,
-                             full_objective, average, stationarity_stop, initial, X_val, y_val);
+                   const std::vector<std::string>& callbacks, py::handle initial, py::handle X_val,
+                   py::handle y_val) {
+  RunSpec run;
+  run.model = model_spec(kind, model_options, init_seed);
+  run.optimizer = optimizer.transform;
+  run.training = {.epochs = epochs,
+                  .batch_size = batch_size,
+                  .sampling = parse_at("sampling", [&] { return parse_sampling(sampling); }),
+                  .seed = seed,
+                  .full_objective = full_objective};
+  if (!estimator.empty()) run.estimator = parse_estimator(estimator);
+  if (!average.empty()) run.callbacks.push_back(parse_callback(average, EntryKind::averaging));
+  if (!stationarity_stop.empty()) run.callbacks.push_back(parse_callback(stationarity_stop, EntryKind::stopping));
+  for (const std::string& c : callbacks) run.callbacks.push_back(parse_callback(c));
+  return with_precision_of(X, [&]<class T>() { return train_typed<T>(run, X, y, initial, X_val, y_val); });
 }
 
 }  // namespace
 
 void bind_train(py::module_& m) {
-  m.def("solve", &run_solve, py::arg("kind"), py::arg("hidden"), py::arg("activation"), py::arg("num_classes"),
-        py::arg("l2"), py::arg("bias"), py::arg("X"), py::arg("y"), py::arg("solver"), py::arg("steps"),
-        py::arg("seed"), py::arg("init_seed"), "The loop behind descent.solve (use that).");
-  m.def("train", &run_train, py::arg("kind"), py::arg("hidden"), py::arg("activation"), py::arg("num_classes"),
-        py::arg("l2"), py::arg("bias"), py::arg("X"), py::arg("y"), py::arg("optimizer"), py::arg("epochs"),
-        py::arg("batch_size"), py::arg("seed"), py::arg("init_seed"), py::arg("sampling"), py::arg("estimator"),
-        py::arg("full_objective"), py::arg("average"), py::arg("stationarity_stop"), py::arg("initial_params"),
-        py::arg("X_val"), py::arg("y_val"), "The loop behind descent.train (use that).");
+  m.def("solve", &run_solve, py::arg("kind"), py::arg("model_options"), py::arg("X"), py::arg("y"),
+        py::arg("solver"), py::arg("steps"), py::arg("seed"), py::arg("init_seed"),
+        "The loop behind descent.solve (use that).");
+  m.def("train", &run_train, py::arg("kind"), py::arg("model_options"), py::arg("X"), py::arg("y"),
+        py::arg("optimizer"), py::arg("epochs"), py::arg("batch_size"), py::arg("seed"), py::arg("init_seed"),
+        py::arg("sampling"), py::arg("estimator"), py::arg("full_objective"), py::arg("average"),
+        py::arg("stationarity_stop"), py::arg("callbacks"), py::arg("initial_params"), py::arg("X_val"),
+        py::arg("y_val"), "The loop behind descent.train (use that).");
 }
 
 }  // namespace descent::python

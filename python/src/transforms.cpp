@@ -7,7 +7,6 @@
 
 #include "descent/core/binary_io.hpp"
 #include "descent/core/error.hpp"
-#include "descent/spec/estimator_registry.hpp"
 #include "descent/spec/registry.hpp"
 #include "descent/transform/apply.hpp"
 #include "descent/transform/chain.hpp"
@@ -311,10 +310,8 @@ dtype; they are used in place (no copy), with the GIL released while the step ru
       py::arg("members"));
   m.def(
       "registry", [] { return entries_as_list(registry()); },
-      "Every optimizer, transform and schedule, with its parameters.");
-  m.def(
-      "estimator_registry", [] { return entries_as_list(estimator_registry()); },
-      "Every gradient estimator, with its parameters.");
+      "Everything a spec can name (optimizers, transforms, schedules, estimators, solvers, callbacks, models), "
+      "with its parameters.");
 }
 
 }  // namespace descent::python

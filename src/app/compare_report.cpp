@@ -49,8 +49,8 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
 
   std::string md_text = "# Optimizer comparison\n\n";
   md_text += "- data: " + data_description + "\n";
-  md_text += "- model: " + config.model.type;
-  if (config.model.type == "mlp") {
+  md_text += "- model: " + config.model.kind;
+  if (config.model.kind == "mlp") {
     md_text += " (hidden";
     for (auto h : config.model.hidden) md_text += " " + std::to_string(h);
     md_text += ", " + config.model.activation + ")";

@@ -9,7 +9,7 @@
 #include "descent/core/atomic_file.hpp"
 #include "descent/core/error.hpp"
 #include "descent/core/suggest.hpp"
-#include "descent/spec/loop_option_specs.hpp"
+#include "descent/spec/registry.hpp"
 
 namespace descent {
 
@@ -137,11 +137,15 @@ void read_dataset_spec(TableReader& parent, const char* key, const std::string& 
 }
 
 void require_one_of(const std::string& source, const std::string& key, const std::string& value,
-                    std::initializer_list<const char*> allowed) {
-  for (const char* a : allowed)
-    if (value == a) return;
-  std::vector<std::string> names(allowed.begin(), allowed.end());
-  throw ConfigError(source + ": " + key + " = '" + value + "' is not allowed" + suggestion(value, names));
+                    const std::vector<std::string>& allowed) {
+  if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return;
+  throw ConfigError(source + ": " + key + " = '" + value + "' is not allowed" + suggestion(value, allowed));
+}
+
+std::vector<std::string> model_kinds() {
+  std::vector<std::string> names;
+  for (const RegistryEntry* e : entries_of(EntryKind::model)) names.push_back(e->name);
+  return names;
 }
 
 }  // namespace
@@ -149,7 +153,7 @@ void require_one_of(const std::string& source, const std::string& key, const std
 void JobConfig::validate() const {
   require_one_of(source, "[data].name", data.name, {"fashion-mnist", "synthetic", "files"});
   require_one_of(source, "[data].preprocess", data.preprocess, {"scale", "standardize", "none"});
-  require_one_of(source, "[model].type", model.type, {"least_squares", "logistic", "softmax", "mlp"});
+  require_one_of(source, "[model].type", model.kind, model_kinds());
   require_one_of(source, "[model].activation", model.activation, {"relu", "tanh", "gelu"});
   require_one_of(source, "[training].sampling", training.sampling, {"shuffle", "replacement", "poisson"});
   require_one_of(source, "[training].precision", training.precision, {"float", "double"});
@@ -170,20 +174,12 @@ void JobConfig::validate() const {
     throw ConfigError(source + ": [compare].labels has " + std::to_string(compare.labels.size()) + " entries for " +
                       std::to_string(runs) + " runs");
   if (data.synthetic_classes < 2) throw ConfigError(source + ": [data].synthetic_classes must be at least 2");
-  // Loop-option specs are checked here, before any data is read, with the key in front.
-  const auto check_spec = [&](const std::string& key, const std::string& spec, auto parse) {
-    if (spec.empty()) return;
-    try {
-      parse(spec);
-    } catch (const ParseError& e) {
-      throw ParseError(source + ": " + key + ": " + e.what(), e.column());
-    } catch (const ConfigError& e) {
-      throw ConfigError(source + ": " + key + ": " + e.what());
-    }
-  };
-  check_spec("[training].average", training.average, [](const std::string& s) { parse_averaging(s); });
-  check_spec("[training].stationarity_stop", training.stationarity_stop,
-             [](const std::string& s) { parse_stationarity_stop(s); });
+  require(model.num_classes != 1, "[model]", "num_classes", 1, "num_classes = 0 or num_classes >= 2");
+}
+
+std::string JobConfig::origin(const std::string& key) const {
+  const auto it = flags.find(key);
+  return it != flags.end() ? it->second : source + ": " + key;
 }
 
 std::size_t JobConfig::compare_runs() const {
@@ -227,10 +223,12 @@ JobConfig parse_job_config(const std::string& text, const std::string& source) {
   data.finish();
 
   TableReader model(top.table("model"), "model", source);
-  model.string("type", c.model.type);
+  model.string("type", c.model.kind);
   model.sizes("hidden", c.model.hidden);
   model.string("activation", c.model.activation);
   model.number("l2", c.model.l2);
+  model.integer("num_classes", c.model.num_classes, 0);
+  model.boolean("bias", c.model.bias);
   model.integer("positive_class", c.model.positive_class, 0);
   model.integer("init_seed", c.model.init_seed, 0);
   model.finish();
@@ -253,6 +251,7 @@ JobConfig parse_job_config(const std::string& text, const std::string& source) {
   training.boolean("full_objective", c.training.full_objective);
   training.string("average", c.training.average);
   training.string("stationarity_stop", c.training.stationarity_stop);
+  training.strings("callbacks", c.training.callbacks);
   training.finish();
 
   TableReader output(top.table("output"), "output", source);

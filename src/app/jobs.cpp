@@ -15,15 +15,10 @@
 #include "descent/data/idx_reader.hpp"
 #include "descent/data/preprocess.hpp"
 #include "descent/data/read_dataset.hpp"
+#include "descent/app/job_plan.hpp"
 #include "descent/model/evaluate.hpp"
-#include "descent/model/least_squares.hpp"
-#include "descent/model/logistic_regression.hpp"
-#include "descent/model/mlp.hpp"
-#include "descent/model/softmax_regression.hpp"
 #include "descent/report/line_plot.hpp"
-#include "descent/spec/estimator_registry.hpp"
-#include "descent/spec/loop_option_specs.hpp"
-#include "descent/spec/registry.hpp"
+#include "descent/run/build.hpp"
 
 namespace descent {
 
@@ -46,12 +41,6 @@ std::string fashion_file(const DataConfig& c, const char* name) {
                   "' is missing: install Debian's dataset-fashion-mnist (scripts/setup does), set [data].dir, or use "
                   "[data].name = \"synthetic\"");
   return path.string();
-}
-
-Sampling parse_sampling(const std::string& s) {
-  if (s == "replacement") return Sampling::replacement;
-  if (s == "poisson") return Sampling::poisson;
-  return Sampling::shuffle;
 }
 
 std::string json_number(double v) { return std::isfinite(v) ? format_number(v) : "null"; }
@@ -109,29 +98,13 @@ nlohmann::json to_json(const EpochRecord& e) {
 }
 
 template <class T>
-RunRecord train_one(const JobConfig& config, const JobData<T>& data, const Model<T>& model, const Parameters<T>& start,
-                    const std::string& spec, const std::string& estimator_spec, const std::string& label,
-                    const fs::path& dir, const JobControls& controls, bool checkpoint) {
-  const TransformPtr transform = parse_transform(spec);
-  const EstimatorPtr<T> estimator =
-      estimator_spec.empty() ? nullptr : parse_estimator(estimator_spec).make<T>(config.training.seed);
+RunRecord train_one(const RunSpec& run, const JobData<T>& data, const Model<T>& model, const Parameters<T>& start,
+                    const std::string& label, const fs::path& dir, const JobControls& controls, bool checkpoint) {
   Parameters<T> params = start;
   fs::create_directories(dir);
   EpochFiles files(dir, controls.resume, label);
 
-  TrainOptions<T> options;
-  options.epochs = config.training.epochs;
-  options.batch_size = config.training.batch_size;
-  options.sampling = parse_sampling(config.training.sampling);
-  options.seed = config.training.seed;
-  options.estimator = estimator;
-  options.full_objective = config.training.full_objective;
-  // Parsed here as well as checked up front (run_*_job), so a bad spec names its key.
-  if (!config.training.average.empty())
-    options.callbacks.push_back(std::make_shared<IterateAveraging<T>>(parse_averaging(config.training.average)));
-  if (!config.training.stationarity_stop.empty())
-    options.callbacks.push_back(
-        std::make_shared<StationarityStop<T>>(parse_stationarity_stop(config.training.stationarity_stop)));
+  TrainOptions<T> options = train_options<T>(run);
   options.quiet = controls.quiet;
   options.interrupt = controls.interrupt;
   if (data.test.size() > 0)
@@ -147,12 +120,11 @@ RunRecord train_one(const JobConfig& config, const JobData<T>& data, const Model
     options.resume_from = ckpt.string();
   }
   const auto start_time = std::chrono::steady_clock::now();
-  const TrainResult<T> result = train(model, params, *transform, options);
+  const TrainResult<T> result = train(model, params, *run.optimizer, options);
   RunRecord record;
   record.label = label;
-  record.optimizer = transform->spec();
-  record.estimator = estimator ? estimator->spec() : "minibatch (" + config.training.sampling + ", batch " +
-                                                         std::to_string(config.training.batch_size) + ")";
+  record.optimizer = run.optimizer->spec();
+  record.estimator = run.estimator_description();
   record.termination = result.summary.termination;
   record.message = result.summary.message;
   record.history = result.history;
@@ -164,7 +136,7 @@ RunRecord train_one(const JobConfig& config, const JobData<T>& data, const Model
 template <class T>
 JobData<T> load_for_model(const JobConfig& config) {
   JobData<T> data = load_job_data<T>(config.data);
-  if (config.model.type == "logistic") {
+  if (config.model.kind == "logistic") {
     const T positive = static_cast<T>(config.model.positive_class);
     one_vs_rest(data.train, positive, BinaryEncoding::zero_one);
     if (data.test.size() > 0) one_vs_rest(data.test, positive, BinaryEncoding::zero_one);
@@ -174,15 +146,13 @@ JobData<T> load_for_model(const JobConfig& config) {
 }
 
 template <class T>
-RunRecord run_train_typed(const JobConfig& config, const JobControls& controls) {
+RunRecord run_train_typed(const JobConfig& config, const RunSpec& run, const JobControls& controls) {
   const JobData<T> data = load_for_model<T>(config);
   if (!controls.quiet) std::fprintf(stderr, "%s\n", data.description.c_str());
-  const auto model = make_model<T>(config.model, data.train);
-  const Parameters<T> start = initial_parameters(*model, config.model);
+  const auto model = build_model<T>(run.model, data.train);
+  const Parameters<T> start = initial_parameters<T>(run.model, *model);
   const fs::path dir = config.output.dir;
-  RunRecord record =
-      train_one<T>(config, data, *model, start, config.optimizer, config.estimator, "train", dir, controls,
-                   config.output.checkpoint);
+  RunRecord record = train_one<T>(run, data, *model, start, "train", dir, controls, config.output.checkpoint);
   nlohmann::json summary = {{"config", config.source},          {"data", data.description},
                             {"model", model->name()},           {"parameters", model->dimension()},
                             {"optimizer", record.optimizer},    {"estimator", record.estimator},
@@ -195,54 +165,22 @@ RunRecord run_train_typed(const JobConfig& config, const JobControls& controls) 
 }
 
 template <class T>
-std::vector<RunRecord> run_compare_typed(const JobConfig& config, const JobControls& controls) {
-  if (config.compare_runs() == 0)
-    throw ConfigError(config.source +
-                      ": [compare].optimizers and [compare].estimators are empty: name what to compare");
-  // Parse every spec before spending time on data or training.
-  std::vector<std::string> labels;
-  for (std::size_t k = 0; k < config.compare_runs(); ++k) {
-    const std::string& spec = config.compare_optimizer(k);
-    const std::string& estimator = config.compare_estimator(k);
-    try {
-      parse_transform(spec);
-    } catch (const ParseError& e) {
-      const std::string key = config.compare.optimizers.empty() ? "[optimizer].spec"
-                              : config.compare.optimizers.size() == 1
-                                  ? "[compare].optimizers[0]"
-                                  : "[compare].optimizers[" + std::to_string(k) + "]";
-      throw ParseError(config.source + ": " + key + ": " + e.what(), e.column());
-    }
-    if (!estimator.empty()) {
-      try {
-        parse_estimator(estimator);
-      } catch (const ParseError& e) {
-        const std::string key = config.compare.estimators.empty() ? "[estimator].spec"
-                                : config.compare.estimators.size() == 1
-                                    ? "[compare].estimators[0]"
-                                    : "[compare].estimators[" + std::to_string(k) + "]";
-        throw ParseError(config.source + ": " + key + ": " + e.what(), e.column());
-      }
-    }
-    // Default labels name what varies between the runs.
-    std::string label = config.compare.estimators.size() > 1
-                            ? (config.compare.optimizers.size() > 1 ? estimator + " + " + spec : estimator)
-                            : spec;
-    labels.push_back(k < config.compare.labels.size() ? config.compare.labels[k] : label);
-  }
+std::vector<RunRecord> run_compare_typed(const JobConfig& config, const std::vector<ComparedRun>& planned,
+                                         const JobControls& controls) {
   const JobData<T> data = load_for_model<T>(config);
   if (!controls.quiet) std::fprintf(stderr, "%s\n", data.description.c_str());
-  const auto model = make_model<T>(config.model, data.train);
-  const Parameters<T> start = initial_parameters(*model, config.model);
+  // Every run starts from the same parameters: the model options are the job's, not the run's.
+  const auto model = build_model<T>(config.model, data.train);
+  const Parameters<T> start = initial_parameters<T>(config.model, *model);
   std::vector<RunRecord> runs;
-  for (std::size_t k = 0; k < config.compare_runs(); ++k) {
+  for (std::size_t k = 0; k < planned.size(); ++k) {
     if (controls.interrupt && controls.interrupt->load()) break;
-    if (!controls.quiet) std::fprintf(stderr, "== %s\n", labels[k].c_str());
+    if (!controls.quiet) std::fprintf(stderr, "== %s\n", planned[k].label.c_str());
     const fs::path dir = fs::path(config.output.dir) / ("run" + std::to_string(k + 1));
     JobControls fresh = controls;
     fresh.resume = false;
-    runs.push_back(train_one<T>(config, data, *model, start, config.compare_optimizer(k), config.compare_estimator(k),
-                                labels[k], dir, fresh, /*checkpoint=*/false));
+    runs.push_back(train_one<T>(planned[k].run, data, *model, start, planned[k].label, dir, fresh,
+                                /*checkpoint=*/false));
   }
   write_compare_report(config.output.dir, config, data.description, runs);
   return runs;
@@ -299,41 +237,21 @@ JobData<T> load_job_data(const DataConfig& c) {
   return data;
 }
 
-template <class T>
-std::unique_ptr<Model<T>> make_model(const ModelConfig& c, const Dataset<T>& train) {
-  if (c.type == "least_squares") return std::make_unique<LeastSquares<T>>(train, LinearModelOptions{.l2 = c.l2});
-  if (c.type == "logistic") return std::make_unique<LogisticRegression<T>>(train, LinearModelOptions{.l2 = c.l2});
-  if (c.type == "softmax") return std::make_unique<SoftmaxRegression<T>>(train, SoftmaxRegressionOptions{.l2 = c.l2});
-  MlpOptions o;
-  o.hidden = c.hidden;
-  o.activation = parse_activation(c.activation);
-  o.l2 = c.l2;
-  return std::make_unique<Mlp<T>>(train, o);
-}
-
-template <class T>
-Parameters<T> initial_parameters(const Model<T>& model, const ModelConfig& c) {
-  if (const auto* mlp = dynamic_cast<const Mlp<T>*>(&model)) return mlp->initial_parameters(c.init_seed);
-  return Parameters<T>(model.layout());
-}
-
 RunRecord run_train_job(const JobConfig& config, const JobControls& controls) {
+  const RunSpec run = train_run_spec(config);  // every spec checked before any data is read
   if (config.training.threads > 0) set_num_threads(config.training.threads);
-  return config.training.precision == "double" ? run_train_typed<double>(config, controls)
-                                               : run_train_typed<float>(config, controls);
+  return config.training.precision == "double" ? run_train_typed<double>(config, run, controls)
+                                               : run_train_typed<float>(config, run, controls);
 }
 
 std::vector<RunRecord> run_compare_job(const JobConfig& config, const JobControls& controls) {
+  const std::vector<ComparedRun> planned = compare_run_specs(config);
   if (config.training.threads > 0) set_num_threads(config.training.threads);
-  return config.training.precision == "double" ? run_compare_typed<double>(config, controls)
-                                               : run_compare_typed<float>(config, controls);
+  return config.training.precision == "double" ? run_compare_typed<double>(config, planned, controls)
+                                               : run_compare_typed<float>(config, planned, controls);
 }
 
 template JobData<float> load_job_data<float>(const DataConfig&);
 template JobData<double> load_job_data<double>(const DataConfig&);
-template std::unique_ptr<Model<float>> make_model<float>(const ModelConfig&, const Dataset<float>&);
-template std::unique_ptr<Model<double>> make_model<double>(const ModelConfig&, const Dataset<double>&);
-template Parameters<float> initial_parameters<float>(const Model<float>&, const ModelConfig&);
-template Parameters<double> initial_parameters<double>(const Model<double>&, const ModelConfig&);
 
 }  // namespace descent

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
+#include "descent/estimator/snapshot.hpp"
 #include "finite_sum_binding.hpp"
-#include "snapshot.hpp"
 
 namespace descent {
 
@@ -17,13 +17,23 @@ const std::vector<Field<LooplessSvrgOptions>>& LooplessSvrgOptions::fields() {
 
 template <class T>
 LooplessSvrg<T>::LooplessSvrg(LooplessSvrgOptions options, std::uint64_t seed)
-    : options_(options), coin_(seed, Stream::sampling, 1), snapshot_(std::make_unique<detail::Snapshot<T>>()) {
+    : options_(options), snapshot_(std::make_unique<LooplessSnapshot<T>>(seed, "lsvrg")) {
   validate(options_);
   sampler_ = replacement_sampler(static_cast<std::size_t>(options_.batch_size), seed);
 }
 
 template <class T>
 LooplessSvrg<T>::~LooplessSvrg() = default;
+
+template <class T>
+double LooplessSvrg<T>::probability() const noexcept {
+  return snapshot_->probability();
+}
+
+template <class T>
+std::int64_t LooplessSvrg<T>::snapshots() const noexcept {
+  return snapshot_->count();
+}
 
 template <class T>
 std::string LooplessSvrg<T>::spec() const {
@@ -35,9 +45,7 @@ void LooplessSvrg<T>::bind(const Differentiable<T>& objective) {
   sum_ = &detail::require_finite_sum(objective, "lsvrg");
   const std::size_t n = sum_->num_samples();
   sampler_->bind(n);
-  snapshot_->resize(sum_->dimension());
-  probability_ = detail::snapshot_probability(options_.probability, options_.batch_size, n);
-  snapshots_ = 0;
+  snapshot_->bind(*sum_, options_.probability, options_.batch_size);
 }
 
 template <class T>
@@ -45,20 +53,16 @@ Estimate<T> LooplessSvrg<T>::estimate(const Differentiable<T>&, std::span<const 
   detail::require_bound(sum_, "lsvrg");
   const auto n = static_cast<std::int64_t>(sum_->num_samples());
   Estimate<T> e;
-  if (!snapshot_->taken()) {
-    snapshot_->take(*sum_, x);  // w_0 = x_0
-    ++snapshots_;
+  if (snapshot_->take_first(*sum_, x)) {
     e.objective_calls += 1;
     e.sample_gradients += n;
   }
   sampler_->next(batch_);
-  e.value = snapshot_->corrected_direction(*sum_, x, batch_, direction);
+  e.value = snapshot_->anchor().corrected_direction(*sum_, x, batch_, direction);
   e.objective_calls += 2;
   e.sample_gradients += 2 * static_cast<std::int64_t>(batch_.size());
   // The coin is flipped after the direction is formed: w_{k+1} = x_k, not x_{k+1}.
-  if (coin_.uniform() < probability_) {
-    snapshot_->take(*sum_, x);
-    ++snapshots_;
+  if (snapshot_->maybe_refresh(*sum_, x)) {
     e.objective_calls += 1;
     e.sample_gradients += n;
   }
@@ -68,20 +72,13 @@ Estimate<T> LooplessSvrg<T>::estimate(const Differentiable<T>&, std::span<const 
 template <class T>
 void LooplessSvrg<T>::save(BinaryWriter& out) const {
   sampler_->save(out);
-  out.u64(coin_.position());
-  out.i64(snapshots_);
   snapshot_->save(out);
 }
 
 template <class T>
 void LooplessSvrg<T>::load(BinaryReader& in) {
   sampler_->load(in);
-  const std::uint64_t position = in.u64("lsvrg coin position");
-  const std::int64_t snapshots = in.i64("lsvrg snapshots");
-  if (snapshots < 0) in.fail("lsvrg snapshot count is negative");
   snapshot_->load(in);
-  coin_.seek(position);
-  snapshots_ = snapshots;
 }
 
 template class LooplessSvrg<float>;

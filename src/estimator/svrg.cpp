@@ -4,7 +4,7 @@
 
 #include "descent/core/error.hpp"
 #include "finite_sum_binding.hpp"
-#include "snapshot.hpp"
+#include "descent/estimator/snapshot.hpp"
 
 namespace descent {
 
@@ -18,7 +18,7 @@ const std::vector<Field<SvrgOptions>>& SvrgOptions::fields() {
 
 template <class T>
 Svrg<T>::Svrg(SvrgOptions options, std::uint64_t seed)
-    : options_(options), snapshot_(std::make_unique<detail::Snapshot<T>>()) {
+    : options_(options), snapshot_(std::make_unique<Snapshot<T>>()) {
   validate(options_);
   sampler_ = replacement_sampler(static_cast<std::size_t>(options_.batch_size), seed);
 }

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <string>
 
-#include "../core/size_check.hpp"
+#include "descent/core/size_check.hpp"
 #include "descent/core/error.hpp"
 #include "label_checks.hpp"
 #include "layer_stack.hpp"

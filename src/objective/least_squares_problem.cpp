@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstddef>
 
-#include "../core/size_check.hpp"
+#include "descent/core/size_check.hpp"
 #include "descent/core/error.hpp"
 #include "descent/core/random.hpp"
 #include "ordered_dot.hpp"

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "../core/size_check.hpp"
+#include "descent/core/size_check.hpp"
 #include "descent/core/error.hpp"
 #include "descent/core/random.hpp"
 #include "ordered_dot.hpp"

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "../core/size_check.hpp"
+#include "descent/core/size_check.hpp"
 #include "descent/core/error.hpp"
 
 namespace descent {

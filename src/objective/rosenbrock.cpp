@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "../core/size_check.hpp"
+#include "descent/core/size_check.hpp"
 #include "descent/core/error.hpp"
 
 namespace descent {

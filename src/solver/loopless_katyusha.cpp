@@ -4,11 +4,10 @@
 #include <cmath>
 #include <numeric>
 
-#include "../estimator/snapshot.hpp"
 #include "descent/core/error.hpp"
-#include "descent/core/random.hpp"
 #include "descent/estimator/adaptive_sampling_distribution.hpp"
 #include "descent/estimator/sampler.hpp"
+#include "descent/estimator/snapshot.hpp"
 
 namespace descent {
 
@@ -44,7 +43,9 @@ Summary<T> loopless_katyusha(const FiniteSum<T>& f, Parameters<T>& params, const
   if (params.size() != d)
     throw MismatchError("loopless_katyusha: " + std::to_string(params.size()) + " parameters for the " +
                         std::to_string(d) + " of '" + f.name() + "'");
-  const double p = detail::snapshot_probability(o.probability, o.batch_size, n);
+  LooplessSnapshot<T> snapshot(o.seed, "lkatyusha");
+  snapshot.bind(f, o.probability, o.batch_size);
+  const double p = snapshot.probability();
   const double L = o.smoothness, sigma = o.strong_convexity / L;
   const double theta1 = o.theta1 > 0 ? o.theta1 : std::min(std::sqrt(2 * sigma / (3 * p)), 0.5);
   const double theta2 = o.theta2;
@@ -61,17 +62,12 @@ Summary<T> loopless_katyusha(const FiniteSum<T>& f, Parameters<T>& params, const
   AdaptiveSamplingDistribution distribution(o.alpha, o.sampling_learning_rate, o.seed);
   distribution.bind(n);
   std::vector<double> probabilities, observed;
-  std::vector<T> row_x(o.adaptive_sampling ? d : 0), row_w(o.adaptive_sampling ? d : 0);
-  Random coin(o.seed, Stream::sampling, 1);
-  detail::Snapshot<T> snapshot;
-  snapshot.resize(d);
   std::vector<T> x(d), y(params.flat().begin(), params.flat().end()), z = y, y_next(d), g(d);
   std::vector<std::size_t> batch;
 
   Summary<T> summary;
   summary.message = "reached max_steps = " + std::to_string(o.max_steps);
-  snapshot.take(f, y);  // w_0 = x_0
-  std::int64_t snapshots = 1;
+  snapshot.take_first(f, y);  // w_0 = x_0
   summary.objective_calls = 1;
   summary.sample_gradients = static_cast<std::int64_t>(n);
   T value = 0;
@@ -79,37 +75,16 @@ Summary<T> loopless_katyusha(const FiniteSum<T>& f, Parameters<T>& params, const
   const T pull = static_cast<T>(eta * sigma), scale = static_cast<T>(1 / (1 + eta * sigma));
   const T step = static_cast<T>(eta / L);
   for (std::int64_t k = 0; k < o.max_steps; ++k) {
-    const auto w = snapshot.point();
+    Snapshot<T>& anchor = snapshot.anchor();
+    const auto w = anchor.point();
     for (std::size_t j = 0; j < d; ++j) x[j] = c1 * z[j] + c2 * w[j] + c3 * y[j];
     if (!o.adaptive_sampling) {
       sampler->next(batch);
-      value = snapshot.corrected_direction(f, x, batch, g);
+      value = anchor.corrected_direction(f, x, batch, g);
     } else {
       distribution.draw(static_cast<std::size_t>(o.batch_size), batch, probabilities);
-      observed.resize(batch.size());
-      const auto mu = snapshot.gradient();
-      std::copy(mu.begin(), mu.end(), g.begin());
-      double sum = 0, distance2 = 0;
-      const double b = static_cast<double>(batch.size());
-      for (std::size_t m = 0; m < batch.size(); ++m) {
-        const std::span<const std::size_t> one(&batch[m], 1);
-        sum += static_cast<double>(f.batch_value_and_gradient(x, one, row_x));
-        f.batch_value_and_gradient(w, one, row_w);
-        const T weight = static_cast<T>(1 / (b * static_cast<double>(n) * probabilities[m]));
-        double a = 0;
-        for (std::size_t j = 0; j < d; ++j) {
-          const T diff = row_x[j] - row_w[j];
-          g[j] += weight * diff;
-          a += static_cast<double>(diff) * static_cast<double>(diff);
-        }
-        observed[m] = a;
-      }
-      for (std::size_t j = 0; j < d; ++j) {
-        const double diff = static_cast<double>(x[j]) - static_cast<double>(w[j]);
-        distance2 += diff * diff;
-      }
-      distribution.observe(batch, probabilities, observed, distance2);
-      value = static_cast<T>(sum / b);
+      value = anchor.weighted_corrected_direction(f, x, batch, probabilities, g, observed);
+      distribution.observe(batch, probabilities, observed, anchor.squared_distance(x));
     }
     summary.objective_calls += 2;
     summary.sample_gradients += 2 * static_cast<std::int64_t>(batch.size());
@@ -126,15 +101,13 @@ Summary<T> loopless_katyusha(const FiniteSum<T>& f, Parameters<T>& params, const
       break;
     }
     // w_{k+1} = y_k: the iterate before this step's update.
-    if (coin.uniform() < p) {
-      snapshot.take(f, y);
-      ++snapshots;
+    if (snapshot.maybe_refresh(f, y)) {
       summary.objective_calls += 1;
       summary.sample_gradients += static_cast<std::int64_t>(n);
     }
     y.swap(y_next);
     summary.steps = k + 1;
-    if (on_step && on_step({k + 1, y, value, summary.sample_gradients, snapshots})) {
+    if (on_step && on_step({k + 1, y, value, summary.sample_gradients, snapshot.count()})) {
       summary.termination = Termination::user_stop;
       summary.message = "on_step asked to stop";
       break;

@@ -1,8 +1,7 @@
 // Binding a parsed spec call to an Options struct through its field table
 // (hyperparameters.hpp): positional and named arguments, type checks, and the messages
-// with a caret under the column at fault. Shared by the transform registry
-// (registry.cpp) and the estimator registry (estimator_registry.cpp), so that every
-// spec name follows the same rules.
+// with a caret under the column at fault. Shared by the entries of every kind (entry.hpp),
+// so that every spec name follows the same rules.
 #pragma once
 
 #include <algorithm>
@@ -18,7 +17,7 @@
 #include "descent/core/suggest.hpp"
 #include "descent/spec/registry.hpp"
 #include "descent/spec/spec_parser.hpp"
-#include "descent/transform/hyperparameters.hpp"
+#include "descent/spec/hyperparameters.hpp"
 
 namespace descent::spec_detail {
 

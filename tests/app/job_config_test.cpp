@@ -66,7 +66,7 @@ target_loss = 0.5
 TEST(JobConfig, EmptyFileMeansDefaults) {
   const auto c = parse_job_config("", "empty.toml");
   EXPECT_EQ(c.data.name, "fashion-mnist");
-  EXPECT_EQ(c.model.type, "mlp");
+  EXPECT_EQ(c.model.kind, "mlp");
   EXPECT_EQ(c.training.epochs, 10);
 }
 

@@ -61,30 +61,5 @@ TEST(Jobs, LoadsSyntheticDataAndStandardizesWithTrainingStatistics) {
   EXPECT_NE(data.description.find("500 train, 100 test, 6 features"), std::string::npos) << data.description;
 }
 
-TEST(Jobs, BuildsEveryModelType) {
-  DataConfig c;
-  c.name = "synthetic";
-  c.synthetic_samples = 60;
-  c.synthetic_features = 5;
-  c.synthetic_classes = 3;
-  const auto data = load_job_data<float>(c);
-  ModelConfig m;
-  m.type = "softmax";
-  EXPECT_EQ(make_model<float>(m, data.train)->dimension(), 3u * 5u + 3u);
-  m.type = "mlp";
-  m.hidden = {4};
-  const auto mlp = make_model<float>(m, data.train);
-  EXPECT_EQ(mlp->dimension(), 4u * 5 + 4 + 3 * 4 + 3);
-  const auto p = initial_parameters(*mlp, m);
-  EXPECT_EQ(p.size(), mlp->dimension());
-  double norm = 0;
-  for (float v : p.flat()) norm += v * v;
-  EXPECT_GT(norm, 0.0);  // He initialization, not zeros
-  m.type = "least_squares";
-  EXPECT_EQ(make_model<float>(m, data.train)->dimension(), 5u + 1u);
-  m.type = "logistic";  // labels 0..2 are not binary: the job remaps them first
-  EXPECT_THROW(make_model<float>(m, data.train), MismatchError);
-}
-
 }  // namespace
 }  // namespace descent

@@ -17,7 +17,8 @@
 #include "descent/estimator/svrg.hpp"
 #include "descent/loop/minimize.hpp"
 #include "descent/model/logistic_regression.hpp"
-#include "descent/spec/estimator_registry.hpp"
+#include "descent/spec/estimator_spec.hpp"
+#include "descent/spec/registry.hpp"
 #include "descent/transform/sgd.hpp"
 #include "support/logistic_data.hpp"
 #include "support/toy_objectives.hpp"
@@ -427,10 +428,8 @@ TEST(EstimatorSpecs, ParseBuildAndPrintCanonically) {
   } catch (const ParseError& e) {
     EXPECT_NE(std::string(e.what()).find("did you mean 'svrg'"), std::string::npos) << e.what();
   }
-  for (const auto& entry : estimator_registry()) {
-    EXPECT_EQ(entry.kind, EntryKind::estimator);
-    EXPECT_NO_THROW(parse_estimator(entry.name)) << entry.name;
-  }
+  for (const RegistryEntry* entry : entries_of(EntryKind::estimator))
+    EXPECT_NO_THROW(parse_estimator(entry->name)) << entry->name;
 }
 
 }  // namespace

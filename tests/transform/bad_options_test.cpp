@@ -93,6 +93,9 @@ std::string config_error_of(const std::function<void()>& build) {
 TEST(BadOptions, EveryConstrainedRegistryParameterRejectsItsOutsideValue) {
   std::set<std::string> seen;
   for (const RegistryEntry& entry : registry()) {
+    // The transform axis; tests/spec/registry_test.cpp checks every kind's messages.
+    if (entry.kind != EntryKind::optimizer && entry.kind != EntryKind::transform && entry.kind != EntryKind::schedule)
+      continue;
     for (const ParameterDoc& parameter : entry.parameters) {
       if (!parameter.has_constraint) continue;
       const std::string key = entry.name + "." + parameter.name;

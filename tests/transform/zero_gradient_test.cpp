@@ -33,7 +33,7 @@ std::vector<std::string> zero_decay_specs() {
   };
   std::vector<std::string> specs;
   for (const RegistryEntry& entry : registry()) {
-    if (entry.kind == EntryKind::schedule) continue;
+    if (entry.kind != EntryKind::optimizer && entry.kind != EntryKind::transform) continue;
     if (entry.name == "chain") {
       specs.push_back("chain(clip_by_global_norm(1), adam(weight_decay=0), weight_decay(rate=0))");
       specs.push_back("chain(add_decayed_weights(coefficient=0), sgd(momentum=0.9), clip_by_value(1))");

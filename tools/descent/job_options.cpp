@@ -24,6 +24,9 @@ void add_job_options(CLI::App& c, JobArgs& a) {
   c.add_option("--precision", a.precision, "[training].precision: float or double");
   c.add_option("--average", a.average, "[training].average: polyak(...), tail(...) or exponential(...)");
   c.add_option("--stationarity-stop", a.stationarity_stop, "[training].stationarity_stop: stationarity(...)");
+  c.add_option("--callback", a.callbacks,
+               "[training].callbacks: a callback spec, repeatable (`descent list --kind averaging`, `stopping`)")
+      ->type_name("SPEC");
   c.add_flag("--full-objective", a.full_objective,
              "[training].full_objective: evaluate f(x) over all samples after each epoch");
   c.add_option("-o,--out", a.out, "[output].dir: where metrics, checkpoints and reports go");
@@ -36,18 +39,30 @@ JobConfig job_config_from(const JobArgs& a) {
   if (a.preprocess) c.data.preprocess = *a.preprocess;
   if (a.train_limit) c.data.train_limit = *a.train_limit;
   if (a.test_limit) c.data.test_limit = *a.test_limit;
-  if (a.model) c.model.type = *a.model;
+  if (a.model) c.model.kind = *a.model;
   if (a.hidden) c.model.hidden = *a.hidden;
   if (a.activation) c.model.activation = *a.activation;
   if (a.l2) c.model.l2 = *a.l2;
-  if (a.optimizer) c.optimizer = *a.optimizer;
-  if (a.estimator) c.estimator = *a.estimator;
+  // Spec flags: their messages name the flag (JobConfig::origin).
+  const auto spec_flag = [&](const std::optional<std::string>& value, std::string& key_value, const char* key,
+                             const char* flag) {
+    if (!value) return;
+    key_value = *value;
+    c.flags[key] = flag;
+  };
+  spec_flag(a.optimizer, c.optimizer, "[optimizer].spec", "--optimizer");
+  spec_flag(a.estimator, c.estimator, "[estimator].spec", "--estimator");
+  spec_flag(a.average, c.training.average, "[training].average", "--average");
+  spec_flag(a.stationarity_stop, c.training.stationarity_stop, "[training].stationarity_stop", "--stationarity-stop");
+  spec_flag(a.sampling, c.training.sampling, "[training].sampling", "--sampling");
+  if (!a.callbacks.empty()) {
+    c.training.callbacks = a.callbacks;
+    for (std::size_t k = 0; k < a.callbacks.size(); ++k)
+      c.flags["[training].callbacks[" + std::to_string(k) + "]"] = "--callback '" + a.callbacks[k] + "'";
+  }
   if (a.full_objective) c.training.full_objective = true;
-  if (a.average) c.training.average = *a.average;
-  if (a.stationarity_stop) c.training.stationarity_stop = *a.stationarity_stop;
   if (a.epochs) c.training.epochs = *a.epochs;
   if (a.batch_size) c.training.batch_size = *a.batch_size;
-  if (a.sampling) c.training.sampling = *a.sampling;
   if (a.seed) c.training.seed = *a.seed;
   if (a.threads) c.training.threads = *a.threads;
   if (a.precision) c.training.precision = *a.precision;

@@ -18,6 +18,7 @@ struct JobArgs {
   std::optional<std::string> data, model, activation, optimizer, estimator, sampling, precision, out, preprocess,
       average, stationarity_stop;
   std::optional<std::vector<std::size_t>> hidden;
+  std::vector<std::string> callbacks;
   std::optional<std::int64_t> epochs;
   std::optional<std::size_t> batch_size, train_limit, test_limit;
   std::optional<std::uint64_t> seed;
@@ -29,7 +30,8 @@ struct JobArgs {
 
 void add_job_options(CLI::App& command, JobArgs& args);
 
-// The config file (or defaults), with the flags applied and validated again.
+// The config file (or defaults), with the flags applied and validated again. Each key a
+// flag set is recorded in JobConfig::flags, so that a bad spec's message names the flag.
 JobConfig job_config_from(const JobArgs& args);
 
 }  // namespace descent::cli

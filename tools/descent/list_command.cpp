@@ -4,17 +4,17 @@
 #include <vector>
 
 #include "descent/core/error.hpp"
-#include "descent/spec/estimator_registry.hpp"
 #include "descent/spec/registry.hpp"
 #include "option_error.hpp"
 
 namespace descent::cli {
 
 CLI::App* add_list_command(CLI::App& app, ListArgs& args) {
-  CLI::App* list =
-      app.add_subcommand("list", "List the optimizers, transforms, schedules and estimators a spec can name");
-  list->add_option("--kind", args.kind, "Only entries of this kind")
-      ->check(CLI::IsMember({"optimizer", "transform", "schedule", "estimator"}));
+  CLI::App* list = app.add_subcommand(
+      "list", "List everything a spec can name: optimizers, transforms, schedules, estimators, solvers, callbacks, models");
+  std::vector<std::string> kinds;
+  for (EntryKind k : kEntryKinds) kinds.push_back(to_string(k));
+  list->add_option("--kind", args.kind, "Only entries of this kind")->check(CLI::IsMember(kinds));
   list->add_option("name", args.name, "Only this entry (e.g. adam)");
   list->footer(
       "A spec is name(positional, ..., key=value, ...), e.g.\n"
@@ -25,7 +25,15 @@ CLI::App* add_list_command(CLI::App& app, ListArgs& args) {
 
 namespace {
 
-std::string with_article(const std::string& noun) { return (noun.front() == 'o' ? "an " : "a ") + noun; }
+// The group's heading: "OPTIMIZERS", "STOPPING RULES", "AVERAGING".
+std::string heading(EntryKind kind) {
+  std::string title = kind == EntryKind::averaging  ? "averaging"
+                      : kind == EntryKind::stopping ? "stopping rules"
+                                                    : to_string(kind) + "s";
+  for (char& c : title)
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  return title;
+}
 
 // The "allowed" column: the constraint, or what any value of the type may be.
 std::string allowed(const ParameterDoc& p) {
@@ -67,30 +75,34 @@ void print_entry(std::ostream& out, const RegistryEntry& e) {
 
 void print_list(const ListArgs& args, std::ostream& out) {
   if (!args.name.empty()) {
-    const RegistryEntry* e = find_entry(args.name);
-    if (e == nullptr) e = find_estimator_entry(args.name);
-    if (e == nullptr)
-      throw ConfigError("no optimizer, transform, schedule or estimator is named '" + args.name + "'");
-    if (!args.kind.empty() && to_string(e->kind) != args.kind)
-      throw OptionError(
-          "--kind", "'" + args.name + "' is " + with_article(to_string(e->kind)) + ", not " + with_article(args.kind));
-    print_entry(out, *e);
+    // A name may serve two kinds ("exponential": a schedule and an averaging): print each.
+    std::vector<const RegistryEntry*> found;
+    for (const auto& e : registry())
+      if (e.name == args.name && (args.kind.empty() || to_string(e.kind) == args.kind)) found.push_back(&e);
+    if (found.empty()) {
+      const RegistryEntry* other = find_entry(args.name);
+      if (other == nullptr) throw ConfigError("nothing a spec can name is called '" + args.name + "'");
+      EntryKind kind = EntryKind::optimizer;
+      parse_entry_kind(args.kind, kind);
+      throw OptionError("--kind", "'" + args.name + "' is " + describe(other->kind) + ", not " + describe(kind));
+    }
+    for (std::size_t i = 0; i < found.size(); ++i) {
+      if (i > 0) out << '\n';
+      print_entry(out, *found[i]);
+    }
     return;
   }
   bool first_group = true;
-  for (EntryKind kind : {EntryKind::optimizer, EntryKind::transform, EntryKind::schedule, EntryKind::estimator}) {
+  for (EntryKind kind : kEntryKinds) {
     if (!args.kind.empty() && to_string(kind) != args.kind) continue;
     if (!first_group) out << '\n';
     first_group = false;
-    std::string title = to_string(kind) + "s";
-    for (char& c : title) c = static_cast<char>(c - 'a' + 'A');
-    out << title << "\n\n";
+    out << heading(kind) << "\n\n";
     bool first = true;
-    for (const auto& e : kind == EntryKind::estimator ? estimator_registry() : registry()) {
-      if (e.kind != kind) continue;
+    for (const RegistryEntry* e : entries_of(kind)) {
       if (!first) out << '\n';
       first = false;
-      print_entry(out, e);
+      print_entry(out, *e);
     }
   }
 }

@@ -12,7 +12,6 @@
 #include "descent/core/error.hpp"
 #include "descent/core/parallel.hpp"
 #include "descent/core/parameters.hpp"
-#include "descent/estimator/minibatch.hpp"
 #include "descent/loop/callbacks/checkpointer.hpp"
 #include "descent/loop/callbacks/early_stopping.hpp"
 #include "descent/loop/callbacks/metrics_logger.hpp"
@@ -21,9 +20,7 @@
 #include "descent/loop/minimize.hpp"
 #include "descent/objective/least_squares_problem.hpp"
 #include "descent/objective/quadratic.hpp"
-#include "descent/spec/estimator_registry.hpp"
-#include "descent/spec/loop_option_specs.hpp"
-#include "descent/spec/solver_specs.hpp"
+#include "descent/run/build.hpp"
 #include "descent/spec/registry.hpp"
 #include "exit_codes.hpp"
 #include "option_error.hpp"
@@ -93,6 +90,9 @@ CLI::App* add_minimize_command(CLI::App& app, MinimizeArgs& a) {
                   "Stop once the iterates are stationary and their average is precise (Dhaka et al. 2020), e.g. "
                   "'stationarity(rhat_threshold=1.1, mcse_relative=0.01)'; returns that average")
       ->type_name("SPEC");
+  cmd->add_option("--callback", a.callbacks,
+                  "Another loop callback, repeatable: any averaging or stopping rule of `descent list`")
+      ->type_name("SPEC");
   cmd->add_option("--solver", a.solver,
                   "least_squares: run a solver with a loop of its own instead of --optimizer, e.g. "
                   "'lkatyusha(smoothness=L, strong_convexity=mu)' (docs/algorithms.md)")
@@ -157,15 +157,41 @@ void check_writable_location(const std::string& option, const std::string& path)
     throw OptionError(option, "cannot write '" + path + "': directory '" + parent.string() + "' does not exist");
 }
 
-template <class T>
-int run(const CLI::App& cmd, const MinimizeArgs& a, const std::atomic<bool>& interrupted) {
-  const TransformPtr optimizer = for_option("--optimizer", [&] { return parse_transform(a.optimizer); });
-  std::optional<EstimatorSpec> estimator;
+// The run's specs, each parsed once with its option's name in the messages.
+RunSpec run_spec(const CLI::App& cmd, const MinimizeArgs& a) {
+  RunSpec run;
+  run.training.seed = a.seed;
+  if (cmd.count("--solver")) {
+    // A solver is its own loop: none of the loop's estimator, optimizer or callbacks apply.
+    for (const char* other : {"--optimizer", "--estimator", "--batch-size", "--average", "--stationarity-stop",
+                              "--callback", "--checkpoint", "--resume", "--log", "--jsonl", "--gtol", "--rtol",
+                              "--time-limit"})
+      if (cmd.count(other)) throw OptionError(other, "does not apply with --solver");
+    run.solver = parse_at("--solver", [&] { return parse_solver(a.solver); });
+    return run;
+  }
+  run.optimizer = parse_at("--optimizer", [&] { return parse_transform(a.optimizer); });
   if (cmd.count("--estimator")) {
     if (cmd.count("--batch-size"))
       throw OptionError("--batch-size", "conflicts with --estimator (give the batch size in its spec)");
-    estimator = for_option("--estimator", [&] { return parse_estimator(a.estimator); });
+    run.estimator = parse_at("--estimator", [&] { return parse_estimator(a.estimator); });
+  } else if (a.batch_size > 0) {  // --batch-size N is minibatch(N)
+    run.estimator = parse_estimator("minibatch(" + std::to_string(a.batch_size) + ")");
   }
+  if (cmd.count("--average"))
+    run.callbacks.push_back(parse_at("--average", [&] { return parse_callback(a.average, EntryKind::averaging); }));
+  if (cmd.count("--stationarity-stop"))
+    run.callbacks.push_back(parse_at("--stationarity-stop", [&] {
+      return parse_callback(a.stationarity, EntryKind::stopping);
+    }));
+  for (const std::string& c : a.callbacks)
+    run.callbacks.push_back(parse_at("--callback", [&] { return parse_callback(c); }));
+  return run;
+}
+
+template <class T>
+int run(const CLI::App& cmd, const MinimizeArgs& a, const std::atomic<bool>& interrupted) {
+  const RunSpec spec = run_spec(cmd, a);
 
   const bool finite_sum = a.function == "least_squares";
   if (cmd.count("--batch-size") && !finite_sum)
@@ -186,24 +212,15 @@ int run(const CLI::App& cmd, const MinimizeArgs& a, const std::atomic<bool>& int
   const std::vector<T> x0 = initial_point<T>(a.init, objective->dimension(), a.seed);
   Parameters<T> params = Parameters<T>::from(std::span<const T>(x0));
 
-  if (cmd.count("--solver")) {
-    // A solver is its own loop: none of the loop's estimator, optimizer or callbacks apply.
-    for (const char* other : {"--optimizer", "--estimator", "--batch-size", "--average", "--stationarity-stop",
-                              "--checkpoint", "--resume", "--log", "--jsonl", "--gtol", "--rtol", "--time-limit"})
-      if (cmd.count(other)) throw OptionError(other, "does not apply with --solver");
-    const auto* sum = dynamic_cast<const FiniteSum<T>*>(objective.get());
-    if (sum == nullptr) throw OptionError("--solver", "needs a finite-sum objective (--function least_squares)");
-    LooplessKatyushaOptions solver = for_option("--solver", [&] { return parse_solver(a.solver); });
-    solver.max_steps = a.steps;
-    solver.seed = a.seed;
+  if (spec.solver) {
     const Summary<T> summary = for_option("--solver", [&] {
-      return loopless_katyusha<T>(*sum, params, solver, [&](const KatyushaStep<T>&) { return interrupted.load(); });
+      return spec.solver->run<T>(*objective, params, solver_run(spec, a.steps, [&] { return interrupted.load(); }));
     });
     if (!a.output.empty()) write_parameters<T>(a.output, params.flat());
     if (!a.quiet)
       std::cout << "function: " << objective->name() << " (d = " << objective->dimension() << ", " << a.precision
                 << ")\n"
-                << "solver: " << to_spec(solver) << '\n'
+                << "solver: " << spec.solver->canonical() << '\n'
                 << describe(summary) << std::flush;
     return exit_status(summary.termination, interrupted.load());
   }
@@ -212,9 +229,7 @@ int run(const CLI::App& cmd, const MinimizeArgs& a, const std::atomic<bool>& int
   options.max_steps = a.steps;
   options.resume_from = a.resume;
   options.interrupt = &interrupted;
-  if (a.batch_size > 0)
-    options.estimator = std::make_shared<Minibatch<T>>(MinibatchOptions{.batch_size = a.batch_size, .seed = a.seed});
-  if (estimator) options.estimator = estimator->make<T>(a.seed);
+  options.estimator = build_estimator<T>(spec);
 
   // Order matters: the loop stops asking callbacks at the first that stops it, so the
   // recorders (progress, logs, checkpoints) come before the tests that stop the run.
@@ -244,21 +259,15 @@ int run(const CLI::App& cmd, const MinimizeArgs& a, const std::atomic<bool>& int
   }
   if (cmd.count("--time-limit"))
     callbacks.push_back(for_option("--time-limit", [&] { return std::make_shared<TimeLimit<T>>(a.time_limit); }));
-  if (cmd.count("--average"))
-    callbacks.push_back(for_option(
-        "--average", [&] { return std::make_shared<IterateAveraging<T>>(parse_averaging(a.average)); }));
-  if (cmd.count("--stationarity-stop"))
-    callbacks.push_back(for_option("--stationarity-stop", [&] {
-      return std::make_shared<StationarityStop<T>>(parse_stationarity_stop(a.stationarity));
-    }));
+  for (auto& c : build_callbacks<T>(spec)) callbacks.push_back(std::move(c));
 
-  const Summary<T> summary = minimize(*objective, params, *optimizer, options);
+  const Summary<T> summary = minimize(*objective, params, *spec.optimizer, options);
 
   if (!a.output.empty()) write_parameters<T>(a.output, params.flat());
   if (!a.quiet) {
     std::cout << "function: " << objective->name() << " (d = " << objective->dimension() << ", " << a.precision << ", "
               << num_threads() << " thread" << (num_threads() == 1 ? "" : "s") << ")\n"
-              << "optimizer: " << optimizer->spec() << '\n'
+              << "optimizer: " << spec.optimizer->spec() << '\n'
               << "estimator: " << (options.estimator ? options.estimator->spec() : "full_gradient") << '\n'
               << describe(summary) << std::flush;
   }

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -26,6 +27,7 @@ struct MinimizeArgs {
   std::string estimator;       // spec; empty: per batch_size
   std::string average;         // averaging spec (polyak(...), tail(...), exponential(...)); empty: none
   std::string stationarity;    // stationarity(...) spec; empty: none
+  std::vector<std::string> callbacks;  // --callback specs, in order
   std::string solver;          // lkatyusha(...) spec: run that solver instead of the optimizer loop
   std::size_t samples = 0;     // set from LeastSquaresOptions' default
   double condition = 0;        // set from QuadraticOptions' default

@@ -4,9 +4,7 @@
 #include <cstdio>
 
 #include "descent/app/jobs.hpp"
-#include "descent/spec/registry.hpp"
 #include "exit_codes.hpp"
-#include "option_error.hpp"
 
 namespace descent::cli {
 
@@ -24,7 +22,6 @@ CLI::App* add_train_command(CLI::App& app, TrainArgs& args) {
 
 int run_train(const TrainArgs& args, const std::atomic<bool>& interrupted) {
   const JobConfig config = job_config_from(args.job);
-  for_option("--optimizer", [&] { return parse_transform(config.optimizer); });
   const RunRecord run =
       run_train_job(config, {.resume = args.resume, .quiet = args.job.quiet, .interrupt = &interrupted});
   if (!args.job.quiet) {

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "descent/objective/objective.hpp"
-#include "descent/transform/hyperparameters.hpp"
+#include "descent/spec/hyperparameters.hpp"
 
 namespace descent {
 

@@ -5,21 +5,25 @@
 //   fmnist.toml:7:1: unknown key 'epoch' in [training] (did you mean 'epochs'?)
 //
 //   [data]       name = "fashion-mnist" | "synthetic" | "files"; train/test files, preprocessing
-//   [model]      type = "softmax" | "mlp" | "logistic" | "least_squares"; hidden, activation, l2
+//   [model]      type = a model of the registry (`descent list --kind model`); hidden, activation,
+//                num_classes, l2, bias, positive_class, init_seed
 //   [optimizer]  spec = "adam(lr=1e-3)" (the spec grammar)
 //   [estimator]  spec = "lsvrg(batch_size=8)" (optional; default: minibatches per [training])
 //   [training]   epochs, batch_size, sampling, seed, threads, precision, full_objective, average,
-//                stationarity_stop
+//                stationarity_stop, callbacks
 //   [output]     dir, checkpoint
 //   [compare]    optimizers = [...], estimators = [...], labels = [...], target_loss
-// See docs/cli.md for every key with its default.
+// See docs/cli.md for every key with its default. The spec strings are parsed once, into
+// the RunSpecs of job_plan.hpp, before any data is read.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "descent/data/read_dataset.hpp"
+#include "descent/model/model_spec.hpp"
 
 namespace descent {
 
@@ -37,13 +41,10 @@ struct DataConfig {
   std::size_t synthetic_samples = 6000, synthetic_features = 64, synthetic_classes = 10;
 };
 
-struct ModelConfig {
-  std::string type = "mlp";  // "least_squares", "logistic", "softmax", "mlp"
-  std::vector<std::size_t> hidden = {256, 128};
-  std::string activation = "relu";
-  double l2 = 0;
+// [model]: a ModelSpec (type = its kind) and how labels become a binary problem.
+struct ModelConfig : ModelSpec {
+  ModelConfig() { hidden = {256, 128}; }
   std::int64_t positive_class = 0;  // logistic: this class against the rest
-  std::uint64_t init_seed = 0;      // parameter initialization stream
 };
 
 struct TrainingConfig {
@@ -56,6 +57,7 @@ struct TrainingConfig {
   bool full_objective = false;      // f(x) over all samples after each epoch (a pass not counted in data_passes)
   std::string average;              // averaging spec: polyak(...), tail(...), exponential(...); "" = none
   std::string stationarity_stop;    // stationarity(...) spec; "" = none
+  std::vector<std::string> callbacks;  // further callback specs (`descent list --kind averaging`, `stopping`)
 };
 
 struct OutputConfig {
@@ -82,7 +84,13 @@ struct JobConfig {
   OutputConfig output;
   CompareConfig compare;
 
-  // Checks values and their combinations (ConfigError naming the key).
+  // Where a key's value came from, for messages: the flag that set it ("--optimizer"), or
+  // "<source>: <key>". Front ends that override keys record their flags here.
+  std::map<std::string, std::string> flags;
+  std::string origin(const std::string& key) const;
+
+  // Checks values and their combinations (ConfigError naming the key). The spec strings
+  // are checked when they are parsed (job_plan.hpp).
   void validate() const;
   // Runs of a comparison: max(|optimizers|, |estimators|) (see CompareConfig).
   std::size_t compare_runs() const;

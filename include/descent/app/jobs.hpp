@@ -22,7 +22,6 @@
 #include "descent/app/job_config.hpp"
 #include "descent/data/dataset.hpp"
 #include "descent/loop/train.hpp"
-#include "descent/model/model.hpp"
 
 namespace descent {
 
@@ -36,14 +35,6 @@ struct JobData {
 // the missing path and what to do for an absent Fashion-MNIST.
 template <class T>
 JobData<T> load_job_data(const DataConfig& config);
-
-// The model [model] describes, over `train` (kept by reference).
-template <class T>
-std::unique_ptr<Model<T>> make_model(const ModelConfig& config, const Dataset<T>& train);
-
-// Initial parameters for the model: He/Glorot for an MLP, zeros for linear models.
-template <class T>
-Parameters<T> initial_parameters(const Model<T>& model, const ModelConfig& config);
 
 struct JobControls {
   bool resume = false;  // continue from [output].dir/checkpoint.bin

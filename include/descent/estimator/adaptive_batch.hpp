@@ -35,7 +35,7 @@
 #include "descent/core/random.hpp"
 #include "descent/estimator/batch_size_test.hpp"
 #include "descent/estimator/estimator.hpp"
-#include "descent/transform/hyperparameters.hpp"
+#include "descent/spec/hyperparameters.hpp"
 
 namespace descent {
 

@@ -32,14 +32,12 @@
 #include "descent/core/random.hpp"
 #include "descent/estimator/estimator.hpp"
 #include "descent/estimator/adaptive_sampling_distribution.hpp"
-#include "descent/transform/hyperparameters.hpp"
+#include "descent/spec/hyperparameters.hpp"
 
 namespace descent {
 
-namespace detail {
 template <class T>
-class Snapshot;
-}  // namespace detail
+class LooplessSnapshot;
 
 struct AdaptiveLooplessSvrgOptions {
   static constexpr const char* kName = "AdaptiveLooplessSvrgOptions";
@@ -64,8 +62,8 @@ class AdaptiveLooplessSvrg final : public Estimator<T> {
   void save(BinaryWriter& out) const override;
   void load(BinaryReader& in) override;
 
-  double probability() const noexcept { return probability_; }
-  std::int64_t snapshots() const noexcept { return snapshots_; }
+  double probability() const noexcept;
+  std::int64_t snapshots() const noexcept;
   // The distribution the next step draws from.
   const WeightedSampler& sampler() const noexcept { return distribution_.sampler(); }
   // The indices the last step drew, and the p_i they were drawn with.
@@ -73,18 +71,12 @@ class AdaptiveLooplessSvrg final : public Estimator<T> {
   const std::vector<double>& last_probabilities() const noexcept { return probabilities_; }
 
  private:
-  void learn(std::span<const T> x);
-
   AdaptiveLooplessSvrgOptions options_;
   AdaptiveSamplingDistribution distribution_;
-  Random coin_;
   const FiniteSum<T>* sum_ = nullptr;
-  std::unique_ptr<detail::Snapshot<T>> snapshot_;
+  std::unique_ptr<LooplessSnapshot<T>> snapshot_;  // with its coin and count
   std::vector<std::size_t> batch_;
   std::vector<double> probabilities_, observed_;  // p_{i_k} and a_{i_k} of the last step
-  std::vector<T> row_x_, row_w_;
-  double probability_ = 0;
-  std::int64_t snapshots_ = 0;
 };
 
 }  // namespace descent

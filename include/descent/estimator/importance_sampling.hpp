@@ -22,7 +22,7 @@
 
 #include "descent/estimator/estimator.hpp"
 #include "descent/estimator/weighted_sampler.hpp"
-#include "descent/transform/hyperparameters.hpp"
+#include "descent/spec/hyperparameters.hpp"
 
 namespace descent {
 

@@ -24,7 +24,7 @@
 #include "descent/core/random.hpp"
 #include "descent/estimator/estimator.hpp"
 #include "descent/estimator/sampler.hpp"
-#include "descent/transform/hyperparameters.hpp"
+#include "descent/spec/hyperparameters.hpp"
 
 namespace descent {
 

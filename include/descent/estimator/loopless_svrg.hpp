@@ -13,14 +13,12 @@
 #include "descent/core/random.hpp"
 #include "descent/estimator/estimator.hpp"
 #include "descent/estimator/sampler.hpp"
-#include "descent/transform/hyperparameters.hpp"
+#include "descent/spec/hyperparameters.hpp"
 
 namespace descent {
 
-namespace detail {
 template <class T>
-class Snapshot;
-}  // namespace detail
+class LooplessSnapshot;
 
 struct LooplessSvrgOptions {
   static constexpr const char* kName = "LooplessSvrgOptions";
@@ -43,19 +41,16 @@ class LooplessSvrg final : public Estimator<T> {
   void load(BinaryReader& in) override;
 
   // The snapshot probability once bound.
-  double probability() const noexcept { return probability_; }
+  double probability() const noexcept;
   // Snapshots taken so far (the first, at x_0, included).
-  std::int64_t snapshots() const noexcept { return snapshots_; }
+  std::int64_t snapshots() const noexcept;
 
  private:
   LooplessSvrgOptions options_;
   SamplerPtr sampler_;
-  Random coin_;
   const FiniteSum<T>* sum_ = nullptr;
-  std::unique_ptr<detail::Snapshot<T>> snapshot_;
+  std::unique_ptr<LooplessSnapshot<T>> snapshot_;  // with its coin and count
   std::vector<std::size_t> batch_;
-  double probability_ = 0;
-  std::int64_t snapshots_ = 0;
 };
 
 }  // namespace descent

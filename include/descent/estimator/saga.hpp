@@ -19,7 +19,7 @@
 
 #include "descent/estimator/estimator.hpp"
 #include "descent/estimator/sampler.hpp"
-#include "descent/transform/hyperparameters.hpp"
+#include "descent/spec/hyperparameters.hpp"
 
 namespace descent {
 

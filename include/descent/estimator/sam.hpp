@@ -26,7 +26,7 @@
 #include "descent/core/aligned_buffer.hpp"
 #include "descent/estimator/estimator.hpp"
 #include "descent/estimator/sampler.hpp"
-#include "descent/transform/hyperparameters.hpp"
+#include "descent/spec/hyperparameters.hpp"
 
 namespace descent {
 

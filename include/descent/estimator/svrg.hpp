@@ -13,14 +13,12 @@
 
 #include "descent/estimator/estimator.hpp"
 #include "descent/estimator/sampler.hpp"
-#include "descent/transform/hyperparameters.hpp"
+#include "descent/spec/hyperparameters.hpp"
 
 namespace descent {
 
-namespace detail {
 template <class T>
 class Snapshot;
-}  // namespace detail
 
 struct SvrgOptions {
   static constexpr const char* kName = "SvrgOptions";
@@ -48,7 +46,7 @@ class Svrg final : public Estimator<T> {
   SvrgOptions options_;
   SamplerPtr sampler_;
   const FiniteSum<T>* sum_ = nullptr;
-  std::unique_ptr<detail::Snapshot<T>> snapshot_;
+  std::unique_ptr<Snapshot<T>> snapshot_;
   std::vector<std::size_t> batch_;
   std::int64_t length_ = 0;
   std::int64_t since_snapshot_ = 0;  // steps taken with the current snapshot

@@ -34,7 +34,7 @@
 #include "descent/core/parameters.hpp"
 #include "descent/loop/summary.hpp"
 #include "descent/objective/objective.hpp"
-#include "descent/transform/hyperparameters.hpp"
+#include "descent/spec/hyperparameters.hpp"
 
 namespace descent {
 

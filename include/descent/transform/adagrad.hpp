@@ -5,7 +5,7 @@
 //   update = -lr'_t * g / (sqrt(s) + eps)
 #pragma once
 
-#include "descent/transform/hyperparameters.hpp"
+#include "descent/spec/hyperparameters.hpp"
 #include "descent/transform/transform.hpp"
 
 namespace descent {

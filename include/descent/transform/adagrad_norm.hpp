@@ -19,7 +19,7 @@
 // b_t^2 ("b_squared"), saved and loaded with the transform state.
 #pragma once
 
-#include "descent/transform/hyperparameters.hpp"
+#include "descent/spec/hyperparameters.hpp"
 #include "descent/transform/transform.hpp"
 
 namespace descent {

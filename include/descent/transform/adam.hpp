@@ -9,7 +9,7 @@
 // AMSGrad keeps Adam's bias correction, as PyTorch does; the paper's Algorithm 2 has none.
 #pragma once
 
-#include "descent/transform/hyperparameters.hpp"
+#include "descent/spec/hyperparameters.hpp"
 #include "descent/transform/transform.hpp"
 
 namespace descent {

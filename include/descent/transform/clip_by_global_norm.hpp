@@ -4,7 +4,7 @@
 // A reducing transform: the norm is summed over tiles in a fixed order (deterministic).
 #pragma once
 
-#include "descent/transform/hyperparameters.hpp"
+#include "descent/spec/hyperparameters.hpp"
 #include "descent/transform/transform.hpp"
 
 namespace descent {

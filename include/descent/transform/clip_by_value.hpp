@@ -1,7 +1,7 @@
 // Coordinate-wise clipping: d_i <- clamp(d_i, -limit, limit)  (optax.clip, torch clip_grad_value_).
 #pragma once
 
-#include "descent/transform/hyperparameters.hpp"
+#include "descent/spec/hyperparameters.hpp"
 #include "descent/transform/transform.hpp"
 
 namespace descent {

@@ -8,7 +8,7 @@
 //   update = -lr_t * g / r                            (momentum = 0)
 #pragma once
 
-#include "descent/transform/hyperparameters.hpp"
+#include "descent/spec/hyperparameters.hpp"
 #include "descent/transform/transform.hpp"
 
 namespace descent {

@@ -3,7 +3,7 @@
 // a cosine schedule; adam(lr=cosine(...)) is the same thing written more directly.
 #pragma once
 
-#include "descent/transform/hyperparameters.hpp"
+#include "descent/spec/hyperparameters.hpp"
 #include "descent/transform/transform.hpp"
 
 namespace descent {

@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "descent/transform/hyperparameters.hpp"
+#include "descent/spec/hyperparameters.hpp"
 
 namespace descent {
 

@@ -8,7 +8,7 @@
 // iteration for a constant learning rate.
 #pragma once
 
-#include "descent/transform/hyperparameters.hpp"
+#include "descent/spec/hyperparameters.hpp"
 #include "descent/transform/transform.hpp"
 
 namespace descent {

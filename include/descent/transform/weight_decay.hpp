@@ -5,7 +5,7 @@
 //   optimizer:  d <- d + coefficient * p   (the gradient of coefficient/2 * ||p||^2).
 #pragma once
 
-#include "descent/transform/hyperparameters.hpp"
+#include "descent/spec/hyperparameters.hpp"
 #include "descent/transform/transform.hpp"
 
 namespace descent {

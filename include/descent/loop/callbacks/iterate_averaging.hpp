@@ -47,7 +47,7 @@
 
 #include "descent/core/aligned_buffer.hpp"
 #include "descent/loop/callback.hpp"
-#include "descent/transform/hyperparameters.hpp"
+#include "descent/spec/hyperparameters.hpp"
 
 namespace descent {
 

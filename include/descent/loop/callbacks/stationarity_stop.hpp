@@ -95,7 +95,7 @@
 #include "descent/core/aligned_buffer.hpp"
 #include "descent/loop/callback.hpp"
 #include "descent/loop/callbacks/iterate_averaging.hpp"
-#include "descent/transform/hyperparameters.hpp"
+#include "descent/spec/hyperparameters.hpp"
 
 namespace descent {
 

@@ -4,6 +4,7 @@
 // can drift apart.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -77,12 +78,14 @@ std::string format_field_value(std::int64_t v);
 std::string format_field_value(bool v);
 std::string format_field_value(const SchedulePtr& v);
 
-// "adam(lr=0.001, beta1=0.9, ...)": every field, in table order.
+// "adam(lr=0.001, beta1=0.9, ...)": every field in table order, but those in `omit` (fields
+// a run sets rather than a spec, such as a solver's max_steps).
 template <class Options>
-std::string to_spec(const std::string& name, const Options& options) {
+std::string to_spec(const std::string& name, const Options& options, const std::vector<std::string>& omit = {}) {
   std::string s = name + "(";
   bool first = true;
   for (const auto& f : Options::fields()) {
+    if (std::find(omit.begin(), omit.end(), f.name) != omit.end()) continue;
     if (!first) s += ", ";
     first = false;
     s += f.name;

@@ -1,4 +1,4 @@
-#include "descent/transform/hyperparameters.hpp"
+#include "descent/spec/hyperparameters.hpp"
 
 namespace descent {
 

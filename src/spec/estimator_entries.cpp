@@ -1,7 +1,5 @@
-// The estimator registry: spec names -> estimator factories, documented from the options'
-// field tables exactly like the transform registry (option_binding.hpp does the binding).
-#include "descent/spec/estimator_registry.hpp"
-
+// The estimator axis's entries: spec names -> estimator factories, documented from the
+// options' field tables like every other kind.
 #include <memory>
 
 #include "descent/estimator/adaptive_batch.hpp"
@@ -14,15 +12,11 @@
 #include "descent/estimator/saga.hpp"
 #include "descent/estimator/sam.hpp"
 #include "descent/estimator/svrg.hpp"
-#include "option_binding.hpp"
+#include "entry.hpp"
 
-namespace descent {
+namespace descent::spec_detail {
 
 namespace {
-
-using spec_detail::bind;
-using spec_detail::describe_fields;
-using spec_detail::Source;
 
 // Minibatch's spec options (its C++ options also carry the seed, which a spec does not).
 struct MinibatchSpecOptions {
@@ -44,31 +38,29 @@ struct NoOptions {
   }
 };
 
-struct Entry {
-  RegistryEntry doc;
-  std::function<EstimatorSpec(const SpecCall&, const Source&)> make;
-};
-
-// `build<T>(options, seed)` makes the estimator; the canonical spec comes from a float
-// instance (both precisions print the same options).
+// `build<T>(options, seed)` makes the estimator. The canonical spec is written from the
+// spec's options (not the estimator's spec(), which may describe more, as minibatch's names
+// its sampler), so that it always parses back.
 template <class Options, class Build>
 Entry estimator_entry(std::string name, std::string summary, std::string reference, Build build) {
   Entry e;
   e.doc = {name, EntryKind::estimator, std::move(summary), std::move(reference), describe_fields(Options{}, {}),
            Options::kName};
-  e.make = [build](const SpecCall& call, const Source& src) {
+  e.make = Make<EstimatorSpec>([name, build](const SpecCall& call, const Source& src) {
     const Options options = bind(call, Options{}, {}, src);
     validate(options);
     auto make_float = [build, options](std::uint64_t seed) { return build.template operator()<float>(options, seed); };
     auto make_double = [build, options](std::uint64_t seed) {
       return build.template operator()<double>(options, seed);
     };
-    return EstimatorSpec(make_float(0)->spec(), make_float, make_double);
-  };
+    return EstimatorSpec(Options::fields().empty() ? name : to_spec(name, options), make_float, make_double);
+  });
   return e;
 }
 
-std::vector<Entry> make_entries() {
+}  // namespace
+
+std::vector<Entry> estimator_entries() {
   std::vector<Entry> v;
   v.push_back(estimator_entry<AdaptiveBatchOptions>(
       "adaptive_batch",
@@ -134,48 +126,15 @@ std::vector<Entry> make_entries() {
   return v;
 }
 
-const std::vector<Entry>& entries() {
-  static const std::vector<Entry> all = make_entries();
-  return all;
-}
+}  // namespace descent::spec_detail
 
-std::vector<std::string> names() {
-  std::vector<std::string> out;
-  for (const auto& e : entries()) out.push_back(e.doc.name);
-  return out;
-}
-
-}  // namespace
-
-const std::vector<RegistryEntry>& estimator_registry() {
-  static const std::vector<RegistryEntry> docs = [] {
-    std::vector<RegistryEntry> out;
-    for (const auto& e : entries()) out.push_back(e.doc);
-    return out;
-  }();
-  return docs;
-}
-
-const RegistryEntry* find_estimator_entry(std::string_view name) {
-  for (const auto& e : estimator_registry())
-    if (e.name == name) return &e;
-  return nullptr;
-}
+namespace descent {
 
 EstimatorSpec parse_estimator(std::string_view spec) {
   const SpecCall call = parse_spec(spec);
-  const Source src{spec};
-  for (const auto& e : entries())
-    if (e.doc.name == call.name) return e.make(call, src);
-  if (find_entry(call.name) != nullptr)
-    src.fail("'" + call.name + "' is " + to_string(find_entry(call.name)->kind) +
-                 ", not an estimator (estimators: " + [] {
-                   std::string s;
-                   for (const auto& n : names()) s += (s.empty() ? "" : ", ") + n;
-                   return s;
-                 }() + ")",
-             call.column);
-  src.fail("unknown estimator '" + call.name + "'" + suggestion(call.name, names()), call.column);
+  const spec_detail::Source src{spec};
+  return spec_detail::maker<EstimatorSpec>(spec_detail::find(call, src, {EntryKind::estimator}, "estimator"))(call,
+                                                                                                               src);
 }
 
 }  // namespace descent

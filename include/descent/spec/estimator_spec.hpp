@@ -2,18 +2,17 @@
 // in the same grammar as optimizers (spec_parser.hpp), e.g.
 //   full_gradient   minibatch(128)   svrg(batch_size=8)   lsvrg(probability=0.001)   saga
 // An estimator spec holds the method and its options; the seed is the run's own (the
-// CLI's --seed, the job file's seed), so one seed fixes all of a run's randomness.
-// `descent list --kind estimator` prints this registry.
+// CLI's --seed, the job file's seed), so one seed fixes all of a run's randomness. The
+// entries are the registry's of kind estimator (`descent list --kind estimator`).
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
-#include <vector>
+#include <type_traits>
 
 #include "descent/estimator/estimator.hpp"
-#include "descent/spec/registry.hpp"
 
 namespace descent {
 
@@ -41,10 +40,6 @@ class EstimatorSpec {
   std::function<EstimatorPtr<float>(std::uint64_t)> make_float_;
   std::function<EstimatorPtr<double>(std::uint64_t)> make_double_;
 };
-
-// All estimator entries, by name (kind EntryKind::estimator).
-const std::vector<RegistryEntry>& estimator_registry();
-const RegistryEntry* find_estimator_entry(std::string_view name);
 
 // Throws ParseError (syntax, unknown names, wrong arguments: with the column) or
 // ConfigError (a value outside its range).

@@ -1,0 +1,75 @@
+#include "descent/app/job_plan.hpp"
+
+#include "descent/spec/registry.hpp"
+
+namespace descent {
+
+namespace {
+
+// Everything but the optimizer and the estimator, which a comparison varies.
+RunSpec common_run_spec(const JobConfig& c) {
+  RunSpec run;
+  run.model = c.model;
+  run.training.epochs = c.training.epochs;
+  run.training.batch_size = c.training.batch_size;
+  run.training.sampling = parse_at(c.origin("[training].sampling"), [&] { return parse_sampling(c.training.sampling); });
+  run.training.seed = c.training.seed;
+  run.training.full_objective = c.training.full_objective;
+  if (!c.training.average.empty())
+    run.callbacks.push_back(parse_at(c.origin("[training].average"),
+                                     [&] { return parse_callback(c.training.average, EntryKind::averaging); }));
+  if (!c.training.stationarity_stop.empty())
+    run.callbacks.push_back(parse_at(c.origin("[training].stationarity_stop"), [&] {
+      return parse_callback(c.training.stationarity_stop, EntryKind::stopping);
+    }));
+  for (std::size_t k = 0; k < c.training.callbacks.size(); ++k)
+    run.callbacks.push_back(parse_at(c.origin("[training].callbacks[" + std::to_string(k) + "]"),
+                                     [&] { return parse_callback(c.training.callbacks[k]); }));
+  return run;
+}
+
+std::optional<EstimatorSpec> estimator_at(const std::string& origin, const std::string& spec) {
+  if (spec.empty()) return std::nullopt;
+  return parse_at(origin, [&] { return parse_estimator(spec); });
+}
+
+// The key a comparison run's spec came from: the list's entry, or the single spec.
+std::string list_key(const std::vector<std::string>& list, const std::string& list_name,
+                     const std::string& single_key, std::size_t k) {
+  if (list.empty()) return single_key;
+  return list_name + "[" + std::to_string(list.size() == 1 ? 0 : k) + "]";
+}
+
+}  // namespace
+
+RunSpec train_run_spec(const JobConfig& c) {
+  RunSpec run = common_run_spec(c);
+  run.optimizer = parse_at(c.origin("[optimizer].spec"), [&] { return parse_transform(c.optimizer); });
+  run.estimator = estimator_at(c.origin("[estimator].spec"), c.estimator);
+  return run;
+}
+
+std::vector<ComparedRun> compare_run_specs(const JobConfig& c) {
+  if (c.compare_runs() == 0)
+    throw ConfigError(c.source + ": [compare].optimizers and [compare].estimators are empty: name what to compare");
+  const RunSpec common = common_run_spec(c);
+  std::vector<ComparedRun> runs;
+  for (std::size_t k = 0; k < c.compare_runs(); ++k) {
+    const std::string& spec = c.compare_optimizer(k);
+    const std::string& estimator = c.compare_estimator(k);
+    ComparedRun r{.label = {}, .run = common};
+    r.run.optimizer = parse_at(c.origin(list_key(c.compare.optimizers, "[compare].optimizers", "[optimizer].spec", k)),
+                               [&] { return parse_transform(spec); });
+    r.run.estimator =
+        estimator_at(c.origin(list_key(c.compare.estimators, "[compare].estimators", "[estimator].spec", k)), estimator);
+    // Default labels name what varies between the runs.
+    const std::string label = c.compare.estimators.size() > 1
+                                  ? (c.compare.optimizers.size() > 1 ? estimator + " + " + spec : estimator)
+                                  : spec;
+    r.label = k < c.compare.labels.size() ? c.compare.labels[k] : label;
+    runs.push_back(std::move(r));
+  }
+  return runs;
+}
+
+}  // namespace descent

@@ -1,0 +1,64 @@
+// Solvers with a loop of their own: spec names -> SolverSpecs. The step budget and the
+// seed are the run's (SolverRun), so they are fixed here, not spec arguments.
+#include "descent/solver/loopless_katyusha.hpp"
+#include "entry.hpp"
+
+namespace descent::spec_detail {
+
+namespace {
+
+// A finite-sum objective, or MismatchError naming the solver and the objective.
+template <class T>
+const FiniteSum<T>& finite_sum_for(const Differentiable<T>& objective, const char* solver) {
+  const auto* sum = dynamic_cast<const FiniteSum<T>*>(&objective);
+  if (sum == nullptr)
+    throw MismatchError(std::string("the ") + solver + " solver needs a finite-sum objective; '" + objective.name() +
+                        "' is not one");
+  return *sum;
+}
+
+template <class T>
+Summary<T> run_lkatyusha(LooplessKatyushaOptions options, const Differentiable<T>& objective, Parameters<T>& x,
+                         const SolverRun& run) {
+  options.max_steps = run.max_steps;
+  options.seed = run.seed;
+  return loopless_katyusha<T>(finite_sum_for(objective, "lkatyusha"), x, options,
+                              [&](const KatyushaStep<T>&) { return run.stop && run.stop(); });
+}
+
+}  // namespace
+
+std::vector<Entry> solver_entries() {
+  std::vector<Entry> v;
+  const std::vector<std::string> run_fields = {"max_steps"};
+  v.push_back(options_entry<SolverSpec>(
+      "lkatyusha", EntryKind::solver,
+      "loopless Katyusha: accelerated variance reduction with a snapshot refreshed by a coin (finite sums)",
+      "Kovalev, Horvath & Richtarik, ALT 2020 (Algorithm 2); adaptive sampling: Zhao, Lyu & Kolar, TMLR 2023",
+      LooplessKatyushaOptions{},
+      [run_fields](const LooplessKatyushaOptions& o) {
+        validate(o);  // the field ranges; the run checks smoothness > 0 and theta1 + theta2 <= 1
+        return SolverSpec(
+            to_spec("lkatyusha", o, run_fields),
+            [o](const Differentiable<float>& f, Parameters<float>& x, const SolverRun& r) {
+              return run_lkatyusha<float>(o, f, x, r);
+            },
+            [o](const Differentiable<double>& f, Parameters<double>& x, const SolverRun& r) {
+              return run_lkatyusha<double>(o, f, x, r);
+            });
+      },
+      run_fields));
+  return v;
+}
+
+}  // namespace descent::spec_detail
+
+namespace descent {
+
+SolverSpec parse_solver(std::string_view spec) {
+  const SpecCall call = parse_spec(spec);
+  const spec_detail::Source src{spec};
+  return spec_detail::maker<SolverSpec>(spec_detail::find(call, src, {EntryKind::solver}, "solver"))(call, src);
+}
+
+}  // namespace descent

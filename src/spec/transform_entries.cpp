@@ -1,0 +1,117 @@
+// The transform axis's entries: optimizers, transforms and schedules, each documented
+// from its Options struct's field table.
+#include "descent/transform/adagrad.hpp"
+#include "descent/transform/adagrad_norm.hpp"
+#include "descent/transform/adam.hpp"
+#include "descent/transform/chain.hpp"
+#include "descent/transform/clip_by_global_norm.hpp"
+#include "descent/transform/clip_by_value.hpp"
+#include "descent/transform/rmsprop.hpp"
+#include "descent/transform/scale_by_schedule.hpp"
+#include "descent/transform/schedule_options.hpp"
+#include "descent/transform/sgd.hpp"
+#include "descent/transform/weight_decay.hpp"
+#include "entry.hpp"
+
+namespace descent::spec_detail {
+
+// chain(t1, t2, ...): positional transforms only; the Chain flattens nested chains.
+Entry chain_entry() {
+  Entry e;
+  e.doc.name = "chain";
+  e.doc.kind = EntryKind::transform;
+  e.doc.summary = "applies its transforms in order, each to the output of the one before (nested chains flatten)";
+  e.doc.reference = "-";
+  ParameterDoc members;
+  members.name = "transforms";
+  members.type = "transforms";
+  members.doc = "any number of positional optimizer or transform calls, e.g. chain(clip_by_global_norm(1), adam)";
+  e.doc.parameters.push_back(members);
+  e.make = Make<TransformPtr>([](const SpecCall& call, const Source& src) {
+    std::vector<TransformPtr> parts;
+    for (const auto& arg : call.args) {
+      if (arg.key)
+        src.fail("'chain' takes only positional transforms, found the named argument '" + *arg.key + "'", arg.column);
+      const auto* member = std::get_if<std::shared_ptr<SpecCall>>(&arg.value.value);
+      if (!member)
+        src.fail("'chain' takes transforms (e.g. adam(lr=1e-3)), found " + describe_value(arg.value), arg.value.column);
+      parts.push_back(build_transform(**member, src));
+    }
+    return chain(std::move(parts));
+  });
+  return e;
+}
+
+std::vector<Entry> transform_entries() {
+  using K = EntryKind;
+  std::vector<Entry> v;
+  // Optimizers.
+  v.push_back(options_entry<TransformPtr>(
+      "adagrad", K::optimizer, "AdaGrad: per-coordinate steps divided by the root of the summed squared gradients",
+      "Duchi, Hazan & Singer, JMLR 2011", AdagradOptions{}, [](const AdagradOptions& o) { return adagrad(o); }));
+  v.push_back(options_entry<TransformPtr>(
+      "adagrad_norm", K::optimizer,
+      "AdaGrad-Norm: one step size for all coordinates, lr divided by the root of the summed squared gradient norms",
+      "Ward, Wu & Bottou, AdaGrad stepsizes: sharp convergence over nonconvex landscapes, ICML 2019 / JMLR 2020",
+      AdagradNormOptions{}, [](const AdagradNormOptions& o) { return adagrad_norm(o); }));
+  v.push_back(options_entry<TransformPtr>("adam", K::optimizer, "Adam: bias-corrected estimates of the gradient's first two moments",
+                            "Kingma & Ba, ICLR 2015", AdamOptions{}, [](const AdamOptions& o) { return adam(o); }));
+  v.push_back(options_entry<TransformPtr>("adamw", K::optimizer, "AdamW: Adam with decoupled weight decay (default 0.01)",
+                            "Loshchilov & Hutter, ICLR 2019", AdamOptions{.weight_decay = 1e-2},
+                            [](const AdamOptions& o) { return adamw(o); }));
+  v.push_back(options_entry<TransformPtr>("amsgrad", K::optimizer,
+                            "AMSGrad: Adam dividing by the running maximum of the second moment",
+                            "Reddi, Kale & Kumar, ICLR 2018", AdamOptions{.amsgrad = true},
+                            [](const AdamOptions& o) { return amsgrad(o); }, {"amsgrad"}));
+  v.push_back(options_entry<TransformPtr>("momentum", K::optimizer, "SGD with heavy-ball momentum (default 0.9)",
+                            "Polyak, USSR Comput. Math. Math. Phys. 1964", SgdOptions{.momentum = 0.9},
+                            [](const SgdOptions& o) { return sgd(o); }, {"nesterov"}));
+  v.push_back(options_entry<TransformPtr>("nesterov", K::optimizer, "SGD with Nesterov momentum (default 0.9)",
+                            "Sutskever, Martens, Dahl & Hinton, ICML 2013",
+                            SgdOptions{.momentum = 0.9, .nesterov = true}, [](const SgdOptions& o) { return sgd(o); },
+                            {"nesterov"}));
+  v.push_back(options_entry<TransformPtr>("rmsprop", K::optimizer,
+                            "RMSProp: steps divided by a running root mean square of the gradients",
+                            "Tieleman & Hinton, Coursera lecture 6.5, 2012", RmspropOptions{},
+                            [](const RmspropOptions& o) { return rmsprop(o); }));
+  v.push_back(options_entry<TransformPtr>("sgd", K::optimizer, "stochastic gradient descent, optionally with (Nesterov) momentum",
+                            "Robbins & Monro, Ann. Math. Statist. 1951", SgdOptions{},
+                            [](const SgdOptions& o) { return sgd(o); }));
+  // Transforms.
+  v.push_back(options_entry<TransformPtr>("add_decayed_weights", K::transform,
+                            "coupled L2 decay: adds coefficient * p to the gradient (put it before an optimizer)", "-",
+                            AddDecayedWeightsOptions{},
+                            [](const AddDecayedWeightsOptions& o) { return add_decayed_weights(o.coefficient); }));
+  v.push_back(chain_entry());
+  v.push_back(options_entry<TransformPtr>("clip_by_global_norm", K::transform,
+                            "rescales the whole direction to a Euclidean norm of at most max_norm",
+                            "Pascanu, Mikolov & Bengio, ICML 2013", ClipByGlobalNormOptions{},
+                            [](const ClipByGlobalNormOptions& o) { return clip_by_global_norm(o.max_norm); }));
+  v.push_back(options_entry<TransformPtr>("clip_by_value", K::transform, "clamps every coordinate to [-limit, limit]", "-",
+                            ClipByValueOptions{}, [](const ClipByValueOptions& o) { return clip_by_value(o.limit); }));
+  v.push_back(options_entry<TransformPtr>("scale_by_schedule", K::transform, "multiplies the update by a schedule's value s(t)", "-",
+                            ScaleByScheduleOptions{},
+                            [](const ScaleByScheduleOptions& o) { return scale_by_schedule(o.schedule); }));
+  v.push_back(options_entry<TransformPtr>("weight_decay", K::transform,
+                            "decoupled weight decay: subtracts rate * p from the update (put it after an optimizer)",
+                            "Loshchilov & Hutter, ICLR 2019", WeightDecayOptions{},
+                            [](const WeightDecayOptions& o) { return weight_decay(o); }));
+  // Schedules.
+  auto schedule = [](const auto& o) { return make_schedule(o); };
+  v.push_back(
+      options_entry<SchedulePtr>("constant", K::schedule, "the same value at every step", "-", ConstantScheduleOptions{}, schedule));
+  v.push_back(options_entry<SchedulePtr>("cosine", K::schedule, "end + (init - end) * (1 + cos(pi * min(t, steps) / steps)) / 2",
+                            "Loshchilov & Hutter, ICLR 2017 (SGDR, one cycle)", CosineOptions{}, schedule));
+  v.push_back(options_entry<SchedulePtr>("exponential", K::schedule, "init * gamma^t", "-", ExponentialOptions{}, schedule));
+  v.push_back(options_entry<SchedulePtr>("linear_decay", K::schedule, "end + (init - end) * max(0, 1 - t / steps)", "-",
+                            LinearDecayOptions{}, schedule));
+  v.push_back(
+      options_entry<SchedulePtr>("step_decay", K::schedule, "init * gamma^floor(t / every)", "-", StepDecayOptions{}, schedule));
+  v.push_back(
+      options_entry<SchedulePtr>("warmup", K::schedule,
+                    "rises linearly from start * after(0) to after(0) over steps, then follows after(t - steps)",
+                    "Goyal et al., arXiv:1706.02677, 2017", WarmupOptions{}, schedule));
+  return v;
+}
+
+}  // namespace descent::spec_detail
