@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "descent/estimator/snapshot.hpp"
 #include "finite_sum_binding.hpp"
 
 namespace descent {
@@ -25,20 +24,7 @@ template <class T>
 AdaptiveLooplessSvrg<T>::AdaptiveLooplessSvrg(AdaptiveLooplessSvrgOptions options, std::uint64_t seed)
     : options_((validate(options), options)),
       distribution_(options_.alpha, options_.learning_rate, seed),
-      snapshot_(std::make_unique<LooplessSnapshot<T>>(seed, "lsvrg_as")) {}
-
-template <class T>
-AdaptiveLooplessSvrg<T>::~AdaptiveLooplessSvrg() = default;
-
-template <class T>
-double AdaptiveLooplessSvrg<T>::probability() const noexcept {
-  return snapshot_->probability();
-}
-
-template <class T>
-std::int64_t AdaptiveLooplessSvrg<T>::snapshots() const noexcept {
-  return snapshot_->count();
-}
+      snapshot_(seed, "lsvrg_as") {}
 
 template <class T>
 std::string AdaptiveLooplessSvrg<T>::spec() const {
@@ -49,7 +35,7 @@ template <class T>
 void AdaptiveLooplessSvrg<T>::bind(const Differentiable<T>& objective) {
   sum_ = &detail::require_finite_sum(objective, "lsvrg_as");
   distribution_.bind(sum_->num_samples());
-  snapshot_->bind(*sum_, options_.probability, options_.batch_size);
+  snapshot_.bind(*sum_, options_.probability, options_.batch_size);
 }
 
 template <class T>
@@ -57,19 +43,19 @@ Estimate<T> AdaptiveLooplessSvrg<T>::estimate(const Differentiable<T>&, std::spa
   detail::require_bound(sum_, "lsvrg_as");
   const auto n = static_cast<std::int64_t>(sum_->num_samples());
   Estimate<T> e;
-  if (snapshot_->take_first(*sum_, x)) {
+  if (snapshot_.take_first(*sum_, x)) {
     e.objective_calls += 1;
     e.sample_gradients += n;
   }
   distribution_.draw(static_cast<std::size_t>(options_.batch_size), batch_, probabilities_);
-  Snapshot<T>& anchor = snapshot_->anchor();
+  Snapshot<T>& anchor = snapshot_.anchor();
   e.value = anchor.weighted_corrected_direction(*sum_, x, batch_, probabilities_, direction, observed_);
   e.objective_calls += 2 * static_cast<std::int64_t>(batch_.size());
   e.sample_gradients += 2 * static_cast<std::int64_t>(batch_.size());
   // The learner's normalization is the distance to the snapshot the gradients were taken at.
   distribution_.observe(batch_, probabilities_, observed_, anchor.squared_distance(x));
   // The coin is flipped after the direction is formed: w_{k+1} = x_k, as in L-SVRG.
-  if (snapshot_->maybe_refresh(*sum_, x)) {
+  if (snapshot_.maybe_refresh(*sum_, x)) {
     e.objective_calls += 1;
     e.sample_gradients += n;
   }
@@ -79,14 +65,14 @@ Estimate<T> AdaptiveLooplessSvrg<T>::estimate(const Differentiable<T>&, std::spa
 template <class T>
 void AdaptiveLooplessSvrg<T>::save(BinaryWriter& out) const {
   distribution_.save(out);
-  snapshot_->save(out);
+  snapshot_.save(out);
 }
 
 template <class T>
 void AdaptiveLooplessSvrg<T>::load(BinaryReader& in) {
   AdaptiveSamplingDistribution distribution = distribution_;
   distribution.load(in);
-  snapshot_->load(in);
+  snapshot_.load(in);
   distribution_ = std::move(distribution);
 }
 

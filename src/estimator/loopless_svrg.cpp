@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "descent/estimator/snapshot.hpp"
 #include "finite_sum_binding.hpp"
 
 namespace descent {
@@ -17,22 +16,9 @@ const std::vector<Field<LooplessSvrgOptions>>& LooplessSvrgOptions::fields() {
 
 template <class T>
 LooplessSvrg<T>::LooplessSvrg(LooplessSvrgOptions options, std::uint64_t seed)
-    : options_(options), snapshot_(std::make_unique<LooplessSnapshot<T>>(seed, "lsvrg")) {
+    : options_(options), snapshot_(seed, "lsvrg") {
   validate(options_);
   sampler_ = replacement_sampler(static_cast<std::size_t>(options_.batch_size), seed);
-}
-
-template <class T>
-LooplessSvrg<T>::~LooplessSvrg() = default;
-
-template <class T>
-double LooplessSvrg<T>::probability() const noexcept {
-  return snapshot_->probability();
-}
-
-template <class T>
-std::int64_t LooplessSvrg<T>::snapshots() const noexcept {
-  return snapshot_->count();
 }
 
 template <class T>
@@ -45,7 +31,7 @@ void LooplessSvrg<T>::bind(const Differentiable<T>& objective) {
   sum_ = &detail::require_finite_sum(objective, "lsvrg");
   const std::size_t n = sum_->num_samples();
   sampler_->bind(n);
-  snapshot_->bind(*sum_, options_.probability, options_.batch_size);
+  snapshot_.bind(*sum_, options_.probability, options_.batch_size);
 }
 
 template <class T>
@@ -53,16 +39,16 @@ Estimate<T> LooplessSvrg<T>::estimate(const Differentiable<T>&, std::span<const 
   detail::require_bound(sum_, "lsvrg");
   const auto n = static_cast<std::int64_t>(sum_->num_samples());
   Estimate<T> e;
-  if (snapshot_->take_first(*sum_, x)) {
+  if (snapshot_.take_first(*sum_, x)) {
     e.objective_calls += 1;
     e.sample_gradients += n;
   }
   sampler_->next(batch_);
-  e.value = snapshot_->anchor().corrected_direction(*sum_, x, batch_, direction);
+  e.value = snapshot_.anchor().corrected_direction(*sum_, x, batch_, direction);
   e.objective_calls += 2;
   e.sample_gradients += 2 * static_cast<std::int64_t>(batch_.size());
   // The coin is flipped after the direction is formed: w_{k+1} = x_k, not x_{k+1}.
-  if (snapshot_->maybe_refresh(*sum_, x)) {
+  if (snapshot_.maybe_refresh(*sum_, x)) {
     e.objective_calls += 1;
     e.sample_gradients += n;
   }
@@ -72,13 +58,13 @@ Estimate<T> LooplessSvrg<T>::estimate(const Differentiable<T>&, std::span<const 
 template <class T>
 void LooplessSvrg<T>::save(BinaryWriter& out) const {
   sampler_->save(out);
-  snapshot_->save(out);
+  snapshot_.save(out);
 }
 
 template <class T>
 void LooplessSvrg<T>::load(BinaryReader& in) {
   sampler_->load(in);
-  snapshot_->load(in);
+  snapshot_.load(in);
 }
 
 template class LooplessSvrg<float>;

@@ -4,7 +4,6 @@
 
 #include "descent/core/error.hpp"
 #include "finite_sum_binding.hpp"
-#include "descent/estimator/snapshot.hpp"
 
 namespace descent {
 
@@ -18,13 +17,10 @@ const std::vector<Field<SvrgOptions>>& SvrgOptions::fields() {
 
 template <class T>
 Svrg<T>::Svrg(SvrgOptions options, std::uint64_t seed)
-    : options_(options), snapshot_(std::make_unique<Snapshot<T>>()) {
+    : options_(options) {
   validate(options_);
   sampler_ = replacement_sampler(static_cast<std::size_t>(options_.batch_size), seed);
 }
-
-template <class T>
-Svrg<T>::~Svrg() = default;
 
 template <class T>
 std::string Svrg<T>::spec() const {
@@ -36,7 +32,7 @@ void Svrg<T>::bind(const Differentiable<T>& objective) {
   sum_ = &detail::require_finite_sum(objective, "svrg");
   const std::size_t n = sum_->num_samples();
   sampler_->bind(n);
-  snapshot_->resize(sum_->dimension());
+  snapshot_.resize(sum_->dimension());
   length_ = options_.epoch_length > 0
                 ? options_.epoch_length
                 : std::max<std::int64_t>(1, static_cast<std::int64_t>(2 * n) / options_.batch_size);
@@ -47,14 +43,14 @@ template <class T>
 Estimate<T> Svrg<T>::estimate(const Differentiable<T>&, std::span<const T> x, std::span<T> direction) {
   detail::require_bound(sum_, "svrg");
   Estimate<T> e;
-  if (!snapshot_->taken() || since_snapshot_ >= length_) {
-    snapshot_->take(*sum_, x);
+  if (!snapshot_.taken() || since_snapshot_ >= length_) {
+    snapshot_.take(*sum_, x);
     since_snapshot_ = 0;
     e.objective_calls += 1;
     e.sample_gradients += static_cast<std::int64_t>(sum_->num_samples());
   }
   sampler_->next(batch_);
-  e.value = snapshot_->corrected_direction(*sum_, x, batch_, direction);
+  e.value = snapshot_.corrected_direction(*sum_, x, batch_, direction);
   e.objective_calls += 2;
   e.sample_gradients += 2 * static_cast<std::int64_t>(batch_.size());
   ++since_snapshot_;
@@ -64,14 +60,14 @@ Estimate<T> Svrg<T>::estimate(const Differentiable<T>&, std::span<const T> x, st
 template <class T>
 void Svrg<T>::save(BinaryWriter& out) const {
   sampler_->save(out);
-  snapshot_->save(out);
+  snapshot_.save(out);
   out.i64(since_snapshot_);
 }
 
 template <class T>
 void Svrg<T>::load(BinaryReader& in) {
   sampler_->load(in);
-  snapshot_->load(in);
+  snapshot_.load(in);
   const std::int64_t since = in.i64("svrg steps since the snapshot");
   if (since < 0 || since > length_) in.fail("svrg steps since the snapshot out of range");
   since_snapshot_ = since;

@@ -145,6 +145,18 @@ LayerStack<T>::LayerStack(StackConfig<T> config) : config_(std::move(config)), l
 }
 
 template <class T>
+template <class Each>
+void LayerStack<T>::for_each_forward_chunk(const T* x, const Dataset<T>& data, RowSet rows, Each&& each) const {
+  if (rows.count == 0) return;
+  reserve(std::min(rows.count, kChunkRows));
+  for (std::size_t begin = 0; begin < rows.count; begin += kChunkRows) {
+    const RowSet chunk = rows.slice(begin, std::min(kChunkRows, rows.count - begin));
+    forward(x, data, chunk);
+    each(chunk, begin);
+  }
+}
+
+template <class T>
 void LayerStack<T>::reserve(std::size_t rows) const {
   if (rows <= ws_.rows) return;
   for (std::size_t l = 0; l < layers_.size(); ++l) {
@@ -372,19 +384,15 @@ template <class T>
 double LayerStack<T>::loss_with_labels(const T* x, const Dataset<T>& data, RowSet rows, const T* labels, T scale,
                                        T* gradient) const {
   if (gradient != nullptr) std::fill_n(gradient, layout_.size(), T(0));
-  if (rows.count == 0) return 0;
-  reserve(std::min(rows.count, kChunkRows));
   double sum = 0;
-  for (std::size_t begin = 0; begin < rows.count; begin += kChunkRows) {
-    const RowSet chunk = rows.slice(begin, std::min(kChunkRows, rows.count - begin));
-    forward(x, data, chunk);
+  for_each_forward_chunk(x, data, rows, [&](RowSet chunk, std::size_t begin) {
     sum += labels == nullptr ? head(data, chunk, gradient != nullptr, scale, nullptr)
                              : head_with_labels(data, chunk, labels + begin, begin, gradient != nullptr, scale);
     if (gradient != nullptr) {
       backpropagate(x, chunk.count);
       accumulate_gradient(data, chunk, gradient);
     }
-  }
+  });
   return sum;
 }
 
@@ -407,15 +415,11 @@ template <class T>
 double LayerStack<T>::score_derivatives(const T* x, const Dataset<T>& data, RowSet rows, T* out) const {
   if (!is_single_linear_output())
     throw MismatchError(config_.model + ": score derivatives exist only for single-output linear models");
-  if (rows.count == 0) return 0;
-  reserve(std::min(rows.count, kChunkRows));
   double sum = 0;
-  for (std::size_t begin = 0; begin < rows.count; begin += kChunkRows) {
-    const RowSet chunk = rows.slice(begin, std::min(kChunkRows, rows.count - begin));
-    forward(x, data, chunk);
+  for_each_forward_chunk(x, data, rows, [&](RowSet chunk, std::size_t begin) {
     sum += head(data, chunk, true, T(1), nullptr);
     std::copy_n(ws_.delta.back().data(), chunk.count, out + begin);
-  }
+  });
   return sum;
 }
 
@@ -460,10 +464,7 @@ void LayerStack<T>::per_sample_gradients(const T* x, const Dataset<T>& data, Row
   // Each row writes its own gradient: rows run on threads in any grouping with the same bits.
   // Per row, every value is set (the L2 term or zero) and then gets an axpy.
   const double row_ns = 2 * kVectorizedValueNs * static_cast<double>(p);
-  reserve(std::min(rows.count, kChunkRows));
-  for (std::size_t begin = 0; begin < rows.count; begin += kChunkRows) {
-    const RowSet chunk = rows.slice(begin, std::min(kChunkRows, rows.count - begin));
-    forward(x, data, chunk);
+  for_each_forward_chunk(x, data, rows, [&](RowSet chunk, std::size_t begin) {
     head(data, chunk, true, T(1), nullptr);
     backpropagate(x, chunk.count);
     const auto one_row = [&](std::size_t k) {
@@ -493,7 +494,7 @@ void LayerStack<T>::per_sample_gradients(const T* x, const Dataset<T>& data, Row
                   [&](std::size_t first, std::size_t end) {
                     for (std::size_t k = first; k < end; ++k) one_row(k);
                   });
-  }
+  });
 }
 
 template <class T>
@@ -511,10 +512,7 @@ void LayerStack<T>::per_sample_gradient_norms(const T* x, const Dataset<T>& data
   for (std::size_t l = 1; l < layers_.size(); ++l) row_values += static_cast<double>(layers_[l].in);
   for (const Layer& layer : layers_) row_values += static_cast<double>(layer.out) * (lambda != 0 ? 2 : 1);
   const double row_ns = input_norm_ns(data) + kInOrderSumValueNs * row_values;
-  reserve(std::min(rows.count, kChunkRows));
-  for (std::size_t begin = 0; begin < rows.count; begin += kChunkRows) {
-    const RowSet chunk = rows.slice(begin, std::min(kChunkRows, rows.count - begin));
-    forward(x, data, chunk);
+  for_each_forward_chunk(x, data, rows, [&](RowSet chunk, std::size_t begin) {
     head(data, chunk, true, T(1), nullptr);
     backpropagate(x, chunk.count);
     const auto one_row = [&](std::size_t k) {
@@ -547,30 +545,22 @@ void LayerStack<T>::per_sample_gradient_norms(const T* x, const Dataset<T>& data
                   [&](std::size_t first, std::size_t end) {
                     for (std::size_t k = first; k < end; ++k) one_row(k);
                   });
-  }
+  });
 }
 
 template <class T>
 RowsEvaluation LayerStack<T>::evaluate(const T* x, const Dataset<T>& data, RowSet rows) const {
   RowsEvaluation result;
-  if (rows.count == 0) return result;
-  reserve(std::min(rows.count, kChunkRows));
-  for (std::size_t begin = 0; begin < rows.count; begin += kChunkRows) {
-    const RowSet chunk = rows.slice(begin, std::min(kChunkRows, rows.count - begin));
-    forward(x, data, chunk);
+  for_each_forward_chunk(x, data, rows, [&](RowSet chunk, std::size_t) {
     result.loss_sum += head(data, chunk, false, T(0), &result.correct);
-  }
+  });
   return result;
 }
 
 template <class T>
 void LayerStack<T>::predict(const T* x, const Dataset<T>& data, RowSet rows, T* predictions) const {
-  if (rows.count == 0) return;
   const std::size_t k_out = layers_.back().out;
-  reserve(std::min(rows.count, kChunkRows));
-  for (std::size_t begin = 0; begin < rows.count; begin += kChunkRows) {
-    const RowSet chunk = rows.slice(begin, std::min(kChunkRows, rows.count - begin));
-    forward(x, data, chunk);
+  for_each_forward_chunk(x, data, rows, [&](RowSet chunk, std::size_t begin) {
     const T* z = ws_.pre.back().data();
     for (std::size_t k = 0; k < chunk.count; ++k) {
       T& p = predictions[begin + k];
@@ -586,7 +576,7 @@ void LayerStack<T>::predict(const T* x, const Dataset<T>& data, RowSet rows, T* 
           break;
       }
     }
-  }
+  });
 }
 
 template class LayerStack<float>;

@@ -136,6 +136,10 @@ class LayerStack {
   bool gemm_input(const Dataset<T>& data) const;
   // Fills Z_l (and A_l) for the chunk.
   void forward(const T* x, const Dataset<T>& data, RowSet chunk) const;
+  // The rows in chunks of at most kChunkRows (what the workspace holds): forward() on each,
+  // then each(chunk, begin) with the chunk's first index in `rows`. Nothing for no rows.
+  template <class Each>
+  void for_each_forward_chunk(const T* x, const Dataset<T>& data, RowSet rows, Each&& each) const;
   // Loss sum over the chunk (labels checked first); writes D_{L-1} = scale dloss/dz when
   // want_delta, and counts correct predictions when `correct` is not null.
   // `substitute` (when not null) holds the chunk's labels in place of the dataset's, already checked.

@@ -38,6 +38,22 @@ struct NoOptions {
   }
 };
 
+// Binding, validation and the canonical spec (the bare name for an estimator without
+// options) are out of line for the reason of option_binding.hpp's set_schedule: inlined for
+// an Options without fields, g++ 12 warns -Warray-bounds about member reads it cannot prove
+// unreachable.
+template <class Options>
+[[gnu::noinline]] Options bound_options(const SpecCall& call, const Source& src) {
+  const Options options = bind(call, Options{}, {}, src);
+  validate(options);
+  return options;
+}
+
+template <class Options>
+[[gnu::noinline]] std::string canonical_of(const std::string& name, const Options& options) {
+  return Options::fields().empty() ? name : to_spec(name, options);
+}
+
 // `build<T>(options, seed)` makes the estimator. The canonical spec is written from the
 // spec's options (not the estimator's spec(), which may describe more, as minibatch's names
 // its sampler), so that it always parses back.
@@ -47,13 +63,12 @@ Entry estimator_entry(std::string name, std::string summary, std::string referen
   e.doc = {name, EntryKind::estimator, std::move(summary), std::move(reference), describe_fields(Options{}, {}),
            Options::kName};
   e.make = Make<EstimatorSpec>([name, build](const SpecCall& call, const Source& src) {
-    const Options options = bind(call, Options{}, {}, src);
-    validate(options);
+    const Options options = bound_options<Options>(call, src);
     auto make_float = [build, options](std::uint64_t seed) { return build.template operator()<float>(options, seed); };
     auto make_double = [build, options](std::uint64_t seed) {
       return build.template operator()<double>(options, seed);
     };
-    return EstimatorSpec(Options::fields().empty() ? name : to_spec(name, options), make_float, make_double);
+    return EstimatorSpec(canonical_of(name, options), make_float, make_double);
   });
   return e;
 }

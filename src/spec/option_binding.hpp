@@ -77,9 +77,11 @@ inline std::int64_t to_integer(const SpecValue& v, const double* number, const s
   return static_cast<std::int64_t>(*number);
 }
 
-// Writes one parsed value into a field, checking its type.
+// Writes one parsed value into a field, checking its type. Out of line, as set_schedule, so
+// that g++ 12 does not warn -Warray-bounds for an Options without fields (full_gradient's),
+// where every member access here is unreachable.
 template <class Options>
-void assign(Options& options, const Field<Options>& f, const SpecValue& v, const std::string& owner,
+[[gnu::noinline]] void assign(Options& options, const Field<Options>& f, const SpecValue& v, const std::string& owner,
             const Source& src) {
   const std::string where = "argument '" + std::string(f.name) + "' of '" + owner + "'";
   const double* number = std::get_if<double>(&v.value);

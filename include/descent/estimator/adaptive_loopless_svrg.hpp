@@ -31,13 +31,11 @@
 
 #include "descent/core/random.hpp"
 #include "descent/estimator/estimator.hpp"
+#include "descent/estimator/snapshot.hpp"
 #include "descent/estimator/adaptive_sampling_distribution.hpp"
 #include "descent/spec/hyperparameters.hpp"
 
 namespace descent {
-
-template <class T>
-class LooplessSnapshot;
 
 struct AdaptiveLooplessSvrgOptions {
   static constexpr const char* kName = "AdaptiveLooplessSvrgOptions";
@@ -54,7 +52,6 @@ class AdaptiveLooplessSvrg final : public Estimator<T> {
   // Throws ConfigError for options outside their ranges. `seed` seeds the draws and, on
   // its own substream, the snapshot coin (the same streams as LooplessSvrg).
   explicit AdaptiveLooplessSvrg(AdaptiveLooplessSvrgOptions options = {}, std::uint64_t seed = 0);
-  ~AdaptiveLooplessSvrg() override;
   std::string spec() const override;
   void bind(const Differentiable<T>& objective) override;
   // The value is f_B(x), the plain mean of the drawn samples' values.
@@ -62,8 +59,8 @@ class AdaptiveLooplessSvrg final : public Estimator<T> {
   void save(BinaryWriter& out) const override;
   void load(BinaryReader& in) override;
 
-  double probability() const noexcept;
-  std::int64_t snapshots() const noexcept;
+  double probability() const noexcept { return snapshot_.probability(); }
+  std::int64_t snapshots() const noexcept { return snapshot_.count(); }
   // The distribution the next step draws from.
   const WeightedSampler& sampler() const noexcept { return distribution_.sampler(); }
   // The indices the last step drew, and the p_i they were drawn with.
@@ -74,7 +71,7 @@ class AdaptiveLooplessSvrg final : public Estimator<T> {
   AdaptiveLooplessSvrgOptions options_;
   AdaptiveSamplingDistribution distribution_;
   const FiniteSum<T>* sum_ = nullptr;
-  std::unique_ptr<LooplessSnapshot<T>> snapshot_;  // with its coin and count
+  LooplessSnapshot<T> snapshot_;  // with its coin and count
   std::vector<std::size_t> batch_;
   std::vector<double> probabilities_, observed_;  // p_{i_k} and a_{i_k} of the last step
 };

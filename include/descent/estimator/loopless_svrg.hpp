@@ -12,13 +12,11 @@
 
 #include "descent/core/random.hpp"
 #include "descent/estimator/estimator.hpp"
+#include "descent/estimator/snapshot.hpp"
 #include "descent/estimator/sampler.hpp"
 #include "descent/spec/hyperparameters.hpp"
 
 namespace descent {
-
-template <class T>
-class LooplessSnapshot;
 
 struct LooplessSvrgOptions {
   static constexpr const char* kName = "LooplessSvrgOptions";
@@ -33,7 +31,6 @@ class LooplessSvrg final : public Estimator<T> {
   // Throws ConfigError for options outside their ranges. `seed` seeds the sampling stream
   // (batches) and, on its own substream, the snapshot coin.
   explicit LooplessSvrg(LooplessSvrgOptions options = {}, std::uint64_t seed = 0);
-  ~LooplessSvrg() override;
   std::string spec() const override;
   void bind(const Differentiable<T>& objective) override;
   Estimate<T> estimate(const Differentiable<T>& objective, std::span<const T> x, std::span<T> direction) override;
@@ -41,15 +38,15 @@ class LooplessSvrg final : public Estimator<T> {
   void load(BinaryReader& in) override;
 
   // The snapshot probability once bound.
-  double probability() const noexcept;
+  double probability() const noexcept { return snapshot_.probability(); }
   // Snapshots taken so far (the first, at x_0, included).
-  std::int64_t snapshots() const noexcept;
+  std::int64_t snapshots() const noexcept { return snapshot_.count(); }
 
  private:
   LooplessSvrgOptions options_;
   SamplerPtr sampler_;
   const FiniteSum<T>* sum_ = nullptr;
-  std::unique_ptr<LooplessSnapshot<T>> snapshot_;  // with its coin and count
+  LooplessSnapshot<T> snapshot_;  // with its coin and count
   std::vector<std::size_t> batch_;
 };
 

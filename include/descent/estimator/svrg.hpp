@@ -12,13 +12,11 @@
 #include <vector>
 
 #include "descent/estimator/estimator.hpp"
+#include "descent/estimator/snapshot.hpp"
 #include "descent/estimator/sampler.hpp"
 #include "descent/spec/hyperparameters.hpp"
 
 namespace descent {
-
-template <class T>
-class Snapshot;
 
 struct SvrgOptions {
   static constexpr const char* kName = "SvrgOptions";
@@ -32,7 +30,6 @@ class Svrg final : public Estimator<T> {
  public:
   // Throws ConfigError for options outside their ranges. `seed` seeds the sampling stream.
   explicit Svrg(SvrgOptions options = {}, std::uint64_t seed = 0);
-  ~Svrg() override;
   std::string spec() const override;
   void bind(const Differentiable<T>& objective) override;
   Estimate<T> estimate(const Differentiable<T>& objective, std::span<const T> x, std::span<T> direction) override;
@@ -46,7 +43,7 @@ class Svrg final : public Estimator<T> {
   SvrgOptions options_;
   SamplerPtr sampler_;
   const FiniteSum<T>* sum_ = nullptr;
-  std::unique_ptr<Snapshot<T>> snapshot_;
+  Snapshot<T> snapshot_;
   std::vector<std::size_t> batch_;
   std::int64_t length_ = 0;
   std::int64_t since_snapshot_ = 0;  // steps taken with the current snapshot

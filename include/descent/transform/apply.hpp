@@ -1,8 +1,8 @@
 // The executor: runs a transform (usually a chain) over a whole direction vector.
 //
 // A flat list of members is cut into passes. An elementwise run of members is one
-// pass over memory, tile by tile: each tile is copied into an L1-resident buffer, every
-// member rewrites it, and the result goes back once. A reducing member (global-norm
+// pass over memory, tile by tile: every member works on the tile while it sits in L1, the
+// ones between the first and the last through a stack buffer. A reducing member (global-norm
 // clipping) needs totals over its whole input first: if it leads the list, one
 // read-only pass computes them; otherwise the previous pass computes them on the fly
 // from its output tiles. So chain(clip_by_global_norm, adam, weight_decay) costs two
@@ -10,8 +10,8 @@
 // when the caller already knows ||g||^2 (see direction_squared_norm below).
 //
 // Within a pass, the first member reads the direction where it lies and the last one
-// adds its update straight into the parameters (Tile::in, Tile::add_to), so a pass of one
-// member, like plain Adam, is one loop over all its arrays with no staging copies.
+// adds its update straight into the parameters (through the TileIo of tile_io.hpp), so a
+// pass of one member, like plain Adam, is one loop over all its arrays with no staging copies.
 //
 // Reductions produce one partial per tile and add them in tile order: the results do
 // not depend on the thread count. Steady-state steps allocate nothing.

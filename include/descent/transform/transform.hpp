@@ -11,8 +11,8 @@
 //                reduce_tile over every tile, then begin_step sees the totals;
 //   global:      needs the whole vector and the block layout at once (Muon, trust
 //                ratios): update_global.
-// Each virtual exists for float and for double; ElementwiseTransform-style bases in
-// transform_base.hpp forward both to one member template.
+// Each virtual exists for float and for double; the CRTP base TransformBase
+// (transform_base.hpp) forwards both to one member template of the concrete transform.
 #pragma once
 
 #include <cstddef>
