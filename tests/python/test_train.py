@@ -219,3 +219,35 @@ def test_solve_runs_l_katyusha_to_the_minimum(rng):
         descent.solve(model, X, y, "lkatyusha", steps=10)
     with pytest.raises(descent.ParseError, match="unknown solver 'katyusha'"):
         descent.solve(model, X, y, "katyusha", steps=10)
+
+
+def test_the_registry_names_every_kind_and_models_by_name_match_their_classes(rng):
+    kinds = {e["kind"] for e in descent.registry()}
+    assert kinds == {"optimizer", "transform", "schedule", "estimator", "solver", "averaging", "stopping", "model"}
+    assert [e["name"] for e in descent.registry("model")] == ["least_squares", "logistic", "mlp", "softmax"]
+    assert descent.estimators() == descent.registry("estimator")
+    assert all(e["kind"] in ("optimizer", "transform", "schedule") for e in descent.optimizers())
+    # descent.Model(kind, **options) is the class with the same options, bit for bit.
+    X, y = blobs(rng)
+    common = dict(optimizer="adam(lr=0.05)", epochs=2, batch_size=16, seed=4)
+    by_class = descent.train(descent.Mlp(hidden=[5], activation="tanh"), X, y.astype(np.int64), **common)
+    by_name = descent.train(descent.Model("mlp", hidden=[5], activation="tanh"), X, y.astype(np.int64), **common)
+    np.testing.assert_array_equal(by_class.params, by_name.params)
+    assert descent.Model("softmax", bias=False) == descent.Model("softmax", bias=False)
+    with pytest.raises(TypeError, match=r"^Model: 'logistic' has no option 'hidden' \(options: l2, bias\)"):
+        descent.Model("logistic", hidden=[3])
+    with pytest.raises(ValueError, match=r"^model: unknown model 'svm'"):
+        descent.Model("svm")
+
+
+def test_callbacks_are_named_by_spec_like_average(rng):
+    X, y = blobs(rng, n=200)
+    model = descent.LogisticRegression(l2=0.01)
+    common = dict(optimizer="sgd(lr=0.5)", epochs=3, batch_size=4, seed=2)
+    averaged = descent.train(model, X, y, average="polyak(start_step=20)", **common)
+    by_callback = descent.train(model, X, y, callbacks=["polyak(start_step=20)"], **common)
+    np.testing.assert_array_equal(averaged.params, by_callback.params)
+    with pytest.raises(descent.ParseError, match="'cosine' is a schedule, not a callback"):
+        descent.train(model, X, y, callbacks=["cosine"], epochs=1)
+    with pytest.raises(TypeError, match="callbacks"):
+        descent.train(model, X, y, callbacks="polyak", epochs=1)
