@@ -53,17 +53,13 @@ std::vector<Entry> callback_entries() {
 namespace descent {
 
 CallbackSpec parse_callback(std::string_view spec) {
-  const SpecCall call = parse_spec(spec);
-  const spec_detail::Source src{spec};
-  return spec_detail::maker<CallbackSpec>(
-      spec_detail::find(call, src, {EntryKind::averaging, EntryKind::stopping}, "callback"))(call, src);
+  return spec_detail::build<CallbackSpec>(spec, {EntryKind::averaging, EntryKind::stopping}, "callback");
 }
 
 CallbackSpec parse_callback(std::string_view spec, EntryKind kind) {
-  const SpecCall call = parse_spec(spec);
-  const spec_detail::Source src{spec};
-  const std::string what = kind == EntryKind::stopping ? "stopping rule" : to_string(kind);
-  return spec_detail::maker<CallbackSpec>(spec_detail::find(call, src, {kind}, what))(call, src);
+  if (kind != EntryKind::averaging && kind != EntryKind::stopping)
+    throw ConfigError("parse_callback: " + describe(kind) + " is not a callback kind");
+  return spec_detail::build<CallbackSpec>(spec, {kind}, kind == EntryKind::stopping ? "stopping rule" : "averaging");
 }
 
 }  // namespace descent

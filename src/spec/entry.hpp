@@ -58,6 +58,14 @@ const Make<Product>& maker(const Entry& e) {
   return std::get<Make<Product>>(e.make);
 }
 
+// Parses a whole spec and builds it as an entry of `kinds` (find's rules and messages).
+template <class Product>
+Product build(std::string_view spec, std::initializer_list<EntryKind> kinds, std::string_view what) {
+  const SpecCall call = parse_spec(spec);
+  const Source src{spec};
+  return maker<Product>(find(call, src, kinds, what))(call, src);
+}
+
 // An entry made from an Options struct's table: the documentation from `prototype`
 // (defaults) and the fields (ranges), a spec call bound onto a copy of the prototype and
 // handed to `make`, which returns the kind's product.

@@ -146,10 +146,7 @@ std::vector<Entry> estimator_entries() {
 namespace descent {
 
 EstimatorSpec parse_estimator(std::string_view spec) {
-  const SpecCall call = parse_spec(spec);
-  const spec_detail::Source src{spec};
-  return spec_detail::maker<EstimatorSpec>(spec_detail::find(call, src, {EntryKind::estimator}, "estimator"))(call,
-                                                                                                               src);
+  return spec_detail::build<EstimatorSpec>(spec, {EntryKind::estimator}, "estimator");
 }
 
 }  // namespace descent

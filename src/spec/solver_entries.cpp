@@ -56,9 +56,7 @@ std::vector<Entry> solver_entries() {
 namespace descent {
 
 SolverSpec parse_solver(std::string_view spec) {
-  const SpecCall call = parse_spec(spec);
-  const spec_detail::Source src{spec};
-  return spec_detail::maker<SolverSpec>(spec_detail::find(call, src, {EntryKind::solver}, "solver"))(call, src);
+  return spec_detail::build<SolverSpec>(spec, {EntryKind::solver}, "solver");
 }
 
 }  // namespace descent
