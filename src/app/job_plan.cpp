@@ -12,7 +12,8 @@ RunSpec common_run_spec(const JobConfig& c) {
   run.model = c.model;
   run.training.epochs = c.training.epochs;
   run.training.batch_size = c.training.batch_size;
-  run.training.sampling = parse_at(c.origin("[training].sampling"), [&] { return parse_sampling(c.training.sampling); });
+  run.training.sampling =
+      parse_at(c.origin("[training].sampling"), [&] { return parse_sampling(c.training.sampling); });
   run.training.seed = c.training.seed;
   run.training.full_objective = c.training.full_objective;
   if (!c.training.average.empty())
@@ -34,8 +35,8 @@ std::optional<EstimatorSpec> estimator_at(const std::string& origin, const std::
 }
 
 // The key a comparison run's spec came from: the list's entry, or the single spec.
-std::string list_key(const std::vector<std::string>& list, const std::string& list_name,
-                     const std::string& single_key, std::size_t k) {
+std::string list_key(const std::vector<std::string>& list, const std::string& list_name, const std::string& single_key,
+                     std::size_t k) {
   if (list.empty()) return single_key;
   return list_name + "[" + std::to_string(list.size() == 1 ? 0 : k) + "]";
 }
@@ -60,8 +61,8 @@ std::vector<ComparedRun> compare_run_specs(const JobConfig& c) {
     ComparedRun r{.label = {}, .run = common};
     r.run.optimizer = parse_at(c.origin(list_key(c.compare.optimizers, "[compare].optimizers", "[optimizer].spec", k)),
                                [&] { return parse_transform(spec); });
-    r.run.estimator =
-        estimator_at(c.origin(list_key(c.compare.estimators, "[compare].estimators", "[estimator].spec", k)), estimator);
+    r.run.estimator = estimator_at(
+        c.origin(list_key(c.compare.estimators, "[compare].estimators", "[estimator].spec", k)), estimator);
     // Default labels name what varies between the runs.
     const std::string label = c.compare.estimators.size() > 1
                                   ? (c.compare.optimizers.size() > 1 ? estimator + " + " + spec : estimator)

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "descent/app/job_plan.hpp"
 #include "descent/core/atomic_file.hpp"
 #include "descent/core/error.hpp"
 #include "descent/core/parallel.hpp"
@@ -15,7 +16,6 @@
 #include "descent/data/idx_reader.hpp"
 #include "descent/data/preprocess.hpp"
 #include "descent/data/read_dataset.hpp"
-#include "descent/app/job_plan.hpp"
 #include "descent/model/evaluate.hpp"
 #include "descent/report/line_plot.hpp"
 #include "descent/run/build.hpp"

@@ -43,11 +43,11 @@ SolverRun solver_run(const RunSpec& run, std::int64_t max_steps, std::function<b
   return SolverRun{.max_steps = max_steps, .seed = run.training.seed, .stop = std::move(stop)};
 }
 
-#define DESCENT_INSTANTIATE(T)                                                                      \
-  template std::unique_ptr<Model<T>> build_model<T>(const ModelSpec&, const Dataset<T>&);          \
-  template Parameters<T> initial_parameters<T>(const ModelSpec&, const Model<T>&);                 \
-  template EstimatorPtr<T> build_estimator<T>(const RunSpec&);                                      \
-  template std::vector<std::shared_ptr<Callback<T>>> build_callbacks<T>(const RunSpec&);            \
+#define DESCENT_INSTANTIATE(T)                                                            \
+  template std::unique_ptr<Model<T>> build_model<T>(const ModelSpec&, const Dataset<T>&); \
+  template Parameters<T> initial_parameters<T>(const ModelSpec&, const Model<T>&);        \
+  template EstimatorPtr<T> build_estimator<T>(const RunSpec&);                            \
+  template std::vector<std::shared_ptr<Callback<T>>> build_callbacks<T>(const RunSpec&);  \
   template TrainOptions<T> train_options<T>(const RunSpec&);
 DESCENT_INSTANTIATE(float)
 DESCENT_INSTANTIATE(double)

@@ -9,7 +9,8 @@ namespace {
 constexpr struct {
   Sampling sampling;
   const char* name;
-} kSamplings[] = {{Sampling::shuffle, "shuffle"}, {Sampling::replacement, "replacement"}, {Sampling::poisson, "poisson"}};
+} kSamplings[] = {
+    {Sampling::shuffle, "shuffle"}, {Sampling::replacement, "replacement"}, {Sampling::poisson, "poisson"}};
 
 }  // namespace
 

@@ -31,8 +31,7 @@ std::vector<Entry> callback_entries() {
   std::vector<Entry> v;
   v.push_back(averaging_entry("exponential", AveragingKind::exponential,
                               "returns an exponential moving average of the iterates (bias-corrected)", "-"));
-  v.push_back(averaging_entry("polyak", AveragingKind::polyak,
-                              "returns the mean of every iterate after start_step",
+  v.push_back(averaging_entry("polyak", AveragingKind::polyak, "returns the mean of every iterate after start_step",
                               "Polyak & Juditsky, SIAM J. Control Optim. 1992; Ruppert 1988"));
   v.push_back(averaging_entry("tail", AveragingKind::tail,
                               "returns the mean of the iterates of the last tail_fraction of the step budget",

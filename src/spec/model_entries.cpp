@@ -23,16 +23,26 @@ ParameterDoc model_option(const std::string& name) {
   } else if (name == "activation") {
     p = {name, "name", d.activation, "relu, tanh or gelu", "the hidden layers' nonlinearity", 0, true};
   } else if (name == "num_classes") {
-    p = {name,      "integer", std::to_string(d.num_classes), "num_classes = 0 or num_classes >= 2",
-         "K classes (labels 0..K-1); 0: the largest label + 1", 1, true};
+    p = {name,
+         "integer",
+         std::to_string(d.num_classes),
+         "num_classes = 0 or num_classes >= 2",
+         "K classes (labels 0..K-1); 0: the largest label + 1",
+         1,
+         true};
   } else if (name == "l2") {
     p = {name, "number", format_field_value(d.l2), "l2 >= 0", "lambda in lambda/2 |W|^2 (biases are not penalized)",
-         -1, true};
+         -1,   true};
   } else if (name == "bias") {
     p = {name, "bool", format_field_value(d.bias), "", "fit an intercept", 0, false};
   } else if (name == "init_seed") {
-    p = {name, "integer", std::to_string(d.init_seed), "0 <= init_seed < 2^64",
-         "the stream of the initial weights (He / Glorot)", -1, true};
+    p = {name,
+         "integer",
+         std::to_string(d.init_seed),
+         "0 <= init_seed < 2^64",
+         "the stream of the initial weights (He / Glorot)",
+         -1,
+         true};
   }
   return p;
 }
@@ -52,7 +62,8 @@ Entry model_entry(std::string name, std::string summary, std::string reference, 
     if constexpr (std::is_same_v<InitModel, std::nullptr_t>) {
       return nullptr;
     } else {
-      return [init](const Model<T>& m, Parameters<T>& p, std::uint64_t seed) { init.template operator()<T>(m, p, seed); };
+      return
+          [init](const Model<T>& m, Parameters<T>& p, std::uint64_t seed) { init.template operator()<T>(m, p, seed); };
     }
   };
   e.make = ModelKind(std::move(name), make_as.template operator()<float>(), make_as.template operator()<double>(),
@@ -65,8 +76,8 @@ Entry model_entry(std::string name, std::string summary, std::string reference, 
 std::vector<Entry> model_entries() {
   std::vector<Entry> v;
   v.push_back(model_entry(
-      "least_squares", "linear least squares (ridge when l2 > 0): f_i = 1/2 (a_i . w + b - y_i)^2 + l2/2 |w|^2",
-      "-", LinearModelOptions::kName, {"l2", "bias"},
+      "least_squares", "linear least squares (ridge when l2 > 0): f_i = 1/2 (a_i . w + b - y_i)^2 + l2/2 |w|^2", "-",
+      LinearModelOptions::kName, {"l2", "bias"},
       []<class T>(const ModelSpec& s, const Dataset<T>& data) -> std::unique_ptr<Model<T>> {
         return std::make_unique<LeastSquares<T>>(data, LinearModelOptions{.l2 = s.l2, .bias = s.bias});
       },
@@ -90,8 +101,8 @@ std::vector<Entry> model_entries() {
         static_cast<const Mlp<T>&>(m).initialize(p, seed);
       }));
   v.push_back(model_entry(
-      "softmax", "multinomial logistic regression over K classes (labels 0..K-1)", "-",
-      SoftmaxRegressionOptions::kName, {"num_classes", "l2", "bias"},
+      "softmax", "multinomial logistic regression over K classes (labels 0..K-1)", "-", SoftmaxRegressionOptions::kName,
+      {"num_classes", "l2", "bias"},
       []<class T>(const ModelSpec& s, const Dataset<T>& data) -> std::unique_ptr<Model<T>> {
         return std::make_unique<SoftmaxRegression<T>>(data, SoftmaxRegressionOptions{s.num_classes, s.l2, s.bias});
       },

@@ -54,63 +54,69 @@ std::vector<Entry> transform_entries() {
       "AdaGrad-Norm: one step size for all coordinates, lr divided by the root of the summed squared gradient norms",
       "Ward, Wu & Bottou, AdaGrad stepsizes: sharp convergence over nonconvex landscapes, ICML 2019 / JMLR 2020",
       AdagradNormOptions{}, [](const AdagradNormOptions& o) { return adagrad_norm(o); }));
-  v.push_back(options_entry<TransformPtr>("adam", K::optimizer, "Adam: bias-corrected estimates of the gradient's first two moments",
-                            "Kingma & Ba, ICLR 2015", AdamOptions{}, [](const AdamOptions& o) { return adam(o); }));
-  v.push_back(options_entry<TransformPtr>("adamw", K::optimizer, "AdamW: Adam with decoupled weight decay (default 0.01)",
-                            "Loshchilov & Hutter, ICLR 2019", AdamOptions{.weight_decay = 1e-2},
-                            [](const AdamOptions& o) { return adamw(o); }));
+  v.push_back(options_entry<TransformPtr>(
+      "adam", K::optimizer, "Adam: bias-corrected estimates of the gradient's first two moments",
+      "Kingma & Ba, ICLR 2015", AdamOptions{}, [](const AdamOptions& o) { return adam(o); }));
+  v.push_back(options_entry<TransformPtr>(
+      "adamw", K::optimizer, "AdamW: Adam with decoupled weight decay (default 0.01)", "Loshchilov & Hutter, ICLR 2019",
+      AdamOptions{.weight_decay = 1e-2}, [](const AdamOptions& o) { return adamw(o); }));
   v.push_back(options_entry<TransformPtr>("amsgrad", K::optimizer,
-                            "AMSGrad: Adam dividing by the running maximum of the second moment",
-                            "Reddi, Kale & Kumar, ICLR 2018", AdamOptions{.amsgrad = true},
-                            [](const AdamOptions& o) { return amsgrad(o); }, {"amsgrad"}));
+                                          "AMSGrad: Adam dividing by the running maximum of the second moment",
+                                          "Reddi, Kale & Kumar, ICLR 2018", AdamOptions{.amsgrad = true},
+                                          [](const AdamOptions& o) { return amsgrad(o); }, {"amsgrad"}));
   v.push_back(options_entry<TransformPtr>("momentum", K::optimizer, "SGD with heavy-ball momentum (default 0.9)",
-                            "Polyak, USSR Comput. Math. Math. Phys. 1964", SgdOptions{.momentum = 0.9},
-                            [](const SgdOptions& o) { return sgd(o); }, {"nesterov"}));
+                                          "Polyak, USSR Comput. Math. Math. Phys. 1964", SgdOptions{.momentum = 0.9},
+                                          [](const SgdOptions& o) { return sgd(o); }, {"nesterov"}));
   v.push_back(options_entry<TransformPtr>("nesterov", K::optimizer, "SGD with Nesterov momentum (default 0.9)",
-                            "Sutskever, Martens, Dahl & Hinton, ICML 2013",
-                            SgdOptions{.momentum = 0.9, .nesterov = true}, [](const SgdOptions& o) { return sgd(o); },
-                            {"nesterov"}));
+                                          "Sutskever, Martens, Dahl & Hinton, ICML 2013",
+                                          SgdOptions{.momentum = 0.9, .nesterov = true},
+                                          [](const SgdOptions& o) { return sgd(o); }, {"nesterov"}));
   v.push_back(options_entry<TransformPtr>("rmsprop", K::optimizer,
-                            "RMSProp: steps divided by a running root mean square of the gradients",
-                            "Tieleman & Hinton, Coursera lecture 6.5, 2012", RmspropOptions{},
-                            [](const RmspropOptions& o) { return rmsprop(o); }));
-  v.push_back(options_entry<TransformPtr>("sgd", K::optimizer, "stochastic gradient descent, optionally with (Nesterov) momentum",
-                            "Robbins & Monro, Ann. Math. Statist. 1951", SgdOptions{},
-                            [](const SgdOptions& o) { return sgd(o); }));
+                                          "RMSProp: steps divided by a running root mean square of the gradients",
+                                          "Tieleman & Hinton, Coursera lecture 6.5, 2012", RmspropOptions{},
+                                          [](const RmspropOptions& o) { return rmsprop(o); }));
+  v.push_back(options_entry<TransformPtr>(
+      "sgd", K::optimizer, "stochastic gradient descent, optionally with (Nesterov) momentum",
+      "Robbins & Monro, Ann. Math. Statist. 1951", SgdOptions{}, [](const SgdOptions& o) { return sgd(o); }));
   // Transforms.
-  v.push_back(options_entry<TransformPtr>("add_decayed_weights", K::transform,
-                            "coupled L2 decay: adds coefficient * p to the gradient (put it before an optimizer)", "-",
-                            AddDecayedWeightsOptions{},
-                            [](const AddDecayedWeightsOptions& o) { return add_decayed_weights(o.coefficient); }));
+  v.push_back(options_entry<TransformPtr>(
+      "add_decayed_weights", K::transform,
+      "coupled L2 decay: adds coefficient * p to the gradient (put it before an optimizer)", "-",
+      AddDecayedWeightsOptions{},
+      [](const AddDecayedWeightsOptions& o) { return add_decayed_weights(o.coefficient); }));
   v.push_back(chain_entry());
-  v.push_back(options_entry<TransformPtr>("clip_by_global_norm", K::transform,
-                            "rescales the whole direction to a Euclidean norm of at most max_norm",
-                            "Pascanu, Mikolov & Bengio, ICML 2013", ClipByGlobalNormOptions{},
-                            [](const ClipByGlobalNormOptions& o) { return clip_by_global_norm(o.max_norm); }));
-  v.push_back(options_entry<TransformPtr>("clip_by_value", K::transform, "clamps every coordinate to [-limit, limit]", "-",
-                            ClipByValueOptions{}, [](const ClipByValueOptions& o) { return clip_by_value(o.limit); }));
-  v.push_back(options_entry<TransformPtr>("scale_by_schedule", K::transform, "multiplies the update by a schedule's value s(t)", "-",
-                            ScaleByScheduleOptions{},
-                            [](const ScaleByScheduleOptions& o) { return scale_by_schedule(o.schedule); }));
-  v.push_back(options_entry<TransformPtr>("weight_decay", K::transform,
-                            "decoupled weight decay: subtracts rate * p from the update (put it after an optimizer)",
-                            "Loshchilov & Hutter, ICLR 2019", WeightDecayOptions{},
-                            [](const WeightDecayOptions& o) { return weight_decay(o); }));
+  v.push_back(options_entry<TransformPtr>(
+      "clip_by_global_norm", K::transform, "rescales the whole direction to a Euclidean norm of at most max_norm",
+      "Pascanu, Mikolov & Bengio, ICML 2013", ClipByGlobalNormOptions{},
+      [](const ClipByGlobalNormOptions& o) { return clip_by_global_norm(o.max_norm); }));
+  v.push_back(options_entry<TransformPtr>("clip_by_value", K::transform, "clamps every coordinate to [-limit, limit]",
+                                          "-", ClipByValueOptions{},
+                                          [](const ClipByValueOptions& o) { return clip_by_value(o.limit); }));
+  v.push_back(options_entry<TransformPtr>(
+      "scale_by_schedule", K::transform, "multiplies the update by a schedule's value s(t)", "-",
+      ScaleByScheduleOptions{}, [](const ScaleByScheduleOptions& o) { return scale_by_schedule(o.schedule); }));
+  v.push_back(options_entry<TransformPtr>(
+      "weight_decay", K::transform,
+      "decoupled weight decay: subtracts rate * p from the update (put it after an optimizer)",
+      "Loshchilov & Hutter, ICLR 2019", WeightDecayOptions{},
+      [](const WeightDecayOptions& o) { return weight_decay(o); }));
   // Schedules.
   auto schedule = [](const auto& o) { return make_schedule(o); };
+  v.push_back(options_entry<SchedulePtr>("constant", K::schedule, "the same value at every step", "-",
+                                         ConstantScheduleOptions{}, schedule));
+  v.push_back(options_entry<SchedulePtr>(
+      "cosine", K::schedule, "end + (init - end) * (1 + cos(pi * min(t, steps) / steps)) / 2",
+      "Loshchilov & Hutter, ICLR 2017 (SGDR, one cycle)", CosineOptions{}, schedule));
   v.push_back(
-      options_entry<SchedulePtr>("constant", K::schedule, "the same value at every step", "-", ConstantScheduleOptions{}, schedule));
-  v.push_back(options_entry<SchedulePtr>("cosine", K::schedule, "end + (init - end) * (1 + cos(pi * min(t, steps) / steps)) / 2",
-                            "Loshchilov & Hutter, ICLR 2017 (SGDR, one cycle)", CosineOptions{}, schedule));
-  v.push_back(options_entry<SchedulePtr>("exponential", K::schedule, "init * gamma^t", "-", ExponentialOptions{}, schedule));
+      options_entry<SchedulePtr>("exponential", K::schedule, "init * gamma^t", "-", ExponentialOptions{}, schedule));
   v.push_back(options_entry<SchedulePtr>("linear_decay", K::schedule, "end + (init - end) * max(0, 1 - t / steps)", "-",
-                            LinearDecayOptions{}, schedule));
-  v.push_back(
-      options_entry<SchedulePtr>("step_decay", K::schedule, "init * gamma^floor(t / every)", "-", StepDecayOptions{}, schedule));
-  v.push_back(
-      options_entry<SchedulePtr>("warmup", K::schedule,
-                    "rises linearly from start * after(0) to after(0) over steps, then follows after(t - steps)",
-                    "Goyal et al., arXiv:1706.02677, 2017", WarmupOptions{}, schedule));
+                                         LinearDecayOptions{}, schedule));
+  v.push_back(options_entry<SchedulePtr>("step_decay", K::schedule, "init * gamma^floor(t / every)", "-",
+                                         StepDecayOptions{}, schedule));
+  v.push_back(options_entry<SchedulePtr>(
+      "warmup", K::schedule,
+      "rises linearly from start * after(0) to after(0) over steps, then follows after(t - steps)",
+      "Goyal et al., arXiv:1706.02677, 2017", WarmupOptions{}, schedule));
   return v;
 }
 

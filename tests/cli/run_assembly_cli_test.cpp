@@ -13,16 +13,16 @@ namespace descent {
 namespace {
 
 using testing::Cli;
-using testing::Result;
 using testing::read_text;
+using testing::Result;
 
 void write(const std::filesystem::path& path, const std::string& text) { std::ofstream(path) << text; }
 
 TEST_F(Cli, ListShowsEveryKindOfTheRegistry) {
   Result r = run("list");
   ASSERT_EQ(r.status, 0) << r.err;
-  for (const char* heading : {"OPTIMIZERS", "TRANSFORMS", "SCHEDULES", "ESTIMATORS", "SOLVERS", "AVERAGING",
-                              "STOPPING RULES", "MODELS"})
+  for (const char* heading :
+       {"OPTIMIZERS", "TRANSFORMS", "SCHEDULES", "ESTIMATORS", "SOLVERS", "AVERAGING", "STOPPING RULES", "MODELS"})
     EXPECT_NE(r.out.find(std::string(heading) + "\n\n"), std::string::npos) << heading;
   r = run("list --kind model");
   ASSERT_EQ(r.status, 0) << r.err;
@@ -74,8 +74,9 @@ TEST_F(Cli, MinimizeCallbackIsTheSameRunAsItsOwnFlag) {
 }
 
 TEST_F(Cli, JobFileCallbacksAndModelKeysReachTheRun) {
-  const std::string data = "[data]\nname = \"synthetic\"\nsynthetic_samples = 200\nsynthetic_features = 6\n"
-                           "synthetic_classes = 3\n";
+  const std::string data =
+      "[data]\nname = \"synthetic\"\nsynthetic_samples = 200\nsynthetic_features = 6\n"
+      "synthetic_classes = 3\n";
   write(file("job.toml"), data +
                               "[model]\ntype = \"softmax\"\nbias = false\nnum_classes = 3\n"
                               "[optimizer]\nspec = \"sgd(lr=0.1)\"\n"

@@ -63,7 +63,7 @@ TEST(BuildModel, SizesAndInitializationFollowTheSpec) {
   EXPECT_EQ(linear->dimension(), 5u + 1u);
   const Parameters<float> zero = initial_parameters<float>(m, *linear);
   for (float v : zero.flat()) EXPECT_EQ(v, 0.0f);  // linear models start at 0
-  m.kind = "logistic";  // labels 0..2 are not binary
+  m.kind = "logistic";                             // labels 0..2 are not binary
   EXPECT_THROW(build_model<float>(m, data), MismatchError);
 }
 
@@ -157,8 +157,7 @@ TEST(TrainOptionsFromRunSpec, TrainsBitForBitAsHandWrittenOptions) {
   by_hand.batch_size = 4;
   by_hand.seed = 5;
   by_hand.estimator = std::make_shared<LooplessSvrg<double>>(LooplessSvrgOptions{.batch_size = 4}, 5);
-  by_hand.callbacks.push_back(
-      std::make_shared<IterateAveraging<double>>(IterateAveragingOptions{.start_step = 10}));
+  by_hand.callbacks.push_back(std::make_shared<IterateAveraging<double>>(IterateAveragingOptions{.start_step = 10}));
   by_hand.progress = false;
   by_hand.quiet = true;
   const TrainResult<double> direct = train(by_hand_model, y, *sgd({.lr = constant(0.1), .momentum = 0.5}), by_hand);
@@ -180,11 +179,12 @@ TEST(ParseAt, NamesTheOriginAndKeepsTheErrorType) {
     EXPECT_EQ(e.column(), 1u);
   }
   try {
-    parse_at("job.toml: [training].average", [] { return parse_callback("tail(tail_fraction=2)", EntryKind::averaging); });
+    parse_at("job.toml: [training].average",
+             [] { return parse_callback("tail(tail_fraction=2)", EntryKind::averaging); });
     FAIL() << "accepted";
   } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("job.toml: [training].average: IterateAveragingOptions::tail_fraction = 2", 0),
-              0u)
+    EXPECT_EQ(
+        std::string(e.what()).rfind("job.toml: [training].average: IterateAveragingOptions::tail_fraction = 2", 0), 0u)
         << e.what();
   }
   EXPECT_THROW(parse_at("x", [] { return parse_callback("cosine", EntryKind::averaging); }), ParseError);
@@ -197,8 +197,7 @@ TEST(ParseSampling, NamesTheChoices) {
     parse_sampling("shufle");
     FAIL() << "accepted";
   } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()),
-              "'shufle' is not one of shuffle, replacement, poisson; did you mean 'shuffle'?");
+    EXPECT_EQ(std::string(e.what()), "'shufle' is not one of shuffle, replacement, poisson; did you mean 'shuffle'?");
   }
 }
 

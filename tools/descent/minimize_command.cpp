@@ -94,8 +94,8 @@ CLI::App* add_minimize_command(CLI::App& app, MinimizeArgs& a) {
                   "Another loop callback, repeatable: any averaging or stopping rule of `descent list`")
       ->type_name("SPEC");
   cmd->add_option("--solver", a.solver,
-                  "least_squares: run a solver with a loop of its own instead of --optimizer, e.g. "
-                  "'lkatyusha(smoothness=L, strong_convexity=mu)' (docs/algorithms.md)")
+                  "Run a solver with a loop of its own instead of --optimizer (`descent list --kind solver`), e.g. "
+                  "'lkatyusha(smoothness=L, strong_convexity=mu)' on least_squares (docs/algorithms.md)")
       ->type_name("SPEC");
   cmd->add_option("--samples", a.samples, "least_squares: number of samples n")
       ->check(integer_at_least<std::size_t>(1))

@@ -12,8 +12,8 @@
 
 #include "descent/core/random.hpp"
 #include "descent/estimator/estimator.hpp"
-#include "descent/estimator/snapshot.hpp"
 #include "descent/estimator/sampler.hpp"
+#include "descent/estimator/snapshot.hpp"
 #include "descent/spec/hyperparameters.hpp"
 
 namespace descent {

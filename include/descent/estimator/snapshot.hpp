@@ -125,7 +125,8 @@ template <class T>
 class LooplessSnapshot {
  public:
   // `owner` names the method in checkpoint messages ("lsvrg snapshot count is negative").
-  LooplessSnapshot(std::uint64_t seed, std::string owner) : coin_(seed, Stream::sampling, 1), owner_(std::move(owner)) {}
+  LooplessSnapshot(std::uint64_t seed, std::string owner)
+      : coin_(seed, Stream::sampling, 1), owner_(std::move(owner)) {}
 
   // Sizes the anchor for f and fixes p (snapshot_probability); forgets earlier snapshots.
   void bind(const FiniteSum<T>& f, double requested_probability, std::int64_t batch_size) {

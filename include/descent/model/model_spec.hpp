@@ -12,13 +12,13 @@
 namespace descent {
 
 struct ModelSpec {
-  std::string kind = "mlp";              // least_squares, logistic, softmax, mlp
+  std::string kind = "mlp";                 // least_squares, logistic, softmax, mlp
   std::vector<std::size_t> hidden = {128};  // mlp: hidden layer widths, each >= 1
-  std::string activation = "relu";       // mlp: relu, tanh or gelu
-  std::size_t num_classes = 0;           // softmax, mlp: K >= 2, or 0 to take it from the labels
-  double l2 = 0;                         // lambda/2 |W|^2 (never the biases); >= 0
-  bool bias = true;                      // linear models: fit an intercept
-  std::uint64_t init_seed = 0;           // mlp: the initialization stream (He / Glorot)
+  std::string activation = "relu";          // mlp: relu, tanh or gelu
+  std::size_t num_classes = 0;              // softmax, mlp: K >= 2, or 0 to take it from the labels
+  double l2 = 0;                            // lambda/2 |W|^2 (never the biases); >= 0
+  bool bias = true;                         // linear models: fit an intercept
+  std::uint64_t init_seed = 0;              // mlp: the initialization stream (He / Glorot)
 };
 
 }  // namespace descent
