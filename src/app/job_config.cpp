@@ -9,6 +9,7 @@
 #include "descent/core/atomic_file.hpp"
 #include "descent/core/error.hpp"
 #include "descent/core/suggest.hpp"
+#include "descent/run/run_spec.hpp"
 #include "descent/spec/registry.hpp"
 
 namespace descent {
@@ -155,7 +156,8 @@ void JobConfig::validate() const {
   require_one_of(source, "[data].preprocess", data.preprocess, {"scale", "standardize", "none"});
   require_one_of(source, "[model].type", model.kind, model_kinds());
   require_one_of(source, "[model].activation", model.activation, {"relu", "tanh", "gelu"});
-  require_one_of(source, "[training].sampling", training.sampling, {"shuffle", "replacement", "poisson"});
+  // The run layer's own list of samplings (run_spec.hpp), not a copy of it.
+  parse_at(origin("[training].sampling"), [&] { return parse_sampling(training.sampling); });
   require_one_of(source, "[training].precision", training.precision, {"float", "double"});
   if (data.name == "files" && data.train.path.empty())
     throw ConfigError(source + ": [data.train].path is required when [data].name = 'files'");

@@ -105,6 +105,11 @@ TEST_F(Cli, JobFileCallbacksAndModelKeysReachTheRun) {
   r = run("train -q --data synthetic --model mpl --out '" + file("d").string() + "'");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("[model].type = 'mpl' is not allowed; did you mean 'mlp'?"), std::string::npos) << r.err;
+  r = run("train -q --data synthetic --sampling shufle --out '" + file("s").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--sampling: 'shufle' is not one of shuffle, replacement, poisson; did you mean 'shuffle'?"),
+            std::string::npos)
+      << r.err;
   r = run("train -q --data synthetic --estimator svgr --out '" + file("e").string() + "'");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("--estimator: unknown estimator 'svgr'; did you mean 'svrg'?"), std::string::npos) << r.err;
