@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 
 #include "errors.hpp"
+#include "kept_model.hpp"
 #include "minimize.hpp"
 #include "reference.hpp"
 #include "train.hpp"
@@ -13,6 +14,7 @@ PYBIND11_MODULE(_core, m) {
   descent::python::bind_errors(m);
   descent::python::bind_transforms(m);
   descent::python::bind_minimize(m);
+  descent::python::bind_kept_model(m);
   descent::python::bind_train(m);
   descent::python::bind_reference(m);
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "arrays.hpp"
+#include "kept_model.hpp"
 #include "descent/loop/train.hpp"
 #include "descent/model/evaluate.hpp"
 #include "descent/run/build.hpp"
@@ -193,7 +194,12 @@ py::dict train_typed(const RunSpec& run, py::handle X, py::handle y, py::handle 
   for (const BlockInfo& b : params.layout().blocks())
     blocks.append(py::make_tuple(b.name, b.offset, py::tuple(py::cast(b.shape))));
   py::array_t<T> flat = to_numpy(std::span<const T>(params.flat()));  // a copy out of the C++ buffer
+  // The kept model: the labels as given (no one-vs-rest, no preprocessing in Python's train).
+  py::object kept = py::none();
+  if (result.summary.termination != Termination::non_finite)
+    kept = py::cast(keep_model(TrainedModel<T>::keep(run.model, *model, FittedPreprocessing{}, std::nullopt, params)));
   return py::dict(py::arg("params") = flat, py::arg("blocks") = blocks, py::arg("history") = history,
+                  py::arg("model") = kept,
                   py::arg("termination") = to_string(result.summary.termination),
                   py::arg("message") = result.summary.message, py::arg("steps") = result.summary.steps,
                   py::arg("final_loss") = static_cast<double>(result.summary.final_value));

@@ -231,7 +231,8 @@ JobConfig parse_job_config(const std::string& text, const std::string& source) {
   model.number("l2", c.model.l2);
   model.integer("num_classes", c.model.num_classes, 0);
   model.boolean("bias", c.model.bias);
-  model.integer("positive_class", c.model.positive_class, 0);
+  if (std::int64_t positive = -1; model.integer("positive_class", positive, 0), positive >= 0)
+    c.model.positive_class = positive;
   model.integer("init_seed", c.model.init_seed, 0);
   model.finish();
 
@@ -259,6 +260,7 @@ JobConfig parse_job_config(const std::string& text, const std::string& source) {
   TableReader output(top.table("output"), "output", source);
   output.string("dir", c.output.dir);
   output.boolean("checkpoint", c.output.checkpoint);
+  output.string("model", c.output.model);
   output.finish();
 
   TableReader compare(top.table("compare"), "compare", source);

@@ -19,6 +19,7 @@
 #include "descent/model/evaluate.hpp"
 #include "descent/report/line_plot.hpp"
 #include "descent/run/build.hpp"
+#include "descent/run/model_file.hpp"
 
 namespace descent {
 
@@ -97,9 +98,11 @@ nlohmann::json to_json(const EpochRecord& e) {
           {"objective", num(e.objective)}};
 }
 
+// `final` (when not null) receives the parameters the run ended with.
 template <class T>
 RunRecord train_one(const RunSpec& run, const JobData<T>& data, const Model<T>& model, const Parameters<T>& start,
-                    const std::string& label, const fs::path& dir, const JobControls& controls, bool checkpoint) {
+                    const std::string& label, const fs::path& dir, const JobControls& controls, bool checkpoint,
+                    Parameters<T>* final = nullptr) {
   Parameters<T> params = start;
   fs::create_directories(dir);
   EpochFiles files(dir, controls.resume, label);
@@ -129,35 +132,83 @@ RunRecord train_one(const RunSpec& run, const JobData<T>& data, const Model<T>& 
   record.message = result.summary.message;
   record.history = result.history;
   record.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
+  if (final) *final = std::move(params);
   return record;
 }
 
-// Binary logistic regression trains one class against the rest.
 template <class T>
-JobData<T> load_for_model(const JobConfig& config) {
-  JobData<T> data = load_job_data<T>(config.data);
-  if (config.model.kind == "logistic") {
-    const T positive = static_cast<T>(config.model.positive_class);
+bool binary_convention(const Dataset<T>& data) {
+  bool zero = false, minus_one = false;
+  for (T y : data.labels()) {
+    if (y == T(0)) zero = true;
+    else if (y == T(-1)) minus_one = true;
+    else if (y != T(1)) return false;
+  }
+  return !(zero && minus_one);
+}
+
+// The class binary logistic regression trains against the rest: [model].positive_class;
+// unset, none when the labels are already 0/1 or -1/+1 (a libsvm file's +1/-1, say), else 0.
+template <class T>
+std::optional<std::int64_t> positive_class_for(const JobConfig& config, const Dataset<T>& train) {
+  if (config.model.kind != "logistic") return std::nullopt;
+  if (config.model.positive_class) return config.model.positive_class;
+  if (binary_convention(train)) return std::nullopt;
+  return 0;
+}
+
+template <class T>
+struct ModelData {
+  JobData<T> data;
+  std::optional<std::int64_t> positive_class;  // logistic: the class trained against the rest
+};
+
+template <class T>
+ModelData<T> load_for_model(const JobConfig& config) {
+  ModelData<T> result{load_job_data<T>(config.data), std::nullopt};
+  JobData<T>& data = result.data;
+  result.positive_class = positive_class_for(config, data.train);
+  if (const auto positive_class = result.positive_class) {
+    const T positive = static_cast<T>(*positive_class);
     one_vs_rest(data.train, positive, BinaryEncoding::zero_one);
     if (data.test.size() > 0) one_vs_rest(data.test, positive, BinaryEncoding::zero_one);
-    data.description += ", class " + std::to_string(config.model.positive_class) + " vs rest";
+    data.description += ", class " + std::to_string(*positive_class) + " vs rest";
   }
-  return data;
+  return result;
 }
 
 template <class T>
 RunRecord run_train_typed(const JobConfig& config, const RunSpec& run, const JobControls& controls) {
-  const JobData<T> data = load_for_model<T>(config);
+  const ModelData<T> loaded = load_for_model<T>(config);
+  const JobData<T>& data = loaded.data;
   if (!controls.quiet) std::fprintf(stderr, "%s\n", data.description.c_str());
   const auto model = build_model<T>(run.model, data.train);
   const Parameters<T> start = initial_parameters<T>(run.model, *model);
   const fs::path dir = config.output.dir;
-  RunRecord record = train_one<T>(run, data, *model, start, "train", dir, controls, config.output.checkpoint);
+  Parameters<T> final_params;
+  RunRecord record =
+      train_one<T>(run, data, *model, start, "train", dir, controls, config.output.checkpoint, &final_params);
+  // The model is kept whenever its parameters are finite: a run stopped by Ctrl-C or a
+  // stopping rule has a usable model, a diverged one has none to keep.
+  if (record.termination != Termination::non_finite) {
+    TrainedModel<T> kept =
+        TrainedModel<T>::keep(run.model, *model, data.preprocessing, loaded.positive_class, std::move(final_params));
+    kept.set_training_info(nlohmann::json{{"data", data.description},
+                                          {"optimizer", record.optimizer},
+                                          {"estimator", record.estimator},
+                                          {"epochs", record.history.empty() ? 0 : record.history.back().epoch},
+                                          {"termination", to_string(record.termination)}}
+                               .dump());
+    save_model(config.output.model_path(), kept);
+  }
   nlohmann::json summary = {{"config", config.source},          {"data", data.description},
                             {"model", model->name()},           {"parameters", model->dimension()},
                             {"optimizer", record.optimizer},    {"estimator", record.estimator},
                             {"termination", to_string(record.termination)},
                             {"message", record.message},        {"wall_seconds", record.wall_seconds},
+                            {"model_file", record.termination != Termination::non_finite
+                                               ? nlohmann::json(config.output.model_path())
+                                               : nlohmann::json(nullptr)},
                             {"epochs", nlohmann::json::array()}};
   for (const auto& e : record.history) summary["epochs"].push_back(to_json(e));
   write_file_atomically(dir / "summary.json", summary.dump(2) + "\n");
@@ -167,7 +218,7 @@ RunRecord run_train_typed(const JobConfig& config, const RunSpec& run, const Job
 template <class T>
 std::vector<RunRecord> run_compare_typed(const JobConfig& config, const std::vector<ComparedRun>& planned,
                                          const JobControls& controls) {
-  const JobData<T> data = load_for_model<T>(config);
+  const JobData<T> data = load_for_model<T>(config).data;
   if (!controls.quiet) std::fprintf(stderr, "%s\n", data.description.c_str());
   // Every run starts from the same parameters: the model options are the job's, not the run's.
   const auto model = build_model<T>(config.model, data.train);
@@ -219,15 +270,9 @@ JobData<T> load_job_data(const DataConfig& c) {
   if (data.test.size() > 0 && data.test.dimension() != data.train.dimension())
     throw MismatchError("test data has " + std::to_string(data.test.dimension()) + " features, training data " +
                         std::to_string(data.train.dimension()));
-  if (c.preprocess == "scale") {
-    const auto scaler = MinMaxScaler<T>::fit(data.train);
-    scaler.apply(data.train);
-    if (data.test.size() > 0) scaler.apply(data.test);
-  } else if (c.preprocess == "standardize") {
-    const auto standardizer = Standardizer<T>::fit(data.train, {.center = !data.train.is_sparse()});
-    standardizer.apply(data.train);
-    if (data.test.size() > 0) standardizer.apply(data.test);
-  }
+  data.preprocessing = FittedPreprocessing::fit(c.preprocess, data.train);
+  data.preprocessing.apply(data.train);
+  if (data.test.size() > 0) data.preprocessing.apply(data.test);
   const std::string name = c.name == "fashion-mnist" ? "Fashion-MNIST"
                            : c.name == "synthetic"   ? "synthetic clusters"
                                                      : c.train.path;

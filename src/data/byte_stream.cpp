@@ -54,11 +54,20 @@ ByteStream::ByteStream(std::string path) : path_(std::move(path)) {
   compressed_ = gzdirect(file) == 0;
 }
 
+ByteStream::ByteStream(std::string name, std::string bytes)
+    : path_(std::move(name)), file_size_(bytes.size()), memory_(std::move(bytes)) {}
+
 ByteStream::~ByteStream() {
   if (file_ != nullptr) gzclose_r(as_gz(file_));
 }
 
 std::size_t ByteStream::read_from_file(char* out, std::size_t size) {
+  if (file_ == nullptr) {
+    const std::size_t n = std::min(size, memory_.size() - memory_read_);
+    std::memcpy(out, memory_.data() + memory_read_, n);
+    memory_read_ += n;
+    return n;
+  }
   std::size_t done = 0;
   while (done < size && failure_.empty()) {
     const unsigned chunk = static_cast<unsigned>(std::min<std::size_t>(size - done, INT_MAX));

@@ -17,6 +17,9 @@ class ByteStream {
  public:
   // Opens `path` (a regular file); throws IoError naming it when that fails.
   explicit ByteStream(std::string path);
+  // Reads `bytes` instead of a file (an entry of a .npz archive, say); `name` is what
+  // path() reports in messages, e.g. "model.npz: layer0.weight.npy".
+  ByteStream(std::string name, std::string bytes);
   ByteStream(const ByteStream&) = delete;
   ByteStream& operator=(const ByteStream&) = delete;
   ~ByteStream();
@@ -54,6 +57,8 @@ class ByteStream {
   std::uint64_t offset_ = 0;
   std::string failure_;
   std::string peeked_;  // bytes returned by peek() and not yet by read()
+  std::string memory_;  // the bytes of a stream over memory (file_ is then null)
+  std::size_t memory_read_ = 0;
 };
 
 }  // namespace descent::data_detail

@@ -94,6 +94,8 @@ void validate(const CsvOptions& options) {
                       " violates delimiter not in {'\"', '\\n', '\\r'}");
   if (options.label_index && !options.label_name.empty())
     throw ConfigError("CsvOptions::label_index and CsvOptions::label_name are both set; set at most one");
+  if (!options.has_labels && (options.label_index || !options.label_name.empty()))
+    throw ConfigError("CsvOptions::has_labels = false, yet a label column is named");
   if (!options.label_name.empty() && !options.has_header)
     throw ConfigError("CsvOptions::label_name = " + quote(options.label_name) + " needs CsvOptions::has_header = true");
 }
@@ -139,15 +141,15 @@ Dataset<T> read_csv(const std::string& path, const CsvOptions& options) {
     if (first_line == 0) {
       first_line = lines.line_number();
       columns = fields.size();
-      if (columns < 2)
+      if (columns < 2 && options.has_labels)
         lines.fail("1 column: a CSV dataset needs the label column and at least one feature column (is " +
                    quote(std::string_view(&options.delimiter, 1)) + " the delimiter?)");
       if (options.has_header) {
         for (const Field& field : fields) names.push_back(unescape(field));
-        label = label_column(options, columns, names, lines);
+        label = options.has_labels ? label_column(options, columns, names, lines) : columns;
         continue;
       }
-      label = label_column(options, columns, names, lines);
+      label = options.has_labels ? label_column(options, columns, names, lines) : columns;
     }
     if (fields.size() != columns)
       lines.fail(std::to_string(fields.size()) + " fields, expected " + std::to_string(columns) + " (as in line " +
@@ -159,11 +161,13 @@ Dataset<T> read_csv(const std::string& path, const CsvOptions& options) {
       if (!why.empty()) lines.fail_column(c + 1, why, names.empty() ? std::string() : quote(names[c]));
       (c == label ? labels : values).push_back(value);
     }
+    if (!options.has_labels) labels.push_back(T(0));
   }
   if (first_line == 0) throw FormatError(path + ": empty file (no header and no example)");
   if (labels.empty()) throw FormatError(path + ": no examples after the header");
 
-  DenseFeatures<T> features{labels.size(), columns - 1, AlignedBuffer<T>(values.size())};
+  DenseFeatures<T> features{labels.size(), options.has_labels ? columns - 1 : columns,
+                            AlignedBuffer<T>(values.size())};
   std::copy(values.begin(), values.end(), features.values.begin());
   return Dataset<T>(std::move(features), std::move(labels), path);
 }

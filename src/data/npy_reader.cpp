@@ -207,7 +207,8 @@ struct ParsedNpy {
 };
 
 template <class T>
-NpyArray<T> read_npy_stream(ByteStream& in, ParsedNpy& parsed) {
+// scalars: accept 0-d arrays (shape ()), as .npz archives hold them, with one element.
+NpyArray<T> read_npy_stream(ByteStream& in, ParsedNpy& parsed, bool scalars = false) {
   std::array<char, kPreambleBytes> preamble{};
   const std::size_t got = in.read(preamble.data(), preamble.size());
   if (!in.failure().empty()) fail_at(in, in.offset(), in.failure());
@@ -245,7 +246,7 @@ NpyArray<T> read_npy_stream(ByteStream& in, ParsedNpy& parsed) {
                 std::to_string(in.offset() - header_offset) + " follow");
   }
   const auto fields = HeaderParser(in, header, header_offset).parse();
-  if (fields.shape.empty() || fields.shape.size() > 2)
+  if ((fields.shape.empty() && !scalars) || fields.shape.size() > 2)
     fail_at(in, fields.shape_position,
             std::to_string(fields.shape.size()) + "-d shape " + shape_text(fields.shape) +
                 " is not supported; expected a 1-d or 2-d array");
@@ -279,6 +280,13 @@ NpyArray<T> read_npy(const std::string& path) {
 }
 
 template <class T>
+NpyArray<T> read_npy_bytes(std::string name, std::string bytes) {
+  ByteStream in(std::move(name), std::move(bytes));
+  ParsedNpy parsed;
+  return read_npy_stream<T>(in, parsed, /*scalars=*/true);
+}
+
+template <class T>
 Dataset<T> read_npy_dataset(const std::string& features_path, const std::string& labels_path) {
   ParsedNpy features_header, labels_header;
   NpyArray<T> labels = read_npy_file<T>(labels_path, labels_header);
@@ -304,6 +312,8 @@ Dataset<T> read_npy_dataset(const std::string& features_path, const std::string&
 
 template NpyArray<float> read_npy<float>(const std::string&);
 template NpyArray<double> read_npy<double>(const std::string&);
+template NpyArray<float> read_npy_bytes<float>(std::string, std::string);
+template NpyArray<double> read_npy_bytes<double>(std::string, std::string);
 template Dataset<float> read_npy_dataset<float>(const std::string&, const std::string&);
 template Dataset<double> read_npy_dataset<double>(const std::string&, const std::string&);
 

@@ -115,6 +115,30 @@ MinMaxScaler<T> MinMaxScaler<T>::fit(const Dataset<T>& data) {
   return scaler;
 }
 
+namespace {
+void check_statistics(const std::vector<double>& a, const std::vector<double>& b, const char* what) {
+  if (a.size() != b.size())
+    throw MismatchError(std::string(what) + ": " + std::to_string(a.size()) + " and " + std::to_string(b.size()) +
+                        " statistics (one of each per column)");
+  for (std::size_t j = 0; j < a.size(); ++j)
+    if (!std::isfinite(a[j]) || !std::isfinite(b[j]))
+      throw MismatchError(std::string(what) + ": column " + std::to_string(j) + " has a statistic that is not finite");
+}
+}  // namespace
+
+template <class T>
+MinMaxScaler<T> MinMaxScaler<T>::from_statistics(std::vector<double> min, std::vector<double> max) {
+  check_statistics(min, max, "min-max scaler");
+  for (std::size_t j = 0; j < min.size(); ++j)
+    if (min[j] > max[j])
+      throw MismatchError("min-max scaler: column " + std::to_string(j) + " has min " + format_number(min[j]) +
+                          " > max " + format_number(max[j]));
+  MinMaxScaler scaler;
+  scaler.min_ = std::move(min);
+  scaler.max_ = std::move(max);
+  return scaler;
+}
+
 template <class T>
 void MinMaxScaler<T>::apply(Dataset<T>& data) const {
   check_dimension(data, min_.size(), "min-max scaler");
@@ -144,6 +168,21 @@ Standardizer<T> Standardizer<T>::fit(const Dataset<T>& train, StandardizeOptions
   // threshold, which rounding in the mean would defeat.
   for (std::size_t j = 0; j < s.variance.size(); ++j)
     standardizer.std_[j] = s.max[j] > s.min[j] ? std::sqrt(s.variance[j]) : 1.0;
+  return standardizer;
+}
+
+template <class T>
+Standardizer<T> Standardizer<T>::from_statistics(std::vector<double> mean, std::vector<double> std_dev,
+                                                 StandardizeOptions options) {
+  check_statistics(mean, std_dev, "standardizer");
+  for (std::size_t j = 0; j < std_dev.size(); ++j)
+    if (!(std_dev[j] > 0))
+      throw MismatchError("standardizer: column " + std::to_string(j) + " has standard deviation " +
+                          format_number(std_dev[j]) + " (must be > 0)");
+  Standardizer standardizer;
+  standardizer.options_ = options;
+  standardizer.mean_ = std::move(mean);
+  standardizer.std_ = std::move(std_dev);
   return standardizer;
 }
 
@@ -206,6 +245,39 @@ void one_vs_rest(Dataset<T>& data, std::type_identity_t<T> positive_class, Binar
   for (T& y : labels) y = encoded<T>(y == positive_class, encoding);
 }
 
+template <class T>
+FittedPreprocessing FittedPreprocessing::fit(const std::string& kind, const Dataset<T>& train) {
+  FittedPreprocessing result;
+  result.kind = kind;
+  if (kind == "scale") {
+    const auto scaler = MinMaxScaler<T>::fit(train);
+    result.first = scaler.min();
+    result.second = scaler.max();
+  } else if (kind == "standardize") {
+    result.center = !train.is_sparse();
+    const auto standardizer = Standardizer<T>::fit(train, {.center = result.center});
+    result.first = standardizer.mean();
+    result.second = standardizer.std_dev();
+  } else if (kind != "none") {
+    throw ConfigError("preprocess: unknown kind '" + kind + "' (scale, standardize, none)");
+  }
+  return result;
+}
+
+template <class T>
+void FittedPreprocessing::apply(Dataset<T>& data) const {
+  if (kind == "scale")
+    MinMaxScaler<T>::from_statistics(first, second).apply(data);
+  else if (kind == "standardize")
+    Standardizer<T>::from_statistics(first, second, {.center = center}).apply(data);
+  else if (kind != "none")
+    throw ConfigError("preprocess: unknown kind '" + kind + "' (scale, standardize, none)");
+}
+
+template FittedPreprocessing FittedPreprocessing::fit<float>(const std::string&, const Dataset<float>&);
+template FittedPreprocessing FittedPreprocessing::fit<double>(const std::string&, const Dataset<double>&);
+template void FittedPreprocessing::apply<float>(Dataset<float>&) const;
+template void FittedPreprocessing::apply<double>(Dataset<double>&) const;
 template class MinMaxScaler<float>;
 template class MinMaxScaler<double>;
 template class Standardizer<float>;

@@ -95,6 +95,32 @@ Dataset<T> read_dataset(const DatasetSpec& spec) {
   const bool paired = format == "idx" || format == "npy";
   if (format != "libsvm" && format != "csv" && !paired)
     throw ConfigError("DatasetSpec::format = '" + spec.format + "' is not one of libsvm, idx, csv, npy, auto");
+  if (spec.unlabeled) {
+    if (!spec.labels_path.empty())
+      throw ConfigError("DatasetSpec::labels_path = '" + spec.labels_path + "' for unlabeled data (" + spec.path + ")");
+    if (format == "libsvm") return read_libsvm<T>(spec.path, spec.libsvm);
+    if (format == "csv") {
+      csv.has_labels = false;
+      csv.label_index.reset();
+      csv.label_name.clear();
+      return read_csv<T>(spec.path, csv);
+    }
+    std::vector<std::uint64_t> dims;
+    AlignedBuffer<T> values;
+    if (format == "idx") {
+      IdxArray<T> a = read_idx<T>(spec.path);
+      dims = std::move(a.dims);
+      values = std::move(a.values);
+    } else {
+      NpyArray<T> a = read_npy<T>(spec.path);
+      dims = std::move(a.shape);
+      values = std::move(a.values);
+    }
+    const std::size_t rows = static_cast<std::size_t>(dims.at(0));
+    const std::size_t cols = rows == 0 ? 0 : values.size() / rows;
+    DenseFeatures<T> features{rows, dims.size() == 1 ? 1 : cols, std::move(values)};
+    return Dataset<T>(std::move(features), std::vector<T>(rows, T(0)), spec.path);
+  }
   if (paired && spec.labels_path.empty())
     throw ConfigError("DatasetSpec::labels_path is required for " + format + " data (" + spec.path + ")");
   if (!paired && !spec.labels_path.empty())

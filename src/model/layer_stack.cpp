@@ -579,6 +579,15 @@ void LayerStack<T>::predict(const T* x, const Dataset<T>& data, RowSet rows, T* 
   });
 }
 
+template <class T>
+void LayerStack<T>::scores(const T* x, const Dataset<T>& data, RowSet rows, T* out) const {
+  const std::size_t k_out = layers_.back().out;
+  for_each_forward_chunk(x, data, rows, [&](RowSet chunk, std::size_t begin) {
+    const T* z = ws_.pre.back().data();
+    std::copy(z, z + chunk.count * k_out, out + begin * k_out);
+  });
+}
+
 template class LayerStack<float>;
 template class LayerStack<double>;
 

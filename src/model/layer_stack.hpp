@@ -110,6 +110,9 @@ class LayerStack {
   RowsEvaluation evaluate(const T* x, const Dataset<T>& data, RowSet rows) const;
   // One prediction per row (labels are not read).
   void predict(const T* x, const Dataset<T>& data, RowSet rows, T* predictions) const;
+  // The last layer's outputs z (rows.count x num_outputs, row-major) from the same forward
+  // pass that predict() decides on.
+  void scores(const T* x, const Dataset<T>& data, RowSet rows, T* out) const;
 
  private:
   struct Layer {

@@ -199,6 +199,16 @@ void Model<T>::predict_rows(std::span<const T> x, const Dataset<T>& data, std::s
   stack_->predict(x.data(), data, detail::RowSet::of(rows), predictions.data());
 }
 
+template <class T>
+void Model<T>::score_rows(std::span<const T> x, const Dataset<T>& data, std::span<const std::size_t> rows,
+                          std::span<T> scores) const {
+  check_parameters(x);
+  detail::require_width(data, stack_->config().inputs, this->name());
+  detail::require_size(*this, "scores", scores.size(), rows.size() * num_outputs());
+  check_batch(rows, data.size(), data);
+  stack_->scores(x.data(), data, detail::RowSet::of(rows), scores.data());
+}
+
 template class Model<float>;
 template class Model<double>;
 

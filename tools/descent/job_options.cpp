@@ -1,11 +1,18 @@
 #include "job_options.hpp"
 
+#include "option_error.hpp"
+
 namespace descent::cli {
 
 void add_job_options(CLI::App& c, JobArgs& a) {
   c.add_option("-c,--config", a.config, "TOML job file (see docs/cli.md); flags below override its keys")
       ->check(CLI::ExistingFile);
   c.add_option("--data", a.data, "[data].name: fashion-mnist, synthetic or files");
+  c.add_option("--train", a.train_file, "[data.train].path: a training data file (sets --data files)");
+  c.add_option("--test", a.test_file, "[data.test].path: a held-out data file, evaluated after every epoch");
+  c.add_option("--train-labels", a.train_labels, "[data.train].labels: the labels file of idx or npy training data");
+  c.add_option("--test-labels", a.test_labels, "[data.test].labels: the labels file of idx or npy test data");
+  add_data_file_options(c, a.file);
   c.add_option("--preprocess", a.preprocess, "[data].preprocess: scale, standardize or none");
   c.add_option("--train-limit", a.train_limit, "[data].train_limit: use the first N training rows");
   c.add_option("--test-limit", a.test_limit, "[data].test_limit: use the first N test rows");
@@ -36,6 +43,17 @@ void add_job_options(CLI::App& c, JobArgs& a) {
 JobConfig job_config_from(const JobArgs& a) {
   JobConfig c = a.config.empty() ? JobConfig{} : load_job_config(a.config);
   if (a.data) c.data.name = *a.data;
+  if (a.train_file) {
+    c.data.name = "files";
+    c.data.train.path = *a.train_file;
+  }
+  if (a.test_file) c.data.test.path = *a.test_file;
+  if (a.train_labels) c.data.train.labels_path = *a.train_labels;
+  if (a.test_labels) c.data.test.labels_path = *a.test_labels;
+  if (a.test_file && !a.train_file && c.data.name != "files")
+    throw OptionError("--test", "needs --train (or a job file with [data].name = \"files\")");
+  apply_data_file_options(a.file, c.data.train);
+  apply_data_file_options(a.file, c.data.test);
   if (a.preprocess) c.data.preprocess = *a.preprocess;
   if (a.train_limit) c.data.train_limit = *a.train_limit;
   if (a.test_limit) c.data.test_limit = *a.test_limit;

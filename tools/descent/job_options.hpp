@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "data_file_options.hpp"
 #include "descent/app/job_config.hpp"
 
 namespace descent::cli {
@@ -26,6 +27,9 @@ struct JobArgs {
   std::optional<double> l2;
   bool full_objective = false;
   bool quiet = false;
+  // Your own data without a job file: --train (and --test) set [data].name = "files".
+  std::optional<std::string> train_file, test_file, train_labels, test_labels;
+  DataFileArgs file;
 };
 
 void add_job_options(CLI::App& command, JobArgs& args);

@@ -7,11 +7,13 @@
 
 #include "compare_command.hpp"
 #include "descent/core/error.hpp"
+#include "evaluate_command.hpp"
 #include "exit_codes.hpp"
 #include "interrupt.hpp"
 #include "list_command.hpp"
 #include "minimize_command.hpp"
 #include "option_error.hpp"
+#include "predict_command.hpp"
 #include "train_command.hpp"
 
 int main(int argc, char** argv) {
@@ -26,6 +28,10 @@ int main(int argc, char** argv) {
   CLI::App* train = add_train_command(app, train_args);
   CompareArgs compare_args;
   CLI::App* compare = add_compare_command(app, compare_args);
+  PredictArgs predict_args;
+  CLI::App* predict = add_predict_command(app, predict_args);
+  EvaluateArgs evaluate_args;
+  CLI::App* evaluate = add_evaluate_command(app, evaluate_args);
 
   try {
     app.parse(argc, argv);
@@ -40,6 +46,8 @@ int main(int argc, char** argv) {
       print_list(list_args, std::cout);
       return kExitOk;
     }
+    if (predict->parsed()) return run_predict(predict_args);
+    if (evaluate->parsed()) return run_evaluate(evaluate_args);
     const std::atomic<bool>& interrupted = install_interrupt_handler();
     if (train->parsed()) return run_train(train_args, interrupted);
     if (compare->parsed()) return run_compare(compare_args, interrupted);

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <atomic>
+#include <optional>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -13,6 +15,7 @@ namespace descent::cli {
 struct TrainArgs {
   JobArgs job;
   bool resume = false;
+  std::optional<std::string> output;  // [output].model
 };
 
 CLI::App* add_train_command(CLI::App& app, TrainArgs& args);

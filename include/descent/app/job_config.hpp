@@ -11,7 +11,7 @@
 //   [estimator]  spec = "lsvrg(batch_size=8)" (optional; default: minibatches per [training])
 //   [training]   epochs, batch_size, sampling, seed, threads, precision, full_objective, average,
 //                stationarity_stop, callbacks
-//   [output]     dir, checkpoint
+//   [output]     dir, checkpoint, model
 //   [compare]    optimizers = [...], estimators = [...], labels = [...], target_loss
 // See docs/cli.md for every key with its default. The spec strings are parsed once, into
 // the RunSpecs of job_plan.hpp, before any data is read.
@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,7 +45,9 @@ struct DataConfig {
 // [model]: a ModelSpec (type = its kind) and how labels become a binary problem.
 struct ModelConfig : ModelSpec {
   ModelConfig() { hidden = {256, 128}; }
-  std::int64_t positive_class = 0;  // logistic: this class against the rest
+  // logistic: this class against the rest. Unset: labels already 0/1 or -1/+1 are used as
+  // they are, other labels train class 0 against the rest.
+  std::optional<std::int64_t> positive_class;
 };
 
 struct TrainingConfig {
@@ -63,6 +66,9 @@ struct TrainingConfig {
 struct OutputConfig {
   std::string dir = "runs/train";
   bool checkpoint = true;  // dir/checkpoint.bin after every epoch
+  std::string model;       // the trained model file (run/model_file.hpp); "" = dir/model.npz
+  // The model file's path: `model`, or dir/model.npz.
+  std::string model_path() const { return model.empty() ? dir + "/model.npz" : model; }
 };
 
 struct CompareConfig {

@@ -21,6 +21,7 @@
 
 #include "descent/app/job_config.hpp"
 #include "descent/data/dataset.hpp"
+#include "descent/data/preprocess.hpp"
 #include "descent/loop/train.hpp"
 
 namespace descent {
@@ -28,6 +29,7 @@ namespace descent {
 template <class T>
 struct JobData {
   Dataset<T> train, test;
+  FittedPreprocessing preprocessing;  // fitted on `train` before it was transformed
   std::string description;  // one line: what was loaded, e.g. "Fashion-MNIST: 60000 train, 10000 test, 784 features"
 };
 

@@ -24,6 +24,9 @@ struct CsvOptions {
   // ... or as its name in the header (needs has_header). Set at most one of the two;
   // with neither, the last column is the label.
   std::string label_name;
+  // false: no column is a label (data to predict on): every column is a feature and every
+  // label is 0. Then label_index and label_name must be unset.
+  bool has_labels = true;
 };
 
 // Reads a whole CSV file into a dense dataset whose columns are the fields other than

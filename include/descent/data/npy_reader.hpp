@@ -19,7 +19,7 @@ namespace descent {
 template <class T>
 struct NpyArray {
   std::string descr;                 // the dtype as written in the header, e.g. "<f8"
-  std::vector<std::uint64_t> shape;  // 1 or 2 dimensions
+  std::vector<std::uint64_t> shape;  // 1 or 2 dimensions (0 from read_npy_bytes: a scalar)
   AlignedBuffer<T> values;           // product(shape) elements, row-major, converted to T
 };
 
@@ -29,6 +29,11 @@ struct NpyArray {
 // float, are errors.
 template <class T>
 NpyArray<T> read_npy(const std::string& path);
+
+// The same from the bytes of a .npy file held in memory (an entry of a .npz archive);
+// `name` stands for the path in messages. Also reads 0-d arrays (shape (), one element).
+template <class T>
+NpyArray<T> read_npy_bytes(std::string name, std::string bytes);
 
 // Features (n, d) -- or (n,), read as one column -- and labels (n,) or (n, 1) as a
 // dense dataset.

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -25,6 +26,9 @@ template <class T>
 class MinMaxScaler {
  public:
   static MinMaxScaler fit(const Dataset<T>& data);
+  // A scaler with statistics fitted before (read from a model file); MismatchError unless
+  // both have the same length and every value is finite with min <= max.
+  static MinMaxScaler from_statistics(std::vector<double> min, std::vector<double> max);
   // Scales `data` in place; throws MismatchError if its dimension differs from the
   // fitted one, or if it is sparse and a fitted min is not 0.
   void apply(Dataset<T>& data) const;
@@ -50,16 +54,40 @@ template <class T>
 class Standardizer {
  public:
   static Standardizer fit(const Dataset<T>& train, StandardizeOptions options = {});
+  // A standardizer with statistics fitted before; MismatchError unless both have the same
+  // length, every mean is finite and every std finite and > 0.
+  static Standardizer from_statistics(std::vector<double> mean, std::vector<double> std_dev,
+                                      StandardizeOptions options = {});
   // Transforms `data` in place; throws MismatchError on a dimension mismatch, or for
   // sparse data when centering.
   void apply(Dataset<T>& data) const;
 
   const std::vector<double>& mean() const noexcept { return mean_; }
   const std::vector<double>& std_dev() const noexcept { return std_; }  // 1 for constant columns
+  const StandardizeOptions& options() const noexcept { return options_; }
 
  private:
   std::vector<double> mean_, std_;
   StandardizeOptions options_;
+};
+
+// The feature preprocessing of a training job as one value: which transform, and the
+// statistics it was fitted with, so that a saved model applies to new data exactly what
+// its training data went through.
+struct FittedPreprocessing {
+  std::string kind = "none";  // "none", "scale" (MinMaxScaler), "standardize" (Standardizer)
+  bool center = true;         // standardize: subtract the mean (false for sparse data)
+  std::vector<double> first;  // scale: the column minima; standardize: the means
+  std::vector<double> second;  // scale: the column maxima; standardize: the standard deviations
+
+  // Fits `kind` on `train` (standardize centers only dense data); ConfigError for an
+  // unknown kind.
+  template <class T>
+  static FittedPreprocessing fit(const std::string& kind, const Dataset<T>& train);
+  // Applies the fitted transform in place (nothing for "none"); MismatchError as the
+  // scalers throw it (a dimension mismatch, sparse data that would turn dense).
+  template <class T>
+  void apply(Dataset<T>& data) const;
 };
 
 template <class T>

@@ -22,6 +22,10 @@ struct DatasetSpec {
   // For idx and npy: the labels file (required). Must be empty for libsvm and csv,
   // whose files hold their labels.
   std::string labels_path;
+  // Features only, for data to predict on: csv takes every column as a feature, idx and
+  // npy read no labels file (labels_path must be empty); every label is 0. libsvm lines
+  // always begin with a label, which is read and not used.
+  bool unlabeled = false;
   LibsvmOptions libsvm;  // used when the format is libsvm
   CsvOptions csv;        // used when the format is csv
 };

@@ -108,6 +108,11 @@ class Model : public FiniteSum<T> {
   // -1), or the class index with the highest score (softmax, MLP; the first on ties).
   void predict_rows(std::span<const T> x, const Dataset<T>& data, std::span<const std::size_t> rows,
                     std::span<T> predictions) const;
+  // The raw scores behind predict_rows: num_outputs() values per entry of `rows`
+  // (row-major): the fitted value, the logit z (P(positive) = sigmoid(z)), or the K
+  // logits of the softmax.
+  void score_rows(std::span<const T> x, const Dataset<T>& data, std::span<const std::size_t> rows,
+                  std::span<T> scores) const;
 
  protected:
   Model(const Dataset<T>& data, std::unique_ptr<detail::LayerStack<T>> stack);
