@@ -35,6 +35,8 @@ import numpy as np
 
 from . import _core
 from ._core import ConfigError, Error, FormatError, IoError, MismatchError, ParseError, State, Transform, parse
+from ._kept import TrainedModel, load
+from ._readers import read_csv, read_idx, read_libsvm, read_npy
 
 __version__ = "0.1.0"
 
@@ -43,6 +45,7 @@ __all__ = [
     "State", "Transform", "Schedule", "parse", "chain", "optimizers", "estimators", "registry", "Model",
     "minimize", "OptimizeResult",
     "LeastSquares", "LogisticRegression", "SoftmaxRegression", "Mlp", "train", "TrainResult", "solve",
+    "TrainedModel", "load", "read_libsvm", "read_csv", "read_idx", "read_npy",
 ]
 
 
@@ -507,9 +510,12 @@ class TrainResult:
                  epoch_seconds, elapsed_seconds, samples_per_second, data_passes (per-sample
                  gradients so far / n), objective (f over all samples with full_objective, else NaN)
     termination  "max_steps" when every epoch ran; message, steps, final_loss
+    model        the descent.TrainedModel (None when the run diverged); predict(X),
+                 predict_proba(X), evaluate(X, y) and save(path) delegate to it
     """
 
     def __init__(self, out: dict):
+        self.model = TrainedModel(out["model"]) if out["model"] is not None else None
         self.params = out["params"]
         self.blocks = {name: self.params[offset:offset + math.prod(shape)].reshape(shape)
                        for name, offset, shape in out["blocks"]}
@@ -518,6 +524,27 @@ class TrainResult:
         self.message = out["message"]
         self.steps = out["steps"]
         self.final_loss = out["final_loss"]
+
+    def _kept(self) -> TrainedModel:
+        if self.model is None:
+            raise MismatchError(f"the run ended with {self.termination} ({self.message}): it kept no model")
+        return self.model
+
+    def predict(self, X) -> np.ndarray:
+        """TrainedModel.predict: fitted values, labels (logistic) or class indices."""
+        return self._kept().predict(X)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """TrainedModel.predict_proba: (n, classes) probabilities of a classifier."""
+        return self._kept().predict_proba(X)
+
+    def evaluate(self, X, y) -> dict:
+        """TrainedModel.evaluate: loss, accuracy, rmse, confusion matrix, per-class accuracy."""
+        return self._kept().evaluate(X, y)
+
+    def save(self, path) -> None:
+        """TrainedModel.save: the .npz model file, read back by descent.load."""
+        self._kept().save(path)
 
     def __repr__(self) -> str:
         return (f"<descent.TrainResult {len(self.history['epoch'])} epochs, {self.steps} steps, "

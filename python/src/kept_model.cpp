@@ -122,6 +122,10 @@ void bind_kept_model(py::module_& m) {
            })
       .def("save", [](const KeptModel& k,
                       const std::string& path) { visit(k, [&](const auto& model) { save_model(path, model); }); })
+      .def("to_bytes",
+           [](const KeptModel& k) {
+             return py::bytes(visit(k, [&](const auto& model) { return model_file_bytes(model); }));
+           })
       .def_property_readonly("dtype",
                              [](const KeptModel& k) {
                                return visit(k, [](const auto& model) -> std::string {
@@ -177,6 +181,12 @@ void bind_kept_model(py::module_& m) {
       "load_model",
       [](const std::string& path) { return KeptModel{std::make_shared<const LoadedModel>(load_model(path))}; },
       py::arg("path"), "The model file at path (use descent.load).");
+  m.def(
+      "load_model_bytes",
+      [](const py::bytes& bytes, const std::string& name) {
+        return KeptModel{std::make_shared<const LoadedModel>(load_model_bytes(name, std::string(bytes)))};
+      },
+      py::arg("data"), py::arg("name"), "A model from the bytes of a model file (pickling).");
 }
 
 }  // namespace descent::python

@@ -5,6 +5,7 @@
 #include "errors.hpp"
 #include "kept_model.hpp"
 #include "minimize.hpp"
+#include "readers.hpp"
 #include "reference.hpp"
 #include "train.hpp"
 #include "transforms.hpp"
@@ -15,6 +16,7 @@ PYBIND11_MODULE(_core, m) {
   descent::python::bind_transforms(m);
   descent::python::bind_minimize(m);
   descent::python::bind_kept_model(m);
+  descent::python::bind_readers(m);
   descent::python::bind_train(m);
   descent::python::bind_reference(m);
 }

@@ -199,6 +199,14 @@ std::string NpzWriter::finish() const {
 }
 
 NpzArchive::NpzArchive(std::string path) : path_(std::move(path)), bytes_(read_file(path_, kMaxArchiveBytes)) {
+  read_directory();
+}
+
+NpzArchive::NpzArchive(std::string name, std::string bytes) : path_(std::move(name)), bytes_(std::move(bytes)) {
+  read_directory();
+}
+
+void NpzArchive::read_directory() {
   const Cursor at(path_, bytes_);
   if (bytes_.size() < kEndBytes)
     at.fail(bytes_.empty() ? "empty file, not a .npz archive"

@@ -198,7 +198,7 @@ TrainedModel<T> load_typed(const std::string& path, const NpzArchive& archive, c
 }  // namespace
 
 template <class T>
-void save_model(const std::string& path, const TrainedModel<T>& model) {
+std::string model_file_bytes(const TrainedModel<T>& model) {
   const ModelSpec& spec = model.spec();
   Json meta;
   meta["format"] = kFormat;
@@ -231,16 +231,28 @@ void save_model(const std::string& path, const TrainedModel<T>& model) {
     writer.add<double>(first, pre.first, {pre.first.size()});
     writer.add<double>(second, pre.second, {pre.second.size()});
   }
-  write_file_atomically(path, writer.finish());
+  return writer.finish();
 }
 
-LoadedModel load_model(const std::string& path) {
-  const NpzArchive archive(path);
+template <class T>
+void save_model(const std::string& path, const TrainedModel<T>& model) {
+  write_file_atomically(path, model_file_bytes(model));
+}
+
+namespace {
+LoadedModel load_archive(const std::string& path, const NpzArchive& archive) {
   const Metadata meta = read_metadata(path, archive);
   const std::string dtype = meta.text(meta.root(), "dtype", "the metadata");
   if (dtype == "float32") return load_typed<float>(path, archive, meta);
   if (dtype == "float64") return load_typed<double>(path, archive, meta);
   meta.fail("metadata: dtype '" + dtype + "' (float32 or float64)");
+}
+}  // namespace
+
+LoadedModel load_model(const std::string& path) { return load_archive(path, NpzArchive(path)); }
+
+LoadedModel load_model_bytes(const std::string& name, std::string bytes) {
+  return load_archive(name, NpzArchive(name, std::move(bytes)));
 }
 
 template <class T>
@@ -260,6 +272,8 @@ TrainedModel<T> load_model_as(const std::string& path) {
       loaded);
 }
 
+template std::string model_file_bytes<float>(const TrainedModel<float>&);
+template std::string model_file_bytes<double>(const TrainedModel<double>&);
 template void save_model<float>(const std::string&, const TrainedModel<float>&);
 template void save_model<double>(const std::string&, const TrainedModel<double>&);
 template TrainedModel<float> load_model_as<float>(const std::string&);

@@ -41,6 +41,8 @@ class NpzArchive {
   // Reads the archive's directory; IoError if the file cannot be read, FormatError if it
   // is not a ZIP archive of .npy entries.
   explicit NpzArchive(std::string path);
+  // The archive held in `bytes` (a pickled model, say); `name` stands for the path in messages.
+  NpzArchive(std::string name, std::string bytes);
 
   const std::string& path() const noexcept { return path_; }
   // The array names, without ".npy", in archive order.
@@ -61,6 +63,7 @@ class NpzArchive {
     std::uint64_t compressed_size = 0, size = 0, data_offset = 0;
   };
   const Entry& find(std::string_view name) const;
+  void read_directory();
 
   std::string path_;
   std::string bytes_;

@@ -31,9 +31,15 @@ namespace descent {
 template <class T>
 void save_model(const std::string& path, const TrainedModel<T>& model);
 
+// The bytes save_model writes (for pickling, or sending a model elsewhere).
+template <class T>
+std::string model_file_bytes(const TrainedModel<T>& model);
+
 // The model in the precision it was saved in.
 using LoadedModel = std::variant<TrainedModel<float>, TrainedModel<double>>;
 LoadedModel load_model(const std::string& path);
+// The same from the bytes of a model file; `name` stands for the path in messages.
+LoadedModel load_model_bytes(const std::string& name, std::string bytes);
 
 // load_model converted to T (float parameters widen exactly; double ones are rounded to
 // float, which may change predictions in the last bits).
