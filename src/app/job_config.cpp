@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -137,10 +138,22 @@ void read_dataset_spec(TableReader& parent, const char* key, const std::string& 
   t.finish();
 }
 
-void require_one_of(const std::string& source, const std::string& key, const std::string& value,
+// "<where>: " for a flag ("--model: 'mpl' ..."), "<where> = " for a key of a file
+// ("job.toml: [model].type = 'mpl' ..."): JobConfig::origin says which.
+std::string value_prefix(const JobConfig& c, const std::string& key) {
+  const std::string where = c.origin(key);
+  return where.starts_with("--") ? where + ": " : where + " = ";
+}
+
+void require_one_of(const JobConfig& c, const std::string& key, const std::string& value,
                     const std::vector<std::string>& allowed) {
   if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return;
-  throw ConfigError(source + ": " + key + " = '" + value + "' is not allowed" + suggestion(value, allowed));
+  throw ConfigError(value_prefix(c, key) + "'" + value + "' is not allowed" + suggestion(value, allowed));
+}
+
+void require_at_least(const JobConfig& c, const std::string& key, double value, double min, const char* name) {
+  if (value >= min) return;
+  throw ConfigError(value_prefix(c, key) + format_number(value) + " violates " + name + " >= " + format_number(min));
 }
 
 std::vector<std::string> model_kinds() {
@@ -152,20 +165,19 @@ std::vector<std::string> model_kinds() {
 }  // namespace
 
 void JobConfig::validate() const {
-  require_one_of(source, "[data].name", data.name, {"fashion-mnist", "synthetic", "files"});
-  require_one_of(source, "[data].preprocess", data.preprocess, {"scale", "standardize", "none"});
-  require_one_of(source, "[model].type", model.kind, model_kinds());
-  require_one_of(source, "[model].activation", model.activation, {"relu", "tanh", "gelu"});
+  require_one_of(*this, "[data].name", data.name, {"fashion-mnist", "synthetic", "files"});
+  require_one_of(*this, "[data].preprocess", data.preprocess, {"scale", "standardize", "none"});
+  require_one_of(*this, "[model].type", model.kind, model_kinds());
+  require_one_of(*this, "[model].activation", model.activation, {"relu", "tanh", "gelu"});
   // The run layer's own list of samplings (run_spec.hpp), not a copy of it.
   parse_at(origin("[training].sampling"), [&] { return parse_sampling(training.sampling); });
-  require_one_of(source, "[training].precision", training.precision, {"float", "double"});
+  require_one_of(*this, "[training].precision", training.precision, {"float", "double"});
   if (data.name == "files" && data.train.path.empty())
     throw ConfigError(source + ": [data.train].path is required when [data].name = 'files'");
-  require(model.l2 >= 0, "[model]", "l2", model.l2, "l2 >= 0");
-  require(training.epochs >= 1, "[training]", "epochs", static_cast<double>(training.epochs), "epochs >= 1");
-  require(training.batch_size >= 1, "[training]", "batch_size", static_cast<double>(training.batch_size),
-          "batch_size >= 1");
-  require(compare.target_loss >= 0, "[compare]", "target_loss", compare.target_loss, "target_loss >= 0");
+  require_at_least(*this, "[model].l2", model.l2, 0, "l2");
+  require_at_least(*this, "[training].epochs", static_cast<double>(training.epochs), 1, "epochs");
+  require_at_least(*this, "[training].batch_size", static_cast<double>(training.batch_size), 1, "batch_size");
+  require_at_least(*this, "[compare].target_loss", compare.target_loss, 0, "target_loss");
   const std::size_t runs = compare_runs();
   const auto pairs = [runs](std::size_t size) { return size == 0 || size == 1 || size == runs; };
   if (!pairs(compare.optimizers.size()) || !pairs(compare.estimators.size()))
@@ -275,6 +287,20 @@ JobConfig parse_job_config(const std::string& text, const std::string& source) {
   return c;
 }
 
-JobConfig load_job_config(const std::string& path) { return parse_job_config(read_file(path), path); }
+JobConfig load_job_config(const std::string& path) {
+  JobConfig c = parse_job_config(read_file(path), path);
+  // Data paths written in the file are relative to the file, so a job file and its data
+  // can move together; outputs stay relative to where the program runs.
+  const std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  const auto anchor = [&](std::string& p) {
+    if (!p.empty() && std::filesystem::path(p).is_relative()) p = (folder / p).lexically_normal().string();
+  };
+  for (DatasetSpec* spec : {&c.data.train, &c.data.test}) {
+    anchor(spec->path);
+    anchor(spec->labels_path);
+  }
+  anchor(c.data.dir);
+  return c;
+}
 
 }  // namespace descent

@@ -1,8 +1,53 @@
 #include "descent/run/build.hpp"
 
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <string>
+
+#include "descent/core/error.hpp"
 #include "descent/spec/model_kind.hpp"
 
 namespace descent {
+namespace {
+
+// Every number of the optimizer's canonical spec must survive the conversion to T: a
+// float run with lr=1e300 would step by infinity, and lr=1e-50 by exactly 0.
+template <class T>
+void check_fits_precision(const std::string& spec) {
+  if constexpr (std::is_same_v<T, float>) {
+    std::string key = "a value";
+    for (std::size_t i = 0; i < spec.size();) {
+      const unsigned char c = static_cast<unsigned char>(spec[i]);
+      if (std::isalpha(c) || c == '_') {
+        std::size_t end = i;
+        while (end < spec.size() && (std::isalnum(static_cast<unsigned char>(spec[end])) || spec[end] == '_')) ++end;
+        if (end < spec.size() && spec[end] == '=') key = spec.substr(i, end - i);
+        i = end;
+        continue;
+      }
+      if (std::isdigit(c) || ((c == '-' || c == '+' || c == '.') && i + 1 < spec.size() &&
+                              (std::isdigit(static_cast<unsigned char>(spec[i + 1])) || spec[i + 1] == '.'))) {
+        char* end = nullptr;
+        const double v = std::strtod(spec.c_str() + i, &end);
+        const std::string text = spec.substr(i, static_cast<std::size_t>(end - (spec.c_str() + i)));
+        const double magnitude = std::abs(v);
+        if (magnitude > std::numeric_limits<float>::max())
+          throw ConfigError("optimizer " + spec + ": " + key + " = " + text +
+                            " overflows float precision (largest about 3.4e38): use double precision");
+        if (magnitude != 0 && magnitude < std::numeric_limits<float>::denorm_min())
+          throw ConfigError("optimizer " + spec + ": " + key + " = " + text +
+                            " rounds to 0 in float precision: use double precision");
+        i += std::max<std::size_t>(text.size(), 1);
+        continue;
+      }
+      ++i;
+    }
+  }
+}
+
+}  // namespace
 
 template <class T>
 std::unique_ptr<Model<T>> build_model(const ModelSpec& spec, const Dataset<T>& data) {
@@ -28,6 +73,7 @@ std::vector<std::shared_ptr<Callback<T>>> build_callbacks(const RunSpec& run) {
 
 template <class T>
 TrainOptions<T> train_options(const RunSpec& run) {
+  if (run.optimizer) check_fits_precision<T>(run.optimizer->spec());
   TrainOptions<T> o;
   o.epochs = run.training.epochs;
   o.batch_size = run.training.batch_size;

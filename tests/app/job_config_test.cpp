@@ -1,6 +1,10 @@
 #include "descent/app/job_config.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "descent/core/error.hpp"
 
@@ -95,6 +99,20 @@ TEST(JobConfig, SyntaxErrorsKeepTomlsPosition) {
 }
 
 TEST(JobConfig, MissingFileIsAnIoError) { EXPECT_THROW(load_job_config("/nonexistent/job.toml"), IoError); }
+
+TEST(JobConfig, DataPathsInAFileAreRelativeToTheFileAndOutputsToTheWorkingDirectory) {
+  const auto dir = std::filesystem::temp_directory_path() / ("descent_job_config_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "jobs");
+  const auto job = dir / "jobs" / "job.toml";
+  std::ofstream(job) << "[data]\nname = \"files\"\n[data.train]\npath = \"../data/train.npy\"\nlabels = "
+                        "\"../data/y.npy\"\n[data.test]\npath = \"/abs/test.csv\"\n[output]\ndir = \"runs/a\"\n";
+  const JobConfig c = load_job_config(job.string());
+  EXPECT_EQ(c.data.train.path, (dir / "data" / "train.npy").string());
+  EXPECT_EQ(c.data.train.labels_path, (dir / "data" / "y.npy").string());
+  EXPECT_EQ(c.data.test.path, "/abs/test.csv");
+  EXPECT_EQ(c.output.dir, "runs/a");
+  std::filesystem::remove_all(dir);
+}
 
 }  // namespace
 }  // namespace descent

@@ -104,7 +104,19 @@ TEST_F(Cli, JobFileCallbacksAndModelKeysReachTheRun) {
       << r.err;
   r = run("train -q --data synthetic --model mpl --out '" + file("d").string() + "'");
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("[model].type = 'mpl' is not allowed; did you mean 'mlp'?"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err, "descent train: --model: 'mpl' is not allowed; did you mean 'mlp'?\n");
+  r = run("train -q --data synthetic --epochs 0 --out '" + file("e").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "descent train: --epochs: 0 violates epochs >= 1\n");
+  r = run("minimize --function rosenbrok");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--function: 'rosenbrok' is not one of quadratic, rosenbrock, rastrigin, least_squares; did "
+                       "you mean 'rosenbrock'?"),
+            std::string::npos)
+      << r.err;
+  r = run("train -q --data synthetic --optimizer 'sgd(lr=1e300)' --out '" + file("o").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("lr = 1e+300 overflows float precision"), std::string::npos) << r.err;
   r = run("train -q --data synthetic --sampling shufle --out '" + file("s").string() + "'");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("--sampling: 'shufle' is not one of shuffle, replacement, poisson; did you mean 'shuffle'?"),

@@ -201,5 +201,21 @@ TEST(ParseSampling, NamesTheChoices) {
   }
 }
 
+TEST(TrainOptions, RefusesOptimizerNumbersTheRunsPrecisionCannotHold) {
+  RunSpec run;
+  run.optimizer = parse_transform("sgd(lr=1e300)");
+  try {
+    train_options<float>(run);
+    FAIL() << "accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("lr = 1e+300 overflows float precision"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(train_options<double>(run));  // fits a double
+  run.optimizer = parse_transform("adam(lr=warmup(cosine(1e-50, 10), 5))");
+  EXPECT_THROW(train_options<float>(run), ConfigError);  // rounds to 0: no step at all
+  run.optimizer = parse_transform("adam(lr=3e38)");  // just below float's largest
+  EXPECT_NO_THROW(train_options<float>(run));
+}
+
 }  // namespace
 }  // namespace descent

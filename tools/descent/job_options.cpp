@@ -2,6 +2,8 @@
 
 #include "option_error.hpp"
 
+#include <utility>
+
 namespace descent::cli {
 
 void add_job_options(CLI::App& c, JobArgs& a) {
@@ -89,6 +91,19 @@ JobConfig job_config_from(const JobArgs& a) {
     c.source = a.config;
   else
     c.source = "command line";
+  // The keys the flags above set, so that a bad value's message names the flag typed.
+  const std::pair<bool, std::pair<const char*, const char*>> flagged[] = {
+      {a.data.has_value() || a.train_file.has_value(), {"[data].name", a.train_file ? "--train" : "--data"}},
+      {a.preprocess.has_value(), {"[data].preprocess", "--preprocess"}},
+      {a.model.has_value(), {"[model].type", "--model"}},
+      {a.activation.has_value(), {"[model].activation", "--activation"}},
+      {a.l2.has_value(), {"[model].l2", "--l2"}},
+      {a.epochs.has_value(), {"[training].epochs", "--epochs"}},
+      {a.batch_size.has_value(), {"[training].batch_size", "--batch-size"}},
+      {a.precision.has_value(), {"[training].precision", "--precision"}},
+  };
+  for (const auto& [set, key_flag] : flagged)
+    if (set) c.flags[key_flag.first] = key_flag.second;
   c.validate();
   return c;
 }

@@ -1,5 +1,6 @@
 #include "minimize_command.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include <optional>
 
 #include "descent/core/error.hpp"
+#include "descent/core/suggest.hpp"
 #include "descent/core/parallel.hpp"
 #include "descent/core/parameters.hpp"
 #include "descent/loop/callbacks/checkpointer.hpp"
@@ -56,7 +58,16 @@ CLI::App* add_minimize_command(CLI::App& app, MinimizeArgs& a) {
   a.checkpoint_every = CheckpointerOptions{}.every;
 
   CLI::App* cmd = app.add_subcommand("minimize", "Minimize a built-in test function with a spec-built optimizer");
-  cmd->add_option("--function", a.function, "Objective to minimize")->required()->check(CLI::IsMember(kFunctions));
+  cmd->add_option("--function", a.function, "Objective to minimize")->required()->check(
+      CLI::Validator(
+          [](std::string& value) -> std::string {
+            const std::vector<std::string> known(std::begin(kFunctions), std::end(kFunctions));
+            if (std::find(known.begin(), known.end(), value) != known.end()) return "";
+            std::string names;
+            for (const auto& k : known) names += (names.empty() ? "" : ", ") + k;
+            return "'" + value + "' is not one of " + names + suggestion(value, known);
+          },
+          "", "function"));
   cmd->add_option("--dim", a.dimension, "Dimension d (least_squares: features)")
       ->check(integer_at_least<std::size_t>(1))
       ->capture_default_str();
