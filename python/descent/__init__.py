@@ -30,8 +30,16 @@ import inspect
 import math
 import numbers
 import operator
+import os
 
 import numpy as np
+
+# OpenMP threads that spin after each parallel region make a run 3-15x slower when another
+# process shares the cores; sleeping at once costs nothing measurable on an idle machine
+# (docs/benchmarks.md). libgomp reads the variable when it is loaded, so this takes effect
+# when descent is the first module to load it (import descent before torch to be sure).
+if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+    os.environ["OMP_WAIT_POLICY"] = "passive"
 
 from . import _core
 from ._core import ConfigError, Error, FormatError, IoError, MismatchError, ParseError, State, Transform, parse

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -211,6 +212,14 @@ RunRecord run_train_typed(const JobConfig& config, const RunSpec& run, const Job
                                                : nlohmann::json(nullptr)},
                             {"epochs", nlohmann::json::array()}};
   for (const auto& e : record.history) summary["epochs"].push_back(to_json(e));
+  // How OpenMP ran: timings depend on it (the CLI makes OMP_WAIT_POLICY=passive the default).
+  const auto env = [](const char* name) {
+    const char* v = std::getenv(name);
+    return v ? nlohmann::json(v) : nlohmann::json(nullptr);
+  };
+  summary["openmp"] = {{"threads", num_threads()},
+                       {"OMP_WAIT_POLICY", env("OMP_WAIT_POLICY")},
+                       {"GOMP_SPINCOUNT", env("GOMP_SPINCOUNT")}};
   write_file_atomically(dir / "summary.json", summary.dump(2) + "\n");
   return record;
 }

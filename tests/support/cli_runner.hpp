@@ -64,9 +64,11 @@ class Cli : public ::testing::Test {
   fs::path file(const std::string& name) const { return dir_ / name; }
 
   // Runs `descent <args>` through the shell (args are written shell-quoted).
-  Result run(const std::string& args) const {
-    const std::string command = std::string("'") + kCli + "' " + args + " >'" + file("stdout").string() + "' 2>'" +
-                                file("stderr").string() + "'";
+  Result run(const std::string& args) const { return run_with_env("", args); }
+  // The same behind `prefix`, e.g. "env -u OMP_WAIT_POLICY".
+  Result run_with_env(const std::string& prefix, const std::string& args) const {
+    const std::string command = prefix + (prefix.empty() ? "" : " ") + "'" + kCli + "' " + args + " >'" +
+                                file("stdout").string() + "' 2>'" + file("stderr").string() + "'";
     const int raw = std::system(command.c_str());
     Result r;
     r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;

@@ -15,9 +15,11 @@
 #include "option_error.hpp"
 #include "predict_command.hpp"
 #include "train_command.hpp"
+#include "wait_policy.hpp"
 
 int main(int argc, char** argv) {
   using namespace descent::cli;
+  use_passive_wait_policy_by_default(argv);
   CLI::App app{"descent: gradient-based optimization from the command line", "descent"};
   app.require_subcommand(1, 1);
   ListArgs list_args;
