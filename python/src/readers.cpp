@@ -18,10 +18,10 @@ py::tuple to_python(const Dataset<T>& data) {
   py::array_t<T> y = to_numpy(data.labels());
   if (data.is_sparse()) {
     const SparseFeatures<T>& f = data.sparse();
-    return py::make_tuple(py::make_tuple(to_numpy(std::span<const T>(f.values)),
-                                         to_numpy(std::span<const std::int64_t>(f.columns)),
-                                         to_numpy(std::span<const std::int64_t>(f.row_offsets)), f.rows, f.cols),
-                          y);
+    return py::make_tuple(
+        py::make_tuple(to_numpy(std::span<const T>(f.values)), to_numpy(std::span<const std::int64_t>(f.columns)),
+                       to_numpy(std::span<const std::int64_t>(f.row_offsets)), f.rows, f.cols),
+        y);
   }
   const DenseFeatures<T>& f = data.dense();
   py::array_t<T> X({static_cast<py::ssize_t>(f.rows), static_cast<py::ssize_t>(f.cols)});

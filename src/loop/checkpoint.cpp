@@ -4,6 +4,7 @@
 
 #include "descent/core/atomic_file.hpp"
 #include "descent/core/binary_io.hpp"
+#include "descent/core/error.hpp"
 #include "descent/transform/state_io.hpp"
 
 namespace descent {
@@ -70,12 +71,22 @@ void save_checkpoint(const std::filesystem::path& path, const LoopView<T>& loop)
   BinaryWriter estimator;
   loop.estimator.save(estimator);
   out.string(estimator.bytes());
+  std::vector<const Callback<T>*> stateful;
+  for (const auto& cb : loop.callbacks)
+    if (!cb->state_name().empty()) stateful.push_back(cb.get());
+  out.u64(stateful.size());
+  for (const Callback<T>* cb : stateful) {
+    out.string(cb->state_name());
+    BinaryWriter blob;
+    cb->save_state(blob);
+    out.string(blob.bytes());
+  }
   out.u32(crc_of(out.bytes()));
   write_file_atomically(path, out.bytes());
 }
 
 template <class T>
-void load_checkpoint(const std::filesystem::path& path, LoopView<T>& loop) {
+std::vector<SavedCallbackState> load_checkpoint(const std::filesystem::path& path, LoopView<T>& loop) {
   const std::string bytes = read_file(path);
   const std::string source = "checkpoint '" + path.string() + "'";
   if (bytes.size() < sizeof kMagic + 4 || std::string_view(bytes.data(), sizeof kMagic) != std::string_view(kMagic, 8))
@@ -90,7 +101,7 @@ void load_checkpoint(const std::filesystem::path& path, LoopView<T>& loop) {
   char magic[8];
   in.raw(magic, sizeof magic, "magic");
   const std::uint32_t version = in.u32("version");
-  if (version != kCheckpointVersion)
+  if (version != 1 && version != kCheckpointVersion)
     in.fail("version " + std::to_string(version) + " is not supported (this build reads version " +
             std::to_string(kCheckpointVersion) + ")");
   const std::uint8_t scalar = in.u8("scalar size");
@@ -118,18 +129,58 @@ void load_checkpoint(const std::filesystem::path& path, LoopView<T>& loop) {
   TransformState<T> state = loop.state;
   load_state(in, state);
   const std::string estimator_blob = in.string("estimator state");
-  if (in.remaining() != 0) in.fail("unexpected bytes after the estimator state");
+  std::vector<SavedCallbackState> callbacks;
+  if (version >= 2) {
+    const std::uint64_t count = in.u64("callback count");
+    if (count > in.remaining()) in.fail("callback count " + std::to_string(count) + " exceeds the file");
+    for (std::uint64_t k = 0; k < count; ++k) {
+      SavedCallbackState c;
+      c.name = in.string("callback name");
+      c.bytes = in.string("callback state");
+      callbacks.push_back(std::move(c));
+    }
+  }
+  if (in.remaining() != 0) in.fail("unexpected bytes after the callback states");
   BinaryReader estimator_in(estimator_blob, source + " (estimator state)");
   loop.estimator.load(estimator_in);  // checks before assigning
   // Nothing can fail from here on.
   std::copy(params.begin(), params.end(), loop.params.data());
   loop.state = std::move(state);
   loop.counters = counters;
+  return callbacks;
+}
+
+template <class T>
+void restore_callback_states(const std::filesystem::path& path, const std::vector<SavedCallbackState>& saved,
+                             const LoopView<T>& loop) {
+  std::vector<Callback<T>*> stateful;
+  for (const auto& cb : loop.callbacks)
+    if (!cb->state_name().empty()) stateful.push_back(cb.get());
+  const auto names = [](const auto& list, auto name_of) {
+    std::string out;
+    for (const auto& item : list) out += (out.empty() ? "" : ", ") + name_of(item);
+    return out.empty() ? std::string("none") : out;
+  };
+  bool same = saved.size() == stateful.size();
+  for (std::size_t k = 0; same && k < saved.size(); ++k) same = saved[k].name == stateful[k]->state_name();
+  if (!same)
+    throw MismatchError("checkpoint '" + path.string() + "' holds the state of the callbacks " +
+                        names(saved, [](const SavedCallbackState& c) { return c.name; }) + ", this run has " +
+                        names(stateful, [](const Callback<T>* c) { return c->state_name(); }));
+  for (std::size_t k = 0; k < saved.size(); ++k) {
+    BinaryReader in(saved[k].bytes, "checkpoint '" + path.string() + "' (state of " + saved[k].name + ")");
+    stateful[k]->load_state(in);
+    if (in.remaining() != 0) in.fail("unexpected bytes after the state");
+  }
 }
 
 template void save_checkpoint<float>(const std::filesystem::path&, const LoopView<float>&);
 template void save_checkpoint<double>(const std::filesystem::path&, const LoopView<double>&);
-template void load_checkpoint<float>(const std::filesystem::path&, LoopView<float>&);
-template void load_checkpoint<double>(const std::filesystem::path&, LoopView<double>&);
+template std::vector<SavedCallbackState> load_checkpoint<float>(const std::filesystem::path&, LoopView<float>&);
+template std::vector<SavedCallbackState> load_checkpoint<double>(const std::filesystem::path&, LoopView<double>&);
+template void restore_callback_states<float>(const std::filesystem::path&, const std::vector<SavedCallbackState>&,
+                                             const LoopView<float>&);
+template void restore_callback_states<double>(const std::filesystem::path&, const std::vector<SavedCallbackState>&,
+                                              const LoopView<double>&);
 
 }  // namespace descent

@@ -39,8 +39,9 @@ Summary<T> minimize(const Differentiable<T>& objective, Parameters<T>& params, c
   callbacks.insert(callbacks.end(), options.callbacks.begin(), options.callbacks.end());
 
   LoopCounters counters;
-  LoopView<T> loop{objective, params, transform, state, *estimator, counters, options.max_steps};
-  if (!options.resume_from.empty()) load_checkpoint(options.resume_from, loop);
+  LoopView<T> loop{objective, params, transform, state, *estimator, counters, options.max_steps, callbacks};
+  std::vector<SavedCallbackState> saved_callbacks;
+  if (!options.resume_from.empty()) saved_callbacks = load_checkpoint(options.resume_from, loop);
 
   Summary<T> summary;
   // Buffers of the loop, allocated once: steady-state steps allocate nothing here.
@@ -49,6 +50,8 @@ Summary<T> minimize(const Differentiable<T>& objective, Parameters<T>& params, c
   const double elapsed_before = counters.elapsed_s;
 
   for (auto& cb : callbacks) cb->on_start(loop);
+  // After on_start, which sizes and empties the callbacks' state for this run.
+  if (!options.resume_from.empty()) restore_callback_states(options.resume_from, saved_callbacks, loop);
 
   std::optional<Stop> stop;
   StepReport<T> report;
@@ -101,6 +104,7 @@ Summary<T> minimize(const Differentiable<T>& objective, Parameters<T>& params, c
 
   // Callbacks that return another point than the last iterate (iterate averaging) put it
   // in place now, so that the Summary and every on_end see the point the run returns.
+  for (auto& cb : callbacks) cb->on_stop(loop);
   bool replaced = false;
   for (auto& cb : callbacks) replaced = cb->finalize(loop) || replaced;
 

@@ -34,7 +34,22 @@ class EpochTracker final : public Callback<T> {
     tty_ = options.progress && !options.quiet && ::isatty(STDERR_FILENO) == 1;
   }
 
+  // The running sums of the epoch in progress: a run resumed from a checkpoint written
+  // mid-epoch (Ctrl-C) reports the whole epoch's loss, not only the batches after it.
+  std::string state_name() const override { return "epoch_loss"; }
+  void save_state(BinaryWriter& out) const override {
+    out.f64(loss_sum_);
+    out.i64(loss_samples_);
+  }
+  void load_state(BinaryReader& in) override {
+    loss_sum_ = in.f64("the epoch's loss sum");
+    loss_samples_ = in.i64("the epoch's loss samples");
+    if (loss_samples_ < 0) in.fail("negative sample count in the epoch's loss");
+  }
+
   void on_start(const LoopView<T>& loop) override {
+    loss_sum_ = 0;
+    loss_samples_ = 0;
     epoch_start_ = Clock::now();
     // A resumed run starts from the checkpoint's counters (loaded before on_start).
     epoch_samples_start_ = last_samples_ = loop.counters.sample_gradients;
@@ -160,11 +175,12 @@ TrainResult<T> train(const FiniteSum<T>& objective, Parameters<T>& params, const
   minimize_options.final_evaluation = false;  // a full pass over the data; the epoch records say more
   auto tracker = std::make_shared<EpochTracker<T>>(options, per_epoch, n, result.history);
   minimize_options.callbacks.push_back(tracker);
+  minimize_options.callbacks.insert(minimize_options.callbacks.end(), options.callbacks.begin(),
+                                    options.callbacks.end());
+  // Last: the checkpoint of a step holds every other callback's state after that step.
   if (!options.checkpoint.empty())
     minimize_options.callbacks.push_back(
         std::make_shared<Checkpointer<T>>(options.checkpoint, CheckpointerOptions{.every = per_epoch}));
-  minimize_options.callbacks.insert(minimize_options.callbacks.end(), options.callbacks.begin(),
-                                    options.callbacks.end());
   result.summary = minimize(objective, params, transform, minimize_options);
   return result;
 }

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "descent/core/error.hpp"
+#include "descent/loop/callbacks/iterate_averaging.hpp"
 #include "descent/transform/adam.hpp"
 #include "descent/transform/sgd.hpp"
 #include "support/toy_objectives.hpp"
@@ -66,6 +68,72 @@ TEST(Train, ResumeFromAnEpochCheckpointMatchesAnUninterruptedRun) {
   EXPECT_EQ(result.history.size(), 2u);  // epochs 3 and 4
   EXPECT_EQ(result.history.front().epoch, 3);
   EXPECT_EQ(std::memcmp(resumed.data(), straight.data(), 6 * sizeof(float)), 0);
+  std::filesystem::remove(ckpt);
+}
+
+// Stops the run after `step` updates, as Ctrl-C would (the checkpoint is written on_end).
+template <class T>
+class StopAt final : public Callback<T> {
+ public:
+  explicit StopAt(std::int64_t step) : step_(step) {}
+  std::optional<Stop> after_update(const StepReport<T>& r, const LoopView<T>&) override {
+    if (r.step == step_) return Stop{Termination::user_stop, "stopped for the test"};
+    return std::nullopt;
+  }
+
+ private:
+  std::int64_t step_;
+};
+
+TEST(Train, AResumeMidEpochReportsTheWholeEpochsLossAndKeepsTheAverage) {
+  // Stopped in the middle of epoch 2 (step 6 of 4 per epoch) and resumed: epoch 2's loss
+  // counts the batches before the stop too, and the Polyak average over steps > 2 and the
+  // final parameters are those of a run that never stopped, bit for bit.
+  const auto ckpt = std::filesystem::temp_directory_path() / ("descent_train_mid_" + std::to_string(::getpid()) + ".ckpt");
+  CentresSum<double> f(30, 5);
+  auto opt = sgd({.lr = constant(0.1)});
+  TrainOptions<double> base{.epochs = 3, .batch_size = 8, .seed = 4, .quiet = true};
+  base.callbacks.push_back(std::make_shared<IterateAveraging<double>>(
+      IterateAveragingOptions{.kind = AveragingKind::polyak, .start_step = 2}));
+
+  Parameters<double> straight(ParameterLayout::flat(5), 2.0);
+  const auto whole = train(f, straight, *opt, base);
+
+  auto first = base;
+  first.callbacks = {std::make_shared<IterateAveraging<double>>(
+                         IterateAveragingOptions{.kind = AveragingKind::polyak, .start_step = 2}),
+                     std::make_shared<StopAt<double>>(6)};
+  first.checkpoint = ckpt.string();
+  Parameters<double> split(ParameterLayout::flat(5), 2.0);
+  const auto before = train(f, split, *opt, first);
+  ASSERT_EQ(before.summary.termination, Termination::user_stop);
+  ASSERT_EQ(before.history.size(), 1u);
+
+  auto rest = base;
+  rest.callbacks = {std::make_shared<IterateAveraging<double>>(
+      IterateAveragingOptions{.kind = AveragingKind::polyak, .start_step = 2})};
+  rest.resume_from = ckpt.string();
+  const auto after = train(f, split, *opt, rest);
+  ASSERT_EQ(after.history.size(), 2u);  // epochs 2 and 3
+  EXPECT_EQ(after.history[0].epoch, 2);
+  EXPECT_EQ(after.history[0].train_loss, whole.history[1].train_loss);
+  EXPECT_EQ(after.history[1].train_loss, whole.history[2].train_loss);
+  EXPECT_EQ(std::memcmp(split.data(), straight.data(), 5 * sizeof(double)), 0);  // the average, written back
+
+  // A checkpoint written with an averaging callback does not resume a run without one.
+  auto bare = base;
+  bare.callbacks.clear();
+  bare.resume_from = ckpt.string();
+  Parameters<double> other(ParameterLayout::flat(5), 2.0);
+  try {
+    train(f, other, *opt, bare);
+    FAIL() << "resumed";
+  } catch (const MismatchError& e) {
+    EXPECT_NE(std::string(e.what()).find("holds the state of the callbacks epoch_loss, iterate_averaging, this run "
+                                         "has epoch_loss"),
+              std::string::npos)
+        << e.what();
+  }
   std::filesystem::remove(ckpt);
 }
 

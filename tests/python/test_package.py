@@ -34,3 +34,24 @@ def test_importing_descent_makes_openmp_threads_sleep_unless_a_policy_is_set():
     env["GOMP_SPINCOUNT"] = "1000"  # the user's choice stands
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "None"
+
+
+def test_the_descent_command_runs_the_program_with_its_exit_status(tmp_path, cli):
+    # `python -m descent` is what the `descent` entry point of `pip install .` calls.
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    import descent
+
+    # The package this test imported, wherever it came from, also for a run in another folder.
+    env = dict(os.environ, PYTHONPATH=str(pathlib.Path(descent.__file__).resolve().parents[1]))
+    listed = subprocess.run([sys.executable, "-m", "descent", "list", "--kind", "model"], capture_output=True,
+                            text=True, env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert "mlp" in listed.stdout
+    bad = subprocess.run([sys.executable, "-m", "descent", "train", "--data", "synthetic", "--epochs", "0"],
+                         capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert bad.returncode == 2
+    assert bad.stderr == "descent train: --epochs: 0 violates epochs >= 1\n"

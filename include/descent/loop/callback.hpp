@@ -9,10 +9,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
 
+#include "descent/core/binary_io.hpp"
 #include "descent/core/parameters.hpp"
 #include "descent/estimator/estimator.hpp"
 #include "descent/loop/summary.hpp"
@@ -29,6 +31,9 @@ struct LoopCounters {
 };
 
 template <class T>
+class Callback;
+
+template <class T>
 struct LoopView {
   const Differentiable<T>& objective;
   Parameters<T>& params;
@@ -37,6 +42,8 @@ struct LoopView {
   Estimator<T>& estimator;
   LoopCounters& counters;
   std::int64_t max_steps;
+  // The loop's callbacks, in order: a checkpoint saves the state of those that have one.
+  std::span<const std::shared_ptr<Callback<T>>> callbacks = {};
 };
 
 template <class T>
@@ -60,8 +67,18 @@ class Callback {
  public:
   virtual ~Callback() = default;
   virtual void on_start(const LoopView<T>&) {}
+  // A callback whose state a resumed run must continue from (an average, a trace, the
+  // epoch's running loss) names it here and writes and reads it; checkpoints hold it, and
+  // a resumed run restores it right after on_start. "" (the default): nothing to save.
+  virtual std::string state_name() const { return {}; }
+  virtual void save_state(BinaryWriter&) const {}
+  // Throws FormatError (through `in`) for bytes that are not such a state.
+  virtual void load_state(BinaryReader&) {}
   virtual std::optional<Stop> before_update(const StepReport<T>&, const LoopView<T>&) { return std::nullopt; }
   virtual std::optional<Stop> after_update(const StepReport<T>&, const LoopView<T>&) { return std::nullopt; }
+  // Runs once the loop has stopped, before any finalize: the parameters are still the last
+  // iterate (a checkpoint written here resumes from it, not from an average put in its place).
+  virtual void on_stop(const LoopView<T>&) {}
   // Runs once the loop has stopped, before the Summary's final evaluation and before any
   // on_end: may replace the parameters the run returns (iterate averaging does). Returns
   // true when it did, which makes the loop evaluate f and its gradient at the new point.

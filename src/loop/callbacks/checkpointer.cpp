@@ -23,7 +23,7 @@ std::optional<Stop> Checkpointer<T>::after_update(const StepReport<T>& report, c
 }
 
 template <class T>
-void Checkpointer<T>::on_end(const Summary<T>&, const LoopView<T>& loop) {
+void Checkpointer<T>::on_stop(const LoopView<T>& loop) {
   if (!options_.on_end || loop.counters.step == last_written_step_) return;
   save_checkpoint(path_, loop);
   last_written_step_ = loop.counters.step;

@@ -128,6 +128,45 @@ IterateAveraging<T>::IterateAveraging(IterateAveragingOptions options) : options
 }
 
 template <class T>
+void RunningAverage<T>::save(BinaryWriter& out) const {
+  out.f64(decay_);
+  out.i64(count_);
+  out.f64(weight_);
+  out.array(std::span<const double>(sum_.data(), sum_.size()));
+  out.array(std::span<const double>(carry_.data(), carry_.size()));
+}
+
+template <class T>
+void RunningAverage<T>::load(BinaryReader& in) {
+  const double decay = in.f64("the average's decay");
+  if (decay != decay_) in.fail("the average's decay " + format_number(decay) + " differs from this run's " +
+                               format_number(decay_));
+  const std::int64_t count = in.i64("the average's count");
+  const double weight = in.f64("the average's weight");
+  if (count < 0) in.fail("negative count of averaged iterates");
+  in.array_into(sum_.span(), "the average's sums");
+  in.array_into(carry_.span(), "the average's compensation");
+  count_ = count;
+  weight_ = weight;
+}
+
+template <class T>
+std::string IterateAveraging<T>::state_name() const {
+  return "iterate_averaging";
+}
+
+template <class T>
+void IterateAveraging<T>::save_state(BinaryWriter& out) const {
+  accumulator_.save(out);
+}
+
+template <class T>
+void IterateAveraging<T>::load_state(BinaryReader& in) {
+  accumulator_.load(in);
+  average_stale_ = true;
+}
+
+template <class T>
 void IterateAveraging<T>::on_start(const LoopView<T>& loop) {
   std::int64_t last_skipped = options_.start_step;  // x_t is averaged for t > last_skipped
   if (options_.kind == AveragingKind::tail) {

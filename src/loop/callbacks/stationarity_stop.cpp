@@ -157,6 +157,46 @@ void StationarityStop<T>::on_start(const LoopView<T>& loop) {
 }
 
 template <class T>
+void StationarityStop<T>::save_state(BinaryWriter& out) const {
+  out.array(std::span<const std::size_t>(monitored_));
+  out.array(std::span<const double>(trace_.data(), trace_.size()));
+  out.u64(head_);
+  out.i64(seen_);
+  out.i64(stationary_since_);
+  out.i64(stationary_window_);
+  out.f64(last_rhat_);
+  out.f64(last_mcse_);
+  out.f64(last_ess_);
+  out.f64(last_tolerance_);
+  out.u64(first_to_check_);
+  average_.save(out);
+}
+
+template <class T>
+void StationarityStop<T>::load_state(BinaryReader& in) {
+  // on_start has chosen the monitored coordinates of this run: the saved ones must match.
+  std::vector<std::size_t> monitored(monitored_.size());
+  in.array_into(std::span<std::size_t>(monitored), "the monitored coordinates");
+  if (monitored != monitored_) in.fail("the monitored coordinates differ from this run's");
+  in.array_into(trace_.span(), "the trace");
+  const std::uint64_t head = in.u64("the trace position");
+  if (head >= std::max<std::size_t>(capacity_, 1)) in.fail("trace position " + std::to_string(head) + " out of range");
+  head_ = static_cast<std::size_t>(head);
+  seen_ = in.i64("the iterates seen");
+  stationary_since_ = in.i64("the stationary phase's start");
+  stationary_window_ = in.i64("the stationary window");
+  last_rhat_ = in.f64("the last R-hat");
+  last_mcse_ = in.f64("the last MCSE");
+  last_ess_ = in.f64("the last ESS");
+  last_tolerance_ = in.f64("the last tolerance");
+  const std::uint64_t first = in.u64("the coordinate checked first");
+  if (first >= std::max<std::size_t>(monitored_.size(), 1)) in.fail("coordinate index out of range");
+  first_to_check_ = static_cast<std::size_t>(first);
+  average_.load(in);
+  average_stale_ = true;
+}
+
+template <class T>
 void StationarityStop<T>::record(std::span<const T> x) {
   for (std::size_t j = 0; j < monitored_.size(); ++j)
     trace_[j * capacity_ + head_] = static_cast<double>(x[monitored_[j]]);

@@ -83,6 +83,9 @@ class RunningAverage {
   double at(std::size_t i) const;
   std::int64_t count() const noexcept { return count_; }
   std::size_t size() const noexcept { return sum_.size(); }
+  // The accumulated sums, for checkpoints; load requires the same size and decay as reset gave.
+  void save(BinaryWriter& out) const;
+  void load(BinaryReader& in);
 
  private:
   double decay_ = 1.0;
@@ -100,6 +103,10 @@ class IterateAveraging final : public Callback<T> {
   void on_start(const LoopView<T>& loop) override;
   std::optional<Stop> after_update(const StepReport<T>& report, const LoopView<T>& loop) override;
   bool finalize(const LoopView<T>& loop) override;
+  // The running average, so that a resumed run averages the same iterates.
+  std::string state_name() const override;
+  void save_state(BinaryWriter& out) const override;
+  void load_state(BinaryReader& in) override;
 
   // The mean of the averaged iterates; empty while none has been averaged. The span
   // stays valid until the next on_start.

@@ -132,6 +132,11 @@ class StationarityStop final : public Callback<T> {
 
   void on_start(const LoopView<T>& loop) override;
   std::optional<Stop> after_update(const StepReport<T>& report, const LoopView<T>& loop) override;
+  // The trace of the monitored coordinates, the stationary phase found so far and its
+  // average, so that a resumed run tests the same iterates.
+  std::string state_name() const override { return "stationarity_stop"; }
+  void save_state(BinaryWriter& out) const override;
+  void load_state(BinaryReader& in) override;
   bool finalize(const LoopView<T>& loop) override;
 
   bool stationary() const noexcept { return stationary_since_ >= 0; }
