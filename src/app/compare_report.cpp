@@ -1,5 +1,6 @@
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -29,14 +30,78 @@ std::string md(const std::string& text) {
   return out;
 }
 
-template <class Get>
-PlotSeries series(const RunRecord& run, Get get_x, double (*get_y)(const EpochRecord&)) {
-  PlotSeries s{run.label, {}, {}};
-  for (const auto& e : run.history) {
-    s.x.push_back(get_x(e));
-    s.y.push_back(get_y(e));
+// One compared method: its repetitions over seeds (one record without --seeds).
+struct Method {
+  const RunRecord* first = nullptr;
+  std::vector<const RunRecord*> reps;
+};
+
+// Consecutive records of one label, repetitions 0, 1, ..., form one method.
+std::vector<Method> methods_of(const std::vector<RunRecord>& runs) {
+  std::vector<Method> methods;
+  for (const auto& run : runs) {
+    if (methods.empty() || run.repetition == 0 || run.label != methods.back().first->label)
+      methods.push_back(Method{&run, {}});
+    methods.back().reps.push_back(&run);
+  }
+  return methods;
+}
+
+struct Spread {
+  double mean = NAN, std = NAN, min = NAN, max = NAN;
+  std::size_t count = 0;  // finite values
+};
+
+// Mean, sample standard deviation (n - 1), min and max of the finite values.
+Spread spread(const std::vector<double>& values) {
+  Spread s;
+  double sum = 0;
+  for (double v : values)
+    if (std::isfinite(v)) {
+      sum += v;
+      s.min = s.count == 0 ? v : std::min(s.min, v);
+      s.max = s.count == 0 ? v : std::max(s.max, v);
+      ++s.count;
+    }
+  if (s.count == 0) return s;
+  s.mean = sum / static_cast<double>(s.count);
+  double squares = 0;
+  for (double v : values)
+    if (std::isfinite(v)) squares += (v - s.mean) * (v - s.mean);
+  s.std = s.count > 1 ? std::sqrt(squares / static_cast<double>(s.count - 1)) : 0.0;
+  return s;
+}
+
+// The method's curve: at each epoch index, the mean over the repetitions of get_x and of
+// get_y, and (with repetitions) the min-max band of get_y.
+template <class GetX, class GetY>
+PlotSeries series(const Method& m, GetX get_x, GetY get_y) {
+  PlotSeries s{m.first->label, {}, {}, {}, {}};
+  std::size_t longest = 0;
+  for (const RunRecord* r : m.reps) longest = std::max(longest, r->history.size());
+  for (std::size_t i = 0; i < longest; ++i) {
+    std::vector<double> xs, ys;
+    for (const RunRecord* r : m.reps)
+      if (i < r->history.size()) {
+        xs.push_back(get_x(r->history[i]));
+        ys.push_back(get_y(r->history[i]));
+      }
+    const Spread x = spread(xs), y = spread(ys);
+    s.x.push_back(x.mean);
+    s.y.push_back(y.mean);
+    if (m.reps.size() > 1) {
+      s.lower.push_back(y.min);
+      s.upper.push_back(y.max);
+    }
   }
   return s;
+}
+
+// "mean ± std [min, max]" of a spread, each number with `format`.
+std::string spread_cell(const Spread& s, const char* format) {
+  if (s.count == 0) return "-";
+  return cell(s.mean, format) + " ± " + cell(s.std, format) + " [" + cell(s.min, format) + ", " +
+         cell(s.max, format) + "]";
 }
 
 }  // namespace
@@ -65,33 +130,62 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
              (objective ? "f(x) over all training samples after each epoch ([training].full_objective)"
                         : "the mean of the epoch's minibatch losses") +
              "; data passes: per-sample gradients / n, snapshots and tables included\n\n";
+  const std::vector<Method> methods = methods_of(runs);
+  const std::size_t seeds = config.compare.seeds;
+  if (seeds > 1)
+    md_text += "- " + std::to_string(seeds) + " repetitions per run (seeds " + std::to_string(config.training.seed) +
+               ".." + std::to_string(config.training.seed + seeds - 1) +
+               ", the same for every run): mean ± std [min, max] over them; plots: the mean, shaded from min to max\n\n";
   md_text += "| run | final " + loss_name + " | test accuracy | data passes | wall time (s) | time to loss " +
              cell(target, "%g") + " (s) | epochs to loss " + cell(target, "%g") + " | passes to loss " +
              cell(target, "%g") + " | end |\n";
   md_text += "|---|---|---|---|---|---|---|---|---|\n";
-  for (const auto& run : runs) {
-    const EpochRecord* last = run.history.empty() ? nullptr : &run.history.back();
-    double time_to = NAN, epochs_to = NAN, passes_to = NAN;
-    if (target > 0)
-      for (const auto& e : run.history)
-        if (judged_loss(e) <= target) {
-          time_to = e.elapsed_seconds;
-          epochs_to = static_cast<double>(e.epoch);
-          passes_to = e.data_passes;
-          break;
-        }
-    md_text += "| " + md(run.label) + " | " + cell(last ? judged_loss(*last) : NAN, objective ? "%.10g" : "%.4f") +
-               " | " + cell(last ? last->test_accuracy : NAN, "%.4f") + " | " +
-               cell(last ? last->data_passes : NAN, "%.1f") + " | " + cell(run.wall_seconds, "%.1f") + " | " +
-               (target > 0 ? cell(time_to, "%.1f") : "-") + " | " + (target > 0 ? cell(epochs_to, "%.0f") : "-") +
-               " | " + (target > 0 ? cell(passes_to, "%.1f") : "-") + " | " + to_string(run.termination) + " |\n";
+  for (const Method& m : methods) {
+    std::vector<double> loss, accuracy, passes, wall, time_to, epochs_to, passes_to;
+    std::string ends;
+    for (const RunRecord* run : m.reps) {
+      const EpochRecord* last = run->history.empty() ? nullptr : &run->history.back();
+      loss.push_back(last ? judged_loss(*last) : NAN);
+      accuracy.push_back(last ? last->test_accuracy : NAN);
+      passes.push_back(last ? last->data_passes : NAN);
+      wall.push_back(run->wall_seconds);
+      double t = NAN, e_to = NAN, p_to = NAN;
+      if (target > 0)
+        for (const auto& e : run->history)
+          if (judged_loss(e) <= target) {
+            t = e.elapsed_seconds;
+            e_to = static_cast<double>(e.epoch);
+            p_to = e.data_passes;
+            break;
+          }
+      time_to.push_back(t);
+      epochs_to.push_back(e_to);
+      passes_to.push_back(p_to);
+      const std::string end = to_string(run->termination);
+      if (ends.find(end) == std::string::npos) ends += (ends.empty() ? "" : ", ") + end;
+    }
+    const bool repeated = m.reps.size() > 1;
+    const auto one = [&](const std::vector<double>& v, const char* format) {
+      return repeated ? spread_cell(spread(v), format) : cell(v[0], format);
+    };
+    // With repetitions, "reached" counts those that got to the target; the mean is over them.
+    const auto reached = [&](const std::vector<double>& v, const char* format) {
+      if (target <= 0) return std::string("-");
+      if (!repeated) return cell(v[0], format);
+      const Spread s = spread(v);
+      return cell(s.mean, format) + " (" + std::to_string(s.count) + "/" + std::to_string(v.size()) + ")";
+    };
+    md_text += "| " + md(m.first->label) + " | " + one(loss, objective ? "%.10g" : "%.4f") + " | " +
+               one(accuracy, "%.4f") + " | " + cell(spread(passes).mean, "%.1f") + " | " + one(wall, "%.1f") + " | " +
+               reached(time_to, "%.1f") + " | " + reached(epochs_to, "%.1f") + " | " + reached(passes_to, "%.1f") +
+               " | " + ends + " |\n";
   }
   md_text +=
       "\nPlots: [loss vs epoch](loss_vs_epoch.svg), [loss vs data passes](loss_vs_passes.svg), "
       "[loss vs seconds](loss_vs_seconds.svg), [test accuracy vs epoch](accuracy_vs_epoch.svg).\n\n";
   md_text += "| label | optimizer spec | estimator |\n|---|---|---|\n";
-  for (const auto& run : runs)
-    md_text += "| " + md(run.label) + " | `" + run.optimizer + "` | `" + md(run.estimator) + "` |\n";
+  for (const Method& m : methods)
+    md_text += "| " + md(m.first->label) + " | `" + m.first->optimizer + "` | `" + md(m.first->estimator) + "` |\n";
   md_text +=
       "\n![loss vs epoch](loss_vs_epoch.svg)\n\n![loss vs data passes](loss_vs_passes.svg)\n\n"
       "![loss vs seconds](loss_vs_seconds.svg)\n\n![test accuracy vs epoch](accuracy_vs_epoch.svg)\n";
@@ -101,11 +195,11 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
   const auto epoch = [](const EpochRecord& e) { return static_cast<double>(e.epoch); };
   const auto passes = [](const EpochRecord& e) { return e.data_passes; };
   const auto seconds = [](const EpochRecord& e) { return e.elapsed_seconds; };
-  for (const auto& run : runs) {
-    by_epoch.push_back(series(run, epoch, judged_loss));
-    by_passes.push_back(series(run, passes, judged_loss));
-    by_time.push_back(series(run, seconds, judged_loss));
-    accuracy.push_back(series(run, epoch, [](const EpochRecord& e) { return e.test_accuracy; }));
+  for (const Method& m : methods) {
+    by_epoch.push_back(series(m, epoch, judged_loss));
+    by_passes.push_back(series(m, passes, judged_loss));
+    by_time.push_back(series(m, seconds, judged_loss));
+    accuracy.push_back(series(m, epoch, [](const EpochRecord& e) { return e.test_accuracy; }));
   }
   const std::string y_label = objective ? "objective f(x)" : "training loss";
   write_file_atomically(dir / "loss_vs_epoch.svg", render_line_plot(by_epoch, {.title = "Training loss",
@@ -131,6 +225,7 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
   nlohmann::json results = nlohmann::json::array();
   for (const auto& run : runs) {
     nlohmann::json r = {{"label", run.label},
+                        {"repetition", run.repetition},
                         {"optimizer", run.optimizer},
                         {"estimator", run.estimator},
                         {"termination", to_string(run.termination)},

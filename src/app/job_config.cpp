@@ -178,6 +178,7 @@ void JobConfig::validate() const {
   require_at_least(*this, "[training].epochs", static_cast<double>(training.epochs), 1, "epochs");
   require_at_least(*this, "[training].batch_size", static_cast<double>(training.batch_size), 1, "batch_size");
   require_at_least(*this, "[compare].target_loss", compare.target_loss, 0, "target_loss");
+  require_at_least(*this, "[compare].seeds", static_cast<double>(compare.seeds), 1, "seeds");
   const std::size_t runs = compare_runs();
   const auto pairs = [runs](std::size_t size) { return size == 0 || size == 1 || size == runs; };
   if (!pairs(compare.optimizers.size()) || !pairs(compare.estimators.size()))
@@ -280,6 +281,7 @@ JobConfig parse_job_config(const std::string& text, const std::string& source) {
   compare.strings("estimators", c.compare.estimators);
   compare.strings("labels", c.compare.labels);
   compare.number("target_loss", c.compare.target_loss);
+  compare.integer("seeds", c.compare.seeds, 1);
   compare.finish();
 
   top.finish();

@@ -229,19 +229,33 @@ std::vector<RunRecord> run_compare_typed(const JobConfig& config, const std::vec
                                          const JobControls& controls) {
   const JobData<T> data = load_for_model<T>(config).data;
   if (!controls.quiet) std::fprintf(stderr, "%s\n", data.description.c_str());
-  // Every run starts from the same parameters: the model options are the job's, not the run's.
+  // Every run starts from the same parameters: the model options are the job's, not the
+  // run's. Repetition s starts from init_seed + s and samples with seed + s.
   const auto model = build_model<T>(config.model, data.train);
-  const Parameters<T> start = initial_parameters<T>(config.model, *model);
-  std::vector<RunRecord> runs;
-  for (std::size_t k = 0; k < planned.size(); ++k) {
-    if (controls.interrupt && controls.interrupt->load()) break;
-    if (!controls.quiet) std::fprintf(stderr, "== %s\n", planned[k].label.c_str());
-    const fs::path dir = fs::path(config.output.dir) / ("run" + std::to_string(k + 1));
-    JobControls fresh = controls;
-    fresh.resume = false;
-    runs.push_back(train_one<T>(planned[k].run, data, *model, start, planned[k].label, dir, fresh,
-                                /*checkpoint=*/false));
+  const std::size_t seeds = config.compare.seeds;
+  std::vector<Parameters<T>> starts;
+  for (std::size_t s = 0; s < seeds; ++s) {
+    ModelSpec spec = config.model;
+    spec.init_seed += s;
+    starts.push_back(initial_parameters<T>(spec, *model));
   }
+  std::vector<RunRecord> runs;
+  for (std::size_t k = 0; k < planned.size(); ++k)
+    for (std::size_t s = 0; s < seeds; ++s) {
+      if (controls.interrupt && controls.interrupt->load()) break;
+      if (!controls.quiet)
+        std::fprintf(stderr, "== %s%s\n", planned[k].label.c_str(),
+                     seeds > 1 ? (" (seed " + std::to_string(s + 1) + " of " + std::to_string(seeds) + ")").c_str()
+                               : "");
+      fs::path dir = fs::path(config.output.dir) / ("run" + std::to_string(k + 1));
+      if (seeds > 1) dir /= "seed" + std::to_string(s + 1);
+      JobControls fresh = controls;
+      fresh.resume = false;
+      RunSpec run = planned[k].run;
+      run.training.seed += s;
+      runs.push_back(train_one<T>(run, data, *model, starts[s], planned[k].label, dir, fresh, /*checkpoint=*/false));
+      runs.back().repetition = s;
+    }
   write_compare_report(config.output.dir, config, data.description, runs);
   return runs;
 }

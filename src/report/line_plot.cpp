@@ -15,6 +15,38 @@ namespace {
 constexpr const char* kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                                     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 
+// Dash patterns and marker shapes that vary with the colour, so that series stay apart
+// in grayscale print (solid, dashed, dotted, dash-dot, ...).
+constexpr const char* kDashes[] = {"", "7 4", "2 3", "8 3 2 3", "12 4", "4 2 4 6"};
+
+std::string fmt(double v);
+
+// Marker k (circle, square, triangle, diamond, triangle down, cross) centred at (x, y).
+std::string marker(std::size_t k, double x, double y, const char* colour) {
+  const double r = 3.5;
+  const std::string fill = std::string(" fill=\"") + colour + "\"";
+  switch (k % 6) {
+    case 0:
+      return "<circle cx=\"" + fmt(x) + "\" cy=\"" + fmt(y) + "\" r=\"3\"" + fill + "/>\n";
+    case 1:
+      return "<rect x=\"" + fmt(x - r + 0.5) + "\" y=\"" + fmt(y - r + 0.5) + "\" width=\"" + fmt(2 * r - 1) +
+             "\" height=\"" + fmt(2 * r - 1) + "\"" + fill + "/>\n";
+    case 2:
+      return "<polygon points=\"" + fmt(x) + "," + fmt(y - r - 0.5) + " " + fmt(x - r) + "," + fmt(y + r - 0.5) + " " +
+             fmt(x + r) + "," + fmt(y + r - 0.5) + "\"" + fill + "/>\n";
+    case 3:
+      return "<polygon points=\"" + fmt(x) + "," + fmt(y - r) + " " + fmt(x + r) + "," + fmt(y) + " " + fmt(x) + "," +
+             fmt(y + r) + " " + fmt(x - r) + "," + fmt(y) + "\"" + fill + "/>\n";
+    case 4:
+      return "<polygon points=\"" + fmt(x) + "," + fmt(y + r + 0.5) + " " + fmt(x - r) + "," + fmt(y - r + 0.5) + " " +
+             fmt(x + r) + "," + fmt(y - r + 0.5) + "\"" + fill + "/>\n";
+    default:
+      return "<path d=\"M" + fmt(x - r) + " " + fmt(y - r) + " L" + fmt(x + r) + " " + fmt(y + r) + " M" + fmt(x - r) +
+             " " + fmt(y + r) + " L" + fmt(x + r) + " " + fmt(y - r) + "\" stroke=\"" + colour +
+             "\" stroke-width=\"2\"/>\n";
+  }
+}
+
 std::string escape(const std::string& text) {
   std::string out;
   for (char c : text) {
@@ -109,6 +141,9 @@ std::string render_line_plot(const std::vector<PlotSeries>& series, const LinePl
     if (s.x.size() != s.y.size())
       throw ConfigError("plot series '" + s.label + "': " + std::to_string(s.x.size()) + " x values, " +
                         std::to_string(s.y.size()) + " y values");
+  for (const auto& s : series)
+    if (s.lower.size() != s.upper.size() || (!s.lower.empty() && s.lower.size() != s.x.size()))
+      throw ConfigError("plot series '" + s.label + "': a band needs lower and upper values for every point");
   const auto usable = [&](double x, double y) { return std::isfinite(x) && std::isfinite(y) && (!o.log_y || y > 0); };
   double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
   for (const auto& s : series)
@@ -120,6 +155,15 @@ std::string render_line_plot(const std::vector<PlotSeries>& series, const LinePl
         ymin = std::min(ymin, y);
         ymax = std::max(ymax, y);
       }
+  // Bands widen the y range too.
+  for (const auto& s : series)
+    for (std::size_t i = 0; i < s.lower.size(); ++i)
+      for (double v : {s.lower[i], s.upper[i]})
+        if (usable(s.x[i], v)) {
+          const double y = o.log_y ? std::log10(v) : v;
+          ymin = std::min(ymin, y);
+          ymax = std::max(ymax, y);
+        }
   if (!std::isfinite(xmin)) xmin = 0, xmax = 1, ymin = 0, ymax = 1;
 
   std::vector<double> xticks = nice_ticks(xmin, xmax);
@@ -137,8 +181,12 @@ std::string render_line_plot(const std::vector<PlotSeries>& series, const LinePl
   } else {
     yticks = nice_ticks(ymin, ymax);
   }
-  const double x0 = std::min(xticks.front(), xmin), x1 = std::max(xticks.back(), xmax);
-  const double y0 = std::min(yticks.front(), ymin), y1 = std::max(yticks.back(), ymax);
+  // A margin of 3% of each range around the data (and the ticks), so that no line or
+  // marker sits on the frame.
+  double x0 = std::min(xticks.front(), xmin), x1 = std::max(xticks.back(), xmax);
+  double y0 = std::min(yticks.front(), ymin), y1 = std::max(yticks.back(), ymax);
+  const double x_margin = 0.03 * (x1 - x0), y_margin = 0.03 * (y1 - y0);
+  x0 -= x_margin, x1 += x_margin, y0 -= y_margin, y1 += y_margin;
 
   const double left = 78, right = 190, top = 44, bottom = 58;
   const double pw = o.width - left - right, ph = o.height - top - bottom;
@@ -171,10 +219,32 @@ std::string render_line_plot(const std::vector<PlotSeries>& series, const LinePl
          escape(o.x_label) + "</text>\n";
   svg += "<text transform=\"translate(18," + fmt(top + ph / 2) + ") rotate(-90)\" text-anchor=\"middle\">" +
          escape(o.y_label + (o.log_y ? " (log scale)" : "")) + "</text>\n";
-  // Lines, broken at unusable points.
+  // Bands first (under every line), then lines, broken at unusable points.
+  for (std::size_t k = 0; k < series.size(); ++k) {
+    const auto& s = series[k];
+    if (s.lower.empty()) continue;
+    const char* colour = kPalette[k % std::size(kPalette)];
+    // One polygon per unbroken run of usable points: upper edge forward, lower edge back.
+    std::size_t i = 0;
+    while (i < s.x.size()) {
+      while (i < s.x.size() && !(usable(s.x[i], s.lower[i]) && usable(s.x[i], s.upper[i]))) ++i;
+      std::size_t end = i;
+      while (end < s.x.size() && usable(s.x[end], s.lower[end]) && usable(s.x[end], s.upper[end])) ++end;
+      if (end > i) {
+        std::string points;
+        const auto at = [&](double v) { return py(o.log_y ? std::log10(v) : v); };
+        for (std::size_t j = i; j < end; ++j) points += fmt(px(s.x[j])) + "," + fmt(at(s.upper[j])) + " ";
+        for (std::size_t j = end; j-- > i;) points += fmt(px(s.x[j])) + "," + fmt(at(s.lower[j])) + " ";
+        svg += "<polygon points=\"" + points + "\" fill=\"" + colour + "\" fill-opacity=\"0.18\" stroke=\"none\"/>\n";
+      }
+      i = end;
+    }
+  }
   for (std::size_t k = 0; k < series.size(); ++k) {
     const auto& s = series[k];
     const char* colour = kPalette[k % std::size(kPalette)];
+    const char* dash = kDashes[k % std::size(kDashes)];
+    const std::string dash_attribute = *dash ? std::string(" stroke-dasharray=\"") + dash + "\"" : std::string();
     std::string path;
     bool pen_down = false;
     for (std::size_t i = 0; i < s.x.size(); ++i) {
@@ -186,16 +256,17 @@ std::string render_line_plot(const std::vector<PlotSeries>& series, const LinePl
       path += (pen_down ? " L" : " M") + fmt(px(s.x[i])) + " " + fmt(py(y));
       pen_down = true;
     }
-    if (!path.empty()) svg += "<path d=\"" + path + "\" fill=\"none\" stroke=\"" + colour + "\" stroke-width=\"2\"/>\n";
-    if (s.x.size() <= 40)  // markers help when there are few points (per-epoch curves)
+    if (!path.empty())
+      svg += "<path d=\"" + path + "\" fill=\"none\" stroke=\"" + colour + "\" stroke-width=\"2\"" +
+             dash_attribute + "/>\n";
+    if (s.x.size() <= 60)  // markers help when there are few points (per-epoch curves)
       for (std::size_t i = 0; i < s.x.size(); ++i)
-        if (usable(s.x[i], s.y[i]))
-          svg += "<circle cx=\"" + fmt(px(s.x[i])) + "\" cy=\"" + fmt(py(o.log_y ? std::log10(s.y[i]) : s.y[i])) +
-                 "\" r=\"3\" fill=\"" + colour + "\"/>\n";
+        if (usable(s.x[i], s.y[i])) svg += marker(k, px(s.x[i]), py(o.log_y ? std::log10(s.y[i]) : s.y[i]), colour);
     // Legend entry.
     const double ly = top + 10 + 20.0 * static_cast<double>(k);
     svg += "<line x1=\"" + fmt(left + pw + 16) + "\" y1=\"" + fmt(ly) + "\" x2=\"" + fmt(left + pw + 40) + "\" y2=\"" +
-           fmt(ly) + "\" stroke=\"" + colour + "\" stroke-width=\"3\"/>\n";
+           fmt(ly) + "\" stroke=\"" + colour + "\" stroke-width=\"3\"" + dash_attribute + "/>\n";
+    svg += marker(k, left + pw + 28, ly, colour);
     // The legend column is ~140 px wide: longer labels are cut with an ellipsis (the
     // report's table carries the full names).
     const std::string shown = s.label.size() > 22 ? s.label.substr(0, 21) + "\u2026" : s.label;

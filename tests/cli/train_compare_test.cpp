@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -128,6 +129,50 @@ TEST_F(Cli, CompareWritesATableAndThreePlots) {
   EXPECT_EQ(results[0]["epochs"].size(), 3u);
   // Same start and the same batches: the runs differ only by the optimizer.
   EXPECT_NE(results[0]["epochs"][0]["train_loss"], results[1]["epochs"][0]["train_loss"]);
+}
+
+TEST_F(Cli, CompareWithSeedsReportsMeanStdAndBands) {
+  const std::string base = "compare --data synthetic --preprocess standardize --model mlp --hidden 8 --batch-size 50 -q "
+                           "--epochs 2 --compare 'sgd(lr=0.1)' ";
+  auto r = run(base + "--compare 'adam(lr=0.01)' --label SGD --label Adam --seeds 3 --out '" + file("s").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto results = nlohmann::json::parse(read_text(file("s") / "results.json"));
+  ASSERT_EQ(results.size(), 6u);  // 2 runs x 3 seeds, run by run
+  // Repetition s differs from s - 1 (another start, other batches); the statistics in the
+  // table are those of the three final losses.
+  std::vector<double> sgd;
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_EQ(results[k]["label"], "SGD");
+    EXPECT_EQ(results[k]["repetition"], k);
+    sgd.push_back(results[k]["epochs"][1]["train_loss"].get<double>());
+  }
+  EXPECT_NE(sgd[0], sgd[1]);
+  EXPECT_NE(sgd[1], sgd[2]);
+  const double mean = (sgd[0] + sgd[1] + sgd[2]) / 3;
+  double squares = 0;
+  for (double v : sgd) squares += (v - mean) * (v - mean);
+  const double std_dev = std::sqrt(squares / 2);  // the sample standard deviation
+  char expected[160];
+  std::snprintf(expected, sizeof expected, "| SGD | %.4f ± %.4f [%.4f, %.4f] |", mean, std_dev,
+                *std::min_element(sgd.begin(), sgd.end()), *std::max_element(sgd.begin(), sgd.end()));
+  const std::string report = read_text(file("s") / "report.md");
+  EXPECT_NE(report.find(expected), std::string::npos) << expected << "\n" << report;
+  EXPECT_NE(report.find("3 repetitions per run"), std::string::npos);
+  // One shaded band per method in every plot.
+  for (const char* plot : {"loss_vs_epoch.svg", "loss_vs_passes.svg", "loss_vs_seconds.svg", "accuracy_vs_epoch.svg"})
+    EXPECT_EQ(lines_of(read_text(file("s") / plot)).size() > 0 &&
+                  read_text(file("s") / plot).find("fill-opacity") != std::string::npos,
+              true)
+        << plot;
+  // Repetition 0 is the run without --seeds, bit for bit.
+  r = run(base + "--out '" + file("one").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto single = nlohmann::json::parse(read_text(file("one") / "results.json"));
+  EXPECT_EQ(single[0]["epochs"][1]["train_loss"], results[0]["epochs"][1]["train_loss"]);
+  EXPECT_EQ(read_text(file("one") / "loss_vs_epoch.svg").find("fill-opacity"), std::string::npos);  // no band
+  r = run(base + "--seeds 0 --out '" + file("zero").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "descent compare: --seeds: 0 violates seeds >= 1\n");
 }
 
 TEST_F(Cli, CtrlCStopsTrainingAfterACheckpointThatResumes) {

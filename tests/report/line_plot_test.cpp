@@ -48,7 +48,33 @@ TEST(LinePlot, HasTitleAxesLegendAndOneLinePerSeries) {
   EXPECT_NE(svg.find(">sgd<"), std::string::npos);
   EXPECT_NE(svg.find(">adam &lt;fast&gt;<"), std::string::npos);  // escaped
   EXPECT_EQ(count(svg, "<path "), 2u);
-  EXPECT_EQ(count(svg, "<circle "), 6u);
+  // Series 1 marks its points (and its legend entry) with circles, series 2 with squares
+  // and a dashed line: they stay apart in grayscale.
+  EXPECT_EQ(count(svg, "<circle "), 4u);
+  EXPECT_EQ(count(svg, "<rect x=") - 1, 4u);  // less the frame
+  EXPECT_EQ(count(svg, "stroke-dasharray=\"7 4\""), 2u);  // the line and its legend entry
+}
+
+TEST(LinePlot, ABandIsShadedUnderItsLineAndNoPointSitsOnTheFrame) {
+  PlotSeries mean{"mean", {1, 2, 3}, {1.0, 0.5, 0.25}, {0.8, 0.4, 0.2}, {1.2, 0.6, 0.3}};
+  const std::string svg = render_line_plot({mean}, {.log_y = true});
+  ASSERT_EQ(count(svg, "fill-opacity"), 1u);
+  EXPECT_LT(svg.find("fill-opacity"), svg.find("<path "));  // under the line
+  // The frame is the rect at x = 78, y = 44 of a 760 x 460 plot (190 px legend, 58 px
+  // axis labels): every vertex of the band lies strictly inside it.
+  const std::regex vertex(R"(([0-9.]+),([0-9.]+))");
+  const std::string polygon = svg.substr(svg.find("<polygon"), svg.find("/>", svg.find("<polygon")) - svg.find("<polygon"));
+  std::size_t vertices = 0;
+  for (auto it = std::sregex_iterator(polygon.begin(), polygon.end(), vertex); it != std::sregex_iterator(); ++it) {
+    const double x = std::stod((*it)[1]), y = std::stod((*it)[2]);
+    EXPECT_GT(x, 78.5);
+    EXPECT_LT(x, 760 - 190 - 0.5);
+    EXPECT_GT(y, 44.5);
+    EXPECT_LT(y, 460 - 58 - 0.5);
+    ++vertices;
+  }
+  EXPECT_EQ(vertices, 6u);  // upper edge forward, lower edge back
+  EXPECT_THROW(render_line_plot({PlotSeries{"bad", {1, 2}, {1, 2}, {1}, {2}}}, {}), ConfigError);
 }
 
 TEST(LinePlot, NonFinitePointsBreakTheLineAndLogAxisSkipsNonPositive) {

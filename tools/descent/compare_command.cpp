@@ -19,6 +19,8 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
                 "--compare one to one, or a single one of either pairs with all of the other");
   c->add_option("--label", args.labels, "legend names, one per run");
   c->add_option("--target-loss", args.target_loss, "report the time to reach this training loss");
+  c->add_option("--seeds", args.seeds,
+                "[compare].seeds: repeat every run K times (seed + 0..K-1); mean ± std and min-max bands");
   c->footer(
       "Example:\n  descent compare --config examples/fmnist-compare.toml\n"
       "  descent compare --data synthetic --model softmax --epochs 5 --out runs/cmp \\\n"
@@ -37,6 +39,10 @@ int run_compare(const CompareArgs& args, const std::atomic<bool>& interrupted) {
   if (!args.optimizers.empty() || !args.estimators.empty() || !args.labels.empty())
     config.compare.labels = args.labels;
   if (args.target_loss) config.compare.target_loss = *args.target_loss;
+  if (args.seeds) {
+    config.compare.seeds = *args.seeds;
+    config.flags["[compare].seeds"] = "--seeds";
+  }
   config.validate();
   const auto runs = run_compare_job(config, {.quiet = args.job.quiet, .interrupt = &interrupted});
   if (!args.job.quiet) {
@@ -44,7 +50,9 @@ int run_compare(const CompareArgs& args, const std::atomic<bool>& interrupted) {
     for (const auto& run : runs) {
       const double loss = run.history.empty() ? NAN : judged_loss(run.history.back());
       const double acc = run.history.empty() ? NAN : run.history.back().test_accuracy;
-      std::printf("%-40.40s %12.4f %14.4f %10.1f\n", run.label.c_str(), loss, acc, run.wall_seconds);
+      const std::string name =
+          config.compare.seeds > 1 ? run.label + " (seed " + std::to_string(run.repetition + 1) + ")" : run.label;
+      std::printf("%-40.40s %12.4f %14.4f %10.1f\n", name.c_str(), loss, acc, run.wall_seconds);
     }
     std::printf("report: %s\n", (std::filesystem::path(config.output.dir) / "report.md").c_str());
   }

@@ -18,6 +18,7 @@ struct CompareArgs {
   std::vector<std::string> estimators;  // overrides [compare].estimators when given
   std::vector<std::string> labels;
   std::optional<double> target_loss;
+  std::optional<std::size_t> seeds;
 };
 
 CLI::App* add_compare_command(CLI::App& app, CompareArgs& args);

@@ -12,7 +12,7 @@
 //   [training]   epochs, batch_size, sampling, seed, threads, precision, full_objective, average,
 //                stationarity_stop, callbacks
 //   [output]     dir, checkpoint, model
-//   [compare]    optimizers = [...], estimators = [...], labels = [...], target_loss
+//   [compare]    optimizers = [...], estimators = [...], labels = [...], target_loss, seeds
 // See docs/cli.md for every key with its default. The spec strings are parsed once, into
 // the RunSpecs of job_plan.hpp, before any data is read.
 #pragma once
@@ -78,6 +78,10 @@ struct CompareConfig {
   std::vector<std::string> estimators;
   std::vector<std::string> labels;      // legend names (default: the optimizer's name)
   double target_loss = 0;               // report time/epochs to reach this training loss (0: off)
+  // Repetitions of every run: repetition s (0-based) adds s to [training].seed and to
+  // [model].init_seed, the same for every method (a paired design); the report gives
+  // mean, std, min and max over them and the plots the mean with a min-max band.
+  std::size_t seeds = 1;
 };
 
 struct JobConfig {

@@ -56,13 +56,15 @@ struct RunRecord {
   std::string message;
   std::vector<EpochRecord> history;
   double wall_seconds = 0;
+  std::size_t repetition = 0;  // compare --seeds: which repetition (0-based)
 };
 
 // Runs the training job; returns its record. Writes the files listed above.
 RunRecord run_train_job(const JobConfig& config, const JobControls& controls = {});
 
 // Runs every optimizer of [compare] from the same initial parameters and seeds, then writes
-// the report folder. Returns the records in the order of [compare].optimizers.
+// the report folder. With [compare].seeds = K, each run K times (repetition s: seeds + s);
+// the records come run by run, each run's K repetitions together.
 std::vector<RunRecord> run_compare_job(const JobConfig& config, const JobControls& controls = {});
 
 // Writes report.md, the SVG plots and results.json for `runs` into `dir`.

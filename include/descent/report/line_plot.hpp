@@ -1,5 +1,8 @@
 // Line plots as standalone SVG files: one line per series, labelled axes with round
-// tick values (1-2-5 steps, or powers of ten on a log axis), a legend, a title. SVG
+// tick values (1-2-5 steps, or powers of ten on a log axis), a legend, a title. Series
+// differ in colour, marker shape and dash pattern, so they stay apart in grayscale; a
+// series may carry a shaded band (the spread over repeated runs); the data sit inside a
+// margin so no line runs along the frame. SVG
 // because it needs no library, opens in any browser, and stays sharp when zoomed.
 #pragma once
 
@@ -11,6 +14,8 @@ namespace descent {
 struct PlotSeries {
   std::string label;
   std::vector<double> x, y;  // same length; non-finite points break the line
+  // Optional band around the line (both empty, or both as long as x): drawn shaded.
+  std::vector<double> lower, upper;
 };
 
 struct LinePlotOptions {
