@@ -136,10 +136,13 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
     md_text += "- " + std::to_string(seeds) + " repetitions per run (seeds " + std::to_string(config.training.seed) +
                ".." + std::to_string(config.training.seed + seeds - 1) +
                ", the same for every run): mean ± std [min, max] over them; plots: the mean, shaded from min to max\n\n";
-  md_text += "| run | final " + loss_name + " | test accuracy | data passes | wall time (s) | time to loss " +
+  const double fstar = config.compare.reference_optimum;
+  const bool gap = std::isfinite(fstar);
+  if (gap) md_text += "- reference optimum f* = " + format_number(fstar) + ": the loss plots show f - f*\n\n";
+  md_text += "| run | final " + loss_name + (gap ? std::string(" | final f - f*") : std::string()) + " | test accuracy | data passes | wall time (s) | time to loss " +
              cell(target, "%g") + " (s) | epochs to loss " + cell(target, "%g") + " | passes to loss " +
              cell(target, "%g") + " | end |\n";
-  md_text += "|---|---|---|---|---|---|---|---|---|\n";
+  md_text += std::string(gap ? "|---" : "") + "|---|---|---|---|---|---|---|---|---|\n";
   for (const Method& m : methods) {
     std::vector<double> loss, accuracy, passes, wall, time_to, epochs_to, passes_to;
     std::string ends;
@@ -175,7 +178,10 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
       const Spread s = spread(v);
       return cell(s.mean, format) + " (" + std::to_string(s.count) + "/" + std::to_string(v.size()) + ")";
     };
+    std::vector<double> gaps;
+    for (double v : loss) gaps.push_back(v - fstar);
     md_text += "| " + md(m.first->label) + " | " + one(loss, objective ? "%.10g" : "%.4f") + " | " +
+               (gap ? one(gaps, "%.3e") + " | " : std::string()) +
                one(accuracy, "%.4f") + " | " + cell(spread(passes).mean, "%.1f") + " | " + one(wall, "%.1f") + " | " +
                reached(time_to, "%.1f") + " | " + reached(epochs_to, "%.1f") + " | " + reached(passes_to, "%.1f") +
                " | " + ends + " |\n";
@@ -195,13 +201,15 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
   const auto epoch = [](const EpochRecord& e) { return static_cast<double>(e.epoch); };
   const auto passes = [](const EpochRecord& e) { return e.data_passes; };
   const auto seconds = [](const EpochRecord& e) { return e.elapsed_seconds; };
+  const auto plotted = [&](const EpochRecord& e) { return gap ? judged_loss(e) - fstar : judged_loss(e); };
   for (const Method& m : methods) {
-    by_epoch.push_back(series(m, epoch, judged_loss));
-    by_passes.push_back(series(m, passes, judged_loss));
-    by_time.push_back(series(m, seconds, judged_loss));
+    by_epoch.push_back(series(m, epoch, plotted));
+    by_passes.push_back(series(m, passes, plotted));
+    by_time.push_back(series(m, seconds, plotted));
     accuracy.push_back(series(m, epoch, [](const EpochRecord& e) { return e.test_accuracy; }));
   }
-  const std::string y_label = objective ? "objective f(x)" : "training loss";
+  const std::string y_label = gap ? (objective ? "f(x) - f*" : "training loss - f*")
+                                  : (objective ? "objective f(x)" : "training loss");
   write_file_atomically(dir / "loss_vs_epoch.svg", render_line_plot(by_epoch, {.title = "Training loss",
                                                                                .x_label = "epoch",
                                                                                .y_label = y_label,

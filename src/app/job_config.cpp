@@ -282,6 +282,7 @@ JobConfig parse_job_config(const std::string& text, const std::string& source) {
   compare.strings("labels", c.compare.labels);
   compare.number("target_loss", c.compare.target_loss);
   compare.integer("seeds", c.compare.seeds, 1);
+  compare.number("reference_optimum", c.compare.reference_optimum);
   compare.finish();
 
   top.finish();

@@ -103,7 +103,7 @@ nlohmann::json to_json(const EpochRecord& e) {
 template <class T>
 RunRecord train_one(const RunSpec& run, const JobData<T>& data, const Model<T>& model, const Parameters<T>& start,
                     const std::string& label, const fs::path& dir, const JobControls& controls, bool checkpoint,
-                    Parameters<T>* final = nullptr) {
+                    Parameters<T>* final = nullptr, bool record_start = false) {
   Parameters<T> params = start;
   fs::create_directories(dir);
   EpochFiles files(dir, controls.resume, label);
@@ -111,6 +111,7 @@ RunRecord train_one(const RunSpec& run, const JobData<T>& data, const Model<T>& 
   TrainOptions<T> options = train_options<T>(run);
   options.quiet = controls.quiet;
   options.interrupt = controls.interrupt;
+  options.record_start = record_start && !controls.resume;
   if (data.test.size() > 0)
     options.evaluate = [&](std::span<const T> x) {
       const Evaluation e = evaluate(model, x, data.test, 1024);
@@ -253,7 +254,9 @@ std::vector<RunRecord> run_compare_typed(const JobConfig& config, const std::vec
       fresh.resume = false;
       RunSpec run = planned[k].run;
       run.training.seed += s;
-      runs.push_back(train_one<T>(run, data, *model, starts[s], planned[k].label, dir, fresh, /*checkpoint=*/false));
+      // Curves start at the common starting point (epoch 0).
+      runs.push_back(train_one<T>(run, data, *model, starts[s], planned[k].label, dir, fresh, /*checkpoint=*/false,
+                                  nullptr, /*record_start=*/true));
       runs.back().repetition = s;
     }
   write_compare_report(config.output.dir, config, data.description, runs);

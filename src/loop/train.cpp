@@ -54,6 +54,19 @@ class EpochTracker final : public Callback<T> {
     // A resumed run starts from the checkpoint's counters (loaded before on_start).
     epoch_samples_start_ = last_samples_ = loop.counters.sample_gradients;
     last_draw_ = Clock::now();
+    if (options_.record_start && loop.counters.step == 0) {
+      EpochRecord record;
+      record.train_loss = record.objective = double(loop.objective.value(loop.params.flat()));
+      record.test_loss = record.test_accuracy = NAN;
+      if (options_.evaluate) {
+        const HeldOutEvaluation e = options_.evaluate(std::span<const T>(loop.params.flat()));
+        record.test_loss = e.loss;
+        record.test_accuracy = e.accuracy;
+      }
+      if (!options_.full_objective) record.objective = NAN;  // the column stays what the epochs fill
+      history_.push_back(record);
+      if (options_.on_epoch) options_.on_epoch(record);
+    }
   }
 
   // The epoch clock starts at the first estimate of the epoch, so that the evaluation and

@@ -35,19 +35,20 @@ TEST_F(Cli, CompareOfEstimatorsPlotsLossAgainstDataPasses) {
   ASSERT_EQ(results.size(), 4u);
   EXPECT_EQ(results[1]["estimator"], "lsvrg(batch_size=1, probability=0)");
   for (const auto& run : results) {
-    ASSERT_EQ(run["epochs"].size(), 3u) << run["label"];
+    ASSERT_EQ(run["epochs"].size(), 4u) << run["label"];  // the start (epoch 0), then 3 epochs
+    EXPECT_EQ(run["epochs"][0]["objective"], results[0]["epochs"][0]["objective"]);  // f(x0), the same start
     for (const auto& e : run["epochs"]) EXPECT_TRUE(e["objective"].is_number()) << run["label"];
   }
   // An epoch is n steps of one sample: plain SGD costs exactly one pass per epoch, SAGA one
   // more for its table at the start, L-SVRG about 3 (2 + n p with p = 1/n) and SVRG 2.5.
-  EXPECT_DOUBLE_EQ(results[0]["epochs"][2]["data_passes"].get<double>(), 3.0);
-  EXPECT_DOUBLE_EQ(results[2]["epochs"][2]["data_passes"].get<double>(), 4.0);
-  EXPECT_NEAR(results[1]["epochs"][2]["data_passes"].get<double>(), 9.0, 3.0);
-  EXPECT_NEAR(results[3]["epochs"][2]["data_passes"].get<double>(), 7.5, 1.0);
+  EXPECT_DOUBLE_EQ(results[0]["epochs"][3]["data_passes"].get<double>(), 3.0);
+  EXPECT_DOUBLE_EQ(results[2]["epochs"][3]["data_passes"].get<double>(), 4.0);
+  EXPECT_NEAR(results[1]["epochs"][3]["data_passes"].get<double>(), 9.0, 3.0);
+  EXPECT_NEAR(results[3]["epochs"][3]["data_passes"].get<double>(), 7.5, 1.0);
   // With the same constant step, the variance-reduced runs end below SGD's noise floor.
-  const double sgd = results[0]["epochs"][2]["objective"].get<double>();
-  EXPECT_LT(results[1]["epochs"][2]["objective"].get<double>(), sgd);
-  EXPECT_LT(results[2]["epochs"][2]["objective"].get<double>(), sgd);
+  const double sgd = results[0]["epochs"][3]["objective"].get<double>();
+  EXPECT_LT(results[1]["epochs"][3]["objective"].get<double>(), sgd);
+  EXPECT_LT(results[2]["epochs"][3]["objective"].get<double>(), sgd);
 }
 
 TEST_F(Cli, TrainAndMinimizeTakeAnEstimatorSpec) {

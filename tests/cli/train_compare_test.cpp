@@ -126,9 +126,11 @@ TEST_F(Cli, CompareWritesATableAndThreePlots) {
   }
   const auto results = nlohmann::json::parse(read_text(file("cmp") / "results.json"));
   ASSERT_EQ(results.size(), 2u);
-  EXPECT_EQ(results[0]["epochs"].size(), 3u);
-  // Same start and the same batches: the runs differ only by the optimizer.
-  EXPECT_NE(results[0]["epochs"][0]["train_loss"], results[1]["epochs"][0]["train_loss"]);
+  ASSERT_EQ(results[0]["epochs"].size(), 4u);  // the start (epoch 0) and 3 epochs
+  // Same start: the curves begin at the same point, f(x0), then differ only by the optimizer.
+  EXPECT_EQ(results[0]["epochs"][0]["epoch"], 0);
+  EXPECT_EQ(results[0]["epochs"][0]["train_loss"], results[1]["epochs"][0]["train_loss"]);
+  EXPECT_NE(results[0]["epochs"][1]["train_loss"], results[1]["epochs"][1]["train_loss"]);
 }
 
 TEST_F(Cli, CompareWithSeedsReportsMeanStdAndBands) {
@@ -144,7 +146,7 @@ TEST_F(Cli, CompareWithSeedsReportsMeanStdAndBands) {
   for (int k = 0; k < 3; ++k) {
     EXPECT_EQ(results[k]["label"], "SGD");
     EXPECT_EQ(results[k]["repetition"], k);
-    sgd.push_back(results[k]["epochs"][1]["train_loss"].get<double>());
+    sgd.push_back(results[k]["epochs"].back()["train_loss"].get<double>());
   }
   EXPECT_NE(sgd[0], sgd[1]);
   EXPECT_NE(sgd[1], sgd[2]);
@@ -168,8 +170,18 @@ TEST_F(Cli, CompareWithSeedsReportsMeanStdAndBands) {
   r = run(base + "--out '" + file("one").string() + "'");
   ASSERT_EQ(r.status, 0) << r.err;
   const auto single = nlohmann::json::parse(read_text(file("one") / "results.json"));
-  EXPECT_EQ(single[0]["epochs"][1]["train_loss"], results[0]["epochs"][1]["train_loss"]);
+  EXPECT_EQ(single[0]["epochs"].back()["train_loss"], results[0]["epochs"].back()["train_loss"]);
   EXPECT_EQ(read_text(file("one") / "loss_vs_epoch.svg").find("fill-opacity"), std::string::npos);  // no band
+  // With f* given, the loss plots show the gap f - f* and the table the final one.
+  r = run(base + "--reference-optimum 0.25 --out '" + file("gap").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto gap_results = nlohmann::json::parse(read_text(file("gap") / "results.json"));
+  char gap_cell[64];
+  std::snprintf(gap_cell, sizeof gap_cell, " | %.3e |", gap_results[0]["epochs"].back()["train_loss"].get<double>() - 0.25);
+  const std::string gap_report = read_text(file("gap") / "report.md");
+  EXPECT_NE(gap_report.find("| final f - f* |"), std::string::npos) << gap_report;
+  EXPECT_NE(gap_report.find(gap_cell), std::string::npos) << gap_cell << "\n" << gap_report;
+  EXPECT_NE(read_text(file("gap") / "loss_vs_epoch.svg").find("training loss - f* (log scale)"), std::string::npos);
   r = run(base + "--seeds 0 --out '" + file("zero").string() + "'");
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err, "descent compare: --seeds: 0 violates seeds >= 1\n");

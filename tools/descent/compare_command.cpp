@@ -21,6 +21,8 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
   c->add_option("--target-loss", args.target_loss, "report the time to reach this training loss");
   c->add_option("--seeds", args.seeds,
                 "[compare].seeds: repeat every run K times (seed + 0..K-1); mean ± std and min-max bands");
+  c->add_option("--reference-optimum", args.reference_optimum,
+                "[compare].reference_optimum: f* of the problem; the loss plots show f - f* on a log axis");
   c->footer(
       "Example:\n  descent compare --config examples/fmnist-compare.toml\n"
       "  descent compare --data synthetic --model softmax --epochs 5 --out runs/cmp \\\n"
@@ -39,6 +41,7 @@ int run_compare(const CompareArgs& args, const std::atomic<bool>& interrupted) {
   if (!args.optimizers.empty() || !args.estimators.empty() || !args.labels.empty())
     config.compare.labels = args.labels;
   if (args.target_loss) config.compare.target_loss = *args.target_loss;
+  if (args.reference_optimum) config.compare.reference_optimum = *args.reference_optimum;
   if (args.seeds) {
     config.compare.seeds = *args.seeds;
     config.flags["[compare].seeds"] = "--seeds";

@@ -19,6 +19,7 @@ struct CompareArgs {
   std::vector<std::string> labels;
   std::optional<double> target_loss;
   std::optional<std::size_t> seeds;
+  std::optional<double> reference_optimum;
 };
 
 CLI::App* add_compare_command(CLI::App& app, CompareArgs& args);

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -82,6 +83,9 @@ struct CompareConfig {
   // [model].init_seed, the same for every method (a paired design); the report gives
   // mean, std, min and max over them and the plots the mean with a min-max band.
   std::size_t seeds = 1;
+  // f* of the problem, when known (0 is not special: set it to plot f - 0): the loss plots
+  // then show the gap f - f* on a log axis, and the table the final gap. NaN: not given.
+  double reference_optimum = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct JobConfig {

@@ -53,6 +53,10 @@ struct TrainOptions {
   // minibatch losses are as noisy as SGD's even when f(x) has converged.
   bool full_objective = false;
   std::function<HeldOutEvaluation(std::span<const T>)> evaluate;  // held-out evaluation, called after each epoch
+  // Begin the history with a record of the starting point (epoch 0, step 0): f(x0) over all
+  // samples as its train_loss and objective, and the held-out evaluation at x0. Curves then
+  // start where every run starts. Not for a resumed run (it has no step 0).
+  bool record_start = false;
   std::vector<std::shared_ptr<Callback<T>>> callbacks;            // extra callbacks (loggers...)
   std::function<void(const EpochRecord&)> on_epoch;               // called with each record as it is made
   std::string checkpoint;   // checkpoint file written after every epoch and at the end ("" = none)
