@@ -157,7 +157,7 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
         for (const auto& e : run->history)
           if (judged_loss(e) <= target) {
             t = e.elapsed_seconds;
-            e_to = static_cast<double>(e.epoch);
+            e_to = e.progress;
             p_to = e.data_passes;
             break;
           }
@@ -198,7 +198,8 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
   write_file_atomically(dir / "report.md", md_text);
 
   std::vector<PlotSeries> by_epoch, by_passes, by_time, accuracy;
-  const auto epoch = [](const EpochRecord& e) { return static_cast<double>(e.epoch); };
+  const auto epoch = [](const EpochRecord& e) { return e.progress; };
+  const bool whole_epochs = config.compare.evals_per_epoch == 1;
   const auto passes = [](const EpochRecord& e) { return e.data_passes; };
   const auto seconds = [](const EpochRecord& e) { return e.elapsed_seconds; };
   const auto plotted = [&](const EpochRecord& e) { return gap ? judged_loss(e) - fstar : judged_loss(e); };
@@ -214,7 +215,7 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
                                                                                .x_label = "epoch",
                                                                                .y_label = y_label,
                                                                                .log_y = true,
-                                                                               .integer_x = true}));
+                                                                               .integer_x = whole_epochs}));
   write_file_atomically(dir / "loss_vs_passes.svg",
                         render_line_plot(by_passes, {.title = "Training loss against data passes",
                                                      .x_label = "data passes (per-sample gradients / n)",
@@ -228,7 +229,10 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
   write_file_atomically(
       dir / "accuracy_vs_epoch.svg",
       render_line_plot(accuracy,
-                       {.title = "Test accuracy", .x_label = "epoch", .y_label = "test accuracy", .integer_x = true}));
+                       {.title = "Test accuracy",
+                        .x_label = "epoch",
+                        .y_label = "test accuracy",
+                        .integer_x = whole_epochs}));
 
   nlohmann::json results = nlohmann::json::array();
   for (const auto& run : runs) {
@@ -242,6 +246,7 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
     for (const auto& e : run.history)
       r["epochs"].push_back(
           {{"epoch", e.epoch},
+           {"progress", e.progress},
            {"train_loss", std::isfinite(e.train_loss) ? nlohmann::json(e.train_loss) : nullptr},
            {"test_accuracy", std::isfinite(e.test_accuracy) ? nlohmann::json(e.test_accuracy) : nullptr},
            {"objective", std::isfinite(e.objective) ? nlohmann::json(e.objective) : nullptr},

@@ -179,6 +179,8 @@ void JobConfig::validate() const {
   require_at_least(*this, "[training].batch_size", static_cast<double>(training.batch_size), 1, "batch_size");
   require_at_least(*this, "[compare].target_loss", compare.target_loss, 0, "target_loss");
   require_at_least(*this, "[compare].seeds", static_cast<double>(compare.seeds), 1, "seeds");
+  require_at_least(*this, "[compare].evals_per_epoch", static_cast<double>(compare.evals_per_epoch), 1,
+                   "evals_per_epoch");
   const std::size_t runs = compare_runs();
   const auto pairs = [runs](std::size_t size) { return size == 0 || size == 1 || size == runs; };
   if (!pairs(compare.optimizers.size()) || !pairs(compare.estimators.size()))
@@ -283,6 +285,7 @@ JobConfig parse_job_config(const std::string& text, const std::string& source) {
   compare.number("target_loss", c.compare.target_loss);
   compare.integer("seeds", c.compare.seeds, 1);
   compare.number("reference_optimum", c.compare.reference_optimum);
+  compare.integer("evals_per_epoch", c.compare.evals_per_epoch, 1);
   compare.finish();
 
   top.finish();

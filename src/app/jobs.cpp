@@ -103,7 +103,8 @@ nlohmann::json to_json(const EpochRecord& e) {
 template <class T>
 RunRecord train_one(const RunSpec& run, const JobData<T>& data, const Model<T>& model, const Parameters<T>& start,
                     const std::string& label, const fs::path& dir, const JobControls& controls, bool checkpoint,
-                    Parameters<T>* final = nullptr, bool record_start = false) {
+                    Parameters<T>* final = nullptr, bool record_start = false,
+                    std::int64_t evaluations_per_epoch = 1) {
   Parameters<T> params = start;
   fs::create_directories(dir);
   EpochFiles files(dir, controls.resume, label);
@@ -112,6 +113,7 @@ RunRecord train_one(const RunSpec& run, const JobData<T>& data, const Model<T>& 
   options.quiet = controls.quiet;
   options.interrupt = controls.interrupt;
   options.record_start = record_start && !controls.resume;
+  options.evaluations_per_epoch = evaluations_per_epoch;
   if (data.test.size() > 0)
     options.evaluate = [&](std::span<const T> x) {
       const Evaluation e = evaluate(model, x, data.test, 1024);
@@ -256,7 +258,7 @@ std::vector<RunRecord> run_compare_typed(const JobConfig& config, const std::vec
       run.training.seed += s;
       // Curves start at the common starting point (epoch 0).
       runs.push_back(train_one<T>(run, data, *model, starts[s], planned[k].label, dir, fresh, /*checkpoint=*/false,
-                                  nullptr, /*record_start=*/true));
+                                  nullptr, /*record_start=*/true, config.compare.evals_per_epoch));
       runs.back().repetition = s;
     }
   write_compare_report(config.output.dir, config, data.description, runs);

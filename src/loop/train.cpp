@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -32,6 +33,12 @@ class EpochTracker final : public Callback<T> {
                std::vector<EpochRecord>& history)
       : options_(options), steps_per_epoch_(steps_per_epoch), num_samples_(num_samples), history_(history) {
     tty_ = options.progress && !options.quiet && ::isatty(STDERR_FILENO) == 1;
+    // The steps into an epoch after which an intermediate record is made.
+    const std::int64_t k = std::min(options.evaluations_per_epoch, steps_per_epoch);
+    for (std::int64_t j = 1; j < k; ++j) {
+      const auto at = static_cast<std::int64_t>(std::llround(double(j) * double(steps_per_epoch) / double(k)));
+      if (at > 0 && at < steps_per_epoch && (inner_.empty() || inner_.back() != at)) inner_.push_back(at);
+    }
   }
 
   // The running sums of the epoch in progress: a run resumed from a checkpoint written
@@ -40,16 +47,22 @@ class EpochTracker final : public Callback<T> {
   void save_state(BinaryWriter& out) const override {
     out.f64(loss_sum_);
     out.i64(loss_samples_);
+    out.f64(interval_sum_);
+    out.i64(interval_samples_);
   }
   void load_state(BinaryReader& in) override {
     loss_sum_ = in.f64("the epoch's loss sum");
     loss_samples_ = in.i64("the epoch's loss samples");
-    if (loss_samples_ < 0) in.fail("negative sample count in the epoch's loss");
+    interval_sum_ = in.f64("the interval's loss sum");
+    interval_samples_ = in.i64("the interval's loss samples");
+    if (loss_samples_ < 0 || interval_samples_ < 0) in.fail("negative sample count in the epoch's loss");
   }
 
   void on_start(const LoopView<T>& loop) override {
     loss_sum_ = 0;
     loss_samples_ = 0;
+    interval_sum_ = 0;
+    interval_samples_ = 0;
     epoch_start_ = Clock::now();
     // A resumed run starts from the checkpoint's counters (loaded before on_start).
     epoch_samples_start_ = last_samples_ = loop.counters.sample_gradients;
@@ -86,7 +99,30 @@ class EpochTracker final : public Callback<T> {
     last_samples_ = r.sample_gradients;
     loss_sum_ += static_cast<double>(r.value) * static_cast<double>(batch);
     loss_samples_ += batch;
+    interval_sum_ += static_cast<double>(r.value) * static_cast<double>(batch);
+    interval_samples_ += batch;
     const std::int64_t into_epoch = r.step % steps_per_epoch_;
+    if (into_epoch != 0 && std::binary_search(inner_.begin(), inner_.end(), into_epoch)) {
+      EpochRecord record;
+      record.epoch = r.step / steps_per_epoch_ + 1;  // the epoch in progress
+      record.step = r.step;
+      record.progress = double(r.step) / double(steps_per_epoch_);
+      record.train_loss = interval_samples_ > 0 ? interval_sum_ / double(interval_samples_) : NAN;
+      record.epoch_seconds = std::chrono::duration<double>(Clock::now() - epoch_start_).count();
+      record.data_passes = double(r.sample_gradients) / double(num_samples_);
+      record.objective = options_.full_objective ? double(loop.objective.value(loop.params.flat())) : NAN;
+      record.test_loss = record.test_accuracy = NAN;
+      if (options_.evaluate) {
+        const HeldOutEvaluation e = options_.evaluate(std::span<const T>(loop.params.flat()));
+        record.test_loss = e.loss;
+        record.test_accuracy = e.accuracy;
+      }
+      record.elapsed_seconds = r.elapsed_s;
+      history_.push_back(record);
+      if (options_.on_epoch) options_.on_epoch(record);
+      interval_sum_ = 0;
+      interval_samples_ = 0;
+    }
     if (into_epoch != 0) {
       if (tty_ && Clock::now() - last_draw_ > std::chrono::milliseconds(100)) draw(r, into_epoch);
       return std::nullopt;
@@ -94,6 +130,7 @@ class EpochTracker final : public Callback<T> {
     EpochRecord record;
     record.epoch = r.step / steps_per_epoch_;
     record.step = r.step;
+    record.progress = double(record.epoch);
     record.train_loss = loss_samples_ > 0 ? loss_sum_ / double(loss_samples_) : NAN;
     record.epoch_seconds = std::chrono::duration<double>(Clock::now() - epoch_start_).count();
     record.samples_per_second =
@@ -112,6 +149,8 @@ class EpochTracker final : public Callback<T> {
     if (options_.on_epoch) options_.on_epoch(record);
     loss_sum_ = 0;
     loss_samples_ = 0;
+    interval_sum_ = 0;
+    interval_samples_ = 0;
     restart_clock_ = true;
     epoch_samples_start_ = r.sample_gradients;
     return std::nullopt;
@@ -152,6 +191,9 @@ class EpochTracker final : public Callback<T> {
   bool restart_clock_ = false;
   double loss_sum_ = 0;
   std::int64_t loss_samples_ = 0, last_samples_ = 0, epoch_samples_start_ = 0;
+  double interval_sum_ = 0;  // since the last record (evaluations_per_epoch > 1)
+  std::int64_t interval_samples_ = 0;
+  std::vector<std::int64_t> inner_;  // steps into an epoch with an intermediate record, increasing
   Clock::time_point epoch_start_, last_draw_;
 };
 
@@ -163,6 +205,8 @@ TrainResult<T> train(const FiniteSum<T>& objective, Parameters<T>& params, const
   require(options.epochs >= 1, "TrainOptions", "epochs", static_cast<double>(options.epochs), "epochs >= 1");
   require(options.batch_size >= 1, "TrainOptions", "batch_size", static_cast<double>(options.batch_size),
           "batch_size >= 1");
+  require(options.evaluations_per_epoch >= 1, "TrainOptions", "evaluations_per_epoch",
+          static_cast<double>(options.evaluations_per_epoch), "evaluations_per_epoch >= 1");
   const std::size_t n = objective.num_samples();
   if (n == 0) throw MismatchError("train: objective '" + objective.name() + "' has no samples");
   SamplerPtr sampler;

@@ -182,6 +182,13 @@ TEST_F(Cli, CompareWithSeedsReportsMeanStdAndBands) {
   EXPECT_NE(gap_report.find("| final f - f* |"), std::string::npos) << gap_report;
   EXPECT_NE(gap_report.find(gap_cell), std::string::npos) << gap_cell << "\n" << gap_report;
   EXPECT_NE(read_text(file("gap") / "loss_vs_epoch.svg").find("training loss - f* (log scale)"), std::string::npos);
+  // Four points per epoch: the curves hold the start, 3 points inside each epoch and its end.
+  r = run(base + "--evals-per-epoch 4 --out '" + file("often").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto often = nlohmann::json::parse(read_text(file("often") / "results.json"));
+  ASSERT_EQ(often[0]["epochs"].size(), 1u + 2 * 4);
+  EXPECT_EQ(often[0]["epochs"][1]["progress"], 0.25);
+  EXPECT_EQ(often[0]["epochs"].back()["train_loss"], single[0]["epochs"].back()["train_loss"]);
   r = run(base + "--seeds 0 --out '" + file("zero").string() + "'");
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err, "descent compare: --seeds: 0 violates seeds >= 1\n");

@@ -137,6 +137,34 @@ TEST(Train, AResumeMidEpochReportsTheWholeEpochsLossAndKeepsTheAverage) {
   std::filesystem::remove(ckpt);
 }
 
+TEST(Train, EvaluationsInsideAnEpochLeaveTheRunAndItsEpochRecordsUnchanged) {
+  CentresSum<double> f(64, 3);  // 8 steps of 8 per epoch
+  auto opt = sgd({.lr = constant(0.1)});
+  TrainOptions<double> plain{.epochs = 2, .batch_size = 8, .seed = 2, .full_objective = true, .quiet = true};
+  Parameters<double> a(ParameterLayout::flat(3), 2.0), b(ParameterLayout::flat(3), 2.0);
+  const auto once = train(f, a, *opt, plain);
+  auto often = plain;
+  often.evaluations_per_epoch = 4;
+  const auto four = train(f, b, *opt, often);
+  ASSERT_EQ(four.history.size(), 8u);  // 3 inside each epoch, then its end
+  const double expected[] = {0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2};
+  for (std::size_t i = 0; i < 8; ++i) {
+    EXPECT_EQ(four.history[i].progress, expected[i]);
+    EXPECT_EQ(four.history[i].step, static_cast<std::int64_t>(2 * (i + 1)));
+    EXPECT_EQ(four.history[i].epoch, i < 4 ? 1 : 2);
+  }
+  // The epoch ends are those of the plain run, bit for bit; the parameters too.
+  EXPECT_EQ(four.history[3].train_loss, once.history[0].train_loss);
+  EXPECT_EQ(four.history[7].objective, once.history[1].objective);
+  EXPECT_EQ(std::memcmp(a.data(), b.data(), 3 * sizeof(double)), 0);
+  // An intermediate objective is f at that point: it lies between the epoch's ends here
+  // (plain SGD from far away decreases f steadily).
+  EXPECT_LT(four.history[5].objective, four.history[3].objective);
+  EXPECT_GT(four.history[5].objective, four.history[7].objective);
+  often.evaluations_per_epoch = 0;
+  EXPECT_THROW(train(f, b, *opt, often), ConfigError);
+}
+
 TEST(Train, PoissonSamplingEpochsAreNSamplesInExpectation) {
   CentresSum<double> f(100, 2);
   Parameters<double> x(ParameterLayout::flat(2));

@@ -21,6 +21,8 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
   c->add_option("--target-loss", args.target_loss, "report the time to reach this training loss");
   c->add_option("--seeds", args.seeds,
                 "[compare].seeds: repeat every run K times (seed + 0..K-1); mean ± std and min-max bands");
+  c->add_option("--evals-per-epoch", args.evals_per_epoch,
+                "[compare].evals_per_epoch: points per epoch on the curves (evaluations inside each epoch)");
   c->add_option("--reference-optimum", args.reference_optimum,
                 "[compare].reference_optimum: f* of the problem; the loss plots show f - f* on a log axis");
   c->footer(
@@ -42,6 +44,10 @@ int run_compare(const CompareArgs& args, const std::atomic<bool>& interrupted) {
     config.compare.labels = args.labels;
   if (args.target_loss) config.compare.target_loss = *args.target_loss;
   if (args.reference_optimum) config.compare.reference_optimum = *args.reference_optimum;
+  if (args.evals_per_epoch) {
+    config.compare.evals_per_epoch = *args.evals_per_epoch;
+    config.flags["[compare].evals_per_epoch"] = "--evals-per-epoch";
+  }
   if (args.seeds) {
     config.compare.seeds = *args.seeds;
     config.flags["[compare].seeds"] = "--seeds";

@@ -20,6 +20,7 @@ struct CompareArgs {
   std::optional<double> target_loss;
   std::optional<std::size_t> seeds;
   std::optional<double> reference_optimum;
+  std::optional<std::int64_t> evals_per_epoch;
 };
 
 CLI::App* add_compare_command(CLI::App& app, CompareArgs& args);

@@ -86,6 +86,8 @@ struct CompareConfig {
   // f* of the problem, when known (0 is not special: set it to plot f - 0): the loss plots
   // then show the gap f - f* on a log axis, and the table the final gap. NaN: not given.
   double reference_optimum = std::numeric_limits<double>::quiet_NaN();
+  // Points per epoch on the curves (>= 1): k > 1 adds k - 1 evaluations inside each epoch.
+  std::int64_t evals_per_epoch = 1;
 };
 
 struct JobConfig {

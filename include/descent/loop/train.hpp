@@ -34,6 +34,10 @@ struct EpochRecord {
   double samples_per_second = 0;  // per-sample gradients per second during the epoch
   double data_passes = 0;         // per-sample gradients so far / n, resumed runs included (snapshots count)
   double objective = 0;           // f(x) over all samples at the epoch's end (TrainOptions::full_objective), or NaN
+  // Epochs done at this record: `epoch` at an epoch's end, 0 for the start
+  // (TrainOptions::record_start), fractional for the evaluations inside an epoch
+  // (TrainOptions::evaluations_per_epoch), whose `epoch` is the one in progress.
+  double progress = 0;
 };
 
 enum class Sampling { shuffle, replacement, poisson };
@@ -57,6 +61,11 @@ struct TrainOptions {
   // samples as its train_loss and objective, and the held-out evaluation at x0. Curves then
   // start where every run starts. Not for a resumed run (it has no step 0).
   bool record_start = false;
+  // Records per epoch (>= 1): with k > 1 the history also holds k - 1 records inside each
+  // epoch, after round(j * steps / k) of its steps (j = 1..k-1), with the held-out
+  // evaluation and f(x) (full_objective) at that point and the mean minibatch loss since
+  // the previous record as train_loss. The epoch's own record keeps the whole epoch's mean.
+  std::int64_t evaluations_per_epoch = 1;
   std::vector<std::shared_ptr<Callback<T>>> callbacks;            // extra callbacks (loggers...)
   std::function<void(const EpochRecord&)> on_epoch;               // called with each record as it is made
   std::string checkpoint;   // checkpoint file written after every epoch and at the end ("" = none)
