@@ -138,7 +138,11 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
                ", the same for every run): mean ± std [min, max] over them; plots: the mean, shaded from min to max\n\n";
   const double fstar = config.compare.reference_optimum;
   const bool gap = std::isfinite(fstar);
-  if (gap) md_text += "- reference optimum f* = " + format_number(fstar) + ": the loss plots show f - f*\n\n";
+  if (gap)
+    md_text += "- reference optimum f* = " + format_number(fstar) +
+               (config.compare.reference_source.empty() ? std::string()
+                                                        : " (" + config.compare.reference_source + ")") +
+               ": the loss plots show f - f* (points at or below f* are left out of the log axis)\n\n";
   md_text += "| run | final " + loss_name + (gap ? std::string(" | final f - f*") : std::string()) + " | test accuracy | data passes | wall time (s) | time to loss " +
              cell(target, "%g") + " (s) | epochs to loss " + cell(target, "%g") + " | passes to loss " +
              cell(target, "%g") + " | end |\n";

@@ -24,6 +24,16 @@ class TableReader {
   TableReader(const toml::table* table, std::string name, const std::string& source)
       : table_(table), name_(std::move(name)), source_(source), top_level_(name_.empty()) {}
 
+  // A number, or the string "auto" (sets `is_auto`).
+  void number_or_auto(const char* key, double& out, bool& is_auto) {
+    if (auto* node = find(key); node && node->is_string()) {
+      if (**node->as_string() != "auto") type_error(*node, key, "a number or \"auto\"");
+      is_auto = true;
+      return;
+    }
+    number(key, out);
+  }
+
   void string(const char* key, std::string& out) {
     if (auto* node = find(key)) {
       if (!node->is_string()) type_error(*node, key, "a string");
@@ -284,7 +294,8 @@ JobConfig parse_job_config(const std::string& text, const std::string& source) {
   compare.strings("labels", c.compare.labels);
   compare.number("target_loss", c.compare.target_loss);
   compare.integer("seeds", c.compare.seeds, 1);
-  compare.number("reference_optimum", c.compare.reference_optimum);
+  compare.number_or_auto("reference_optimum", c.compare.reference_optimum, c.compare.reference_optimum_auto);
+  compare.integer("reference_epochs_factor", c.compare.reference_epochs_factor, 1);
   compare.integer("evals_per_epoch", c.compare.evals_per_epoch, 1);
   compare.finish();
 

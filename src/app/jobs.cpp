@@ -227,6 +227,29 @@ RunRecord run_train_typed(const JobConfig& config, const RunSpec& run, const Job
   return record;
 }
 
+// f* for --reference-optimum auto: `planned` again from the job's start, in double
+// precision, with the full objective, for reference_epochs_factor times the epochs; the
+// least f(x) of its epochs.
+double computed_reference_optimum(const JobConfig& config, const RunSpec& planned, const JobControls& controls) {
+  const JobData<double> data = load_for_model<double>(config).data;
+  const auto model = build_model<double>(config.model, data.train);
+  Parameters<double> params = initial_parameters<double>(config.model, *model);
+  RunSpec run = planned;
+  run.training.epochs *= config.compare.reference_epochs_factor;
+  run.training.full_objective = true;
+  TrainOptions<double> options = train_options<double>(run);
+  options.quiet = true;
+  options.interrupt = controls.interrupt;
+  const TrainResult<double> result = train(*model, params, *run.optimizer, options);
+  double best = INFINITY;
+  for (const EpochRecord& e : result.history)
+    if (std::isfinite(e.objective)) best = std::min(best, e.objective);
+  if (!std::isfinite(best))
+    throw MismatchError("--reference-optimum auto: the reference run reached no finite f(x) (" +
+                        result.summary.message + ")");
+  return best;
+}
+
 template <class T>
 std::vector<RunRecord> run_compare_typed(const JobConfig& config, const std::vector<ComparedRun>& planned,
                                          const JobControls& controls) {
@@ -261,7 +284,29 @@ std::vector<RunRecord> run_compare_typed(const JobConfig& config, const std::vec
                                   nullptr, /*record_start=*/true, config.compare.evals_per_epoch));
       runs.back().repetition = s;
     }
-  write_compare_report(config.output.dir, config, data.description, runs);
+  JobConfig reported = config;
+  if (config.compare.reference_optimum_auto && !runs.empty() && !(controls.interrupt && controls.interrupt->load())) {
+    // The planned run with the lowest mean final loss over its repetitions.
+    std::size_t best = 0;
+    double best_loss = INFINITY;
+    for (std::size_t k = 0; k < planned.size(); ++k) {
+      double sum = 0;
+      std::size_t count = 0;
+      for (const RunRecord& r : runs)
+        if (r.label == planned[k].label && !r.history.empty() && std::isfinite(judged_loss(r.history.back()))) {
+          sum += judged_loss(r.history.back());
+          ++count;
+        }
+      if (count > 0 && sum / double(count) < best_loss) best_loss = sum / double(count), best = k;
+    }
+    if (!controls.quiet) std::fprintf(stderr, "== reference run: %s\n", planned[best].label.c_str());
+    reported.compare.reference_optimum = computed_reference_optimum(config, planned[best].run, controls);
+    reported.compare.reference_source =
+        "computed: " + planned[best].label + " for " +
+        std::to_string(config.training.epochs * config.compare.reference_epochs_factor) +
+        " epochs in double precision, the least f(x) of its epochs";
+  }
+  write_compare_report(config.output.dir, reported, data.description, runs);
   return runs;
 }
 

@@ -93,6 +93,19 @@ TEST(JobConfig, WrongTypesAndValuesAreNamed) {
             "job.toml: [data.train].path is required when [data].name = 'files'");
 }
 
+TEST(JobConfig, ReferenceOptimumIsANumberOrAuto) {
+  auto c = parse_job_config("[compare]\nreference_optimum = 0.25\n", "job.toml");
+  EXPECT_EQ(c.compare.reference_optimum, 0.25);
+  EXPECT_FALSE(c.compare.reference_optimum_auto);
+  c = parse_job_config("[compare]\nreference_optimum = \"auto\"\nreference_epochs_factor = 4\n", "job.toml");
+  EXPECT_TRUE(c.compare.reference_optimum_auto);
+  EXPECT_EQ(c.compare.reference_epochs_factor, 4);
+  EXPECT_EQ(error_of("[compare]\nreference_optimum = \"soon\"\n"),
+            "job.toml:2:21: [compare].reference_optimum must be a number or \"auto\"");
+  EXPECT_EQ(error_of("[compare]\nreference_epochs_factor = 0\n"),
+            "job.toml:2:27: [compare].reference_epochs_factor = 0 violates reference_epochs_factor >= 1");
+}
+
 TEST(JobConfig, SyntaxErrorsKeepTomlsPosition) {
   const std::string e = error_of("[training\nepochs = 3\n");
   EXPECT_EQ(e.rfind("job.toml:1:", 0), 0u) << e;

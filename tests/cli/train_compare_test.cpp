@@ -189,6 +189,21 @@ TEST_F(Cli, CompareWithSeedsReportsMeanStdAndBands) {
   ASSERT_EQ(often[0]["epochs"].size(), 1u + 2 * 4);
   EXPECT_EQ(often[0]["epochs"][1]["progress"], 0.25);
   EXPECT_EQ(often[0]["epochs"].back()["train_loss"], single[0]["epochs"].back()["train_loss"]);
+  // f* computed: the better run again for 10x the epochs in double precision; every
+  // compared run ends above it.
+  r = run(base + "--compare 'adam(lr=0.01)' --full-objective --reference-optimum auto --out '" +
+          file("auto").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string auto_report = read_text(file("auto") / "report.md");
+  EXPECT_NE(auto_report.find("for 20 epochs in double precision"), std::string::npos) << auto_report;
+  const auto auto_results = nlohmann::json::parse(read_text(file("auto") / "results.json"));
+  const auto fstar_at = auto_report.find("f* = ") + 5;
+  const double fstar = std::stod(auto_report.substr(fstar_at));
+  for (const auto& run_result : auto_results)
+    EXPECT_GT(run_result["epochs"].back()["objective"].get<double>(), fstar) << run_result["label"];
+  r = run(base + "--reference-optimum soon --out '" + file("bad").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "descent compare: --reference-optimum: 'soon' is not a finite number or auto\n");
   r = run(base + "--seeds 0 --out '" + file("zero").string() + "'");
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err, "descent compare: --seeds: 0 violates seeds >= 1\n");

@@ -1,11 +1,13 @@
 #include "compare_command.hpp"
 
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 
 #include "descent/app/jobs.hpp"
 #include "exit_codes.hpp"
+#include "option_error.hpp"
 
 namespace descent::cli {
 
@@ -24,7 +26,8 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
   c->add_option("--evals-per-epoch", args.evals_per_epoch,
                 "[compare].evals_per_epoch: points per epoch on the curves (evaluations inside each epoch)");
   c->add_option("--reference-optimum", args.reference_optimum,
-                "[compare].reference_optimum: f* of the problem; the loss plots show f - f* on a log axis");
+                "[compare].reference_optimum: f* of the problem, or auto (a 10x longer double-precision run of the "
+                "best method); the loss plots show f - f* on a log axis");
   c->footer(
       "Example:\n  descent compare --config examples/fmnist-compare.toml\n"
       "  descent compare --data synthetic --model softmax --epochs 5 --out runs/cmp \\\n"
@@ -43,7 +46,17 @@ int run_compare(const CompareArgs& args, const std::atomic<bool>& interrupted) {
   if (!args.optimizers.empty() || !args.estimators.empty() || !args.labels.empty())
     config.compare.labels = args.labels;
   if (args.target_loss) config.compare.target_loss = *args.target_loss;
-  if (args.reference_optimum) config.compare.reference_optimum = *args.reference_optimum;
+  if (args.reference_optimum) {
+    if (*args.reference_optimum == "auto") {
+      config.compare.reference_optimum_auto = true;
+    } else {
+      char* end = nullptr;
+      const double v = std::strtod(args.reference_optimum->c_str(), &end);
+      if (args.reference_optimum->empty() || *end != '\0' || !std::isfinite(v))
+        throw OptionError("--reference-optimum", "'" + *args.reference_optimum + "' is not a finite number or auto");
+      config.compare.reference_optimum = v;
+    }
+  }
   if (args.evals_per_epoch) {
     config.compare.evals_per_epoch = *args.evals_per_epoch;
     config.flags["[compare].evals_per_epoch"] = "--evals-per-epoch";

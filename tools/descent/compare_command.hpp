@@ -19,7 +19,7 @@ struct CompareArgs {
   std::vector<std::string> labels;
   std::optional<double> target_loss;
   std::optional<std::size_t> seeds;
-  std::optional<double> reference_optimum;
+  std::optional<std::string> reference_optimum;  // a number or "auto"
   std::optional<std::int64_t> evals_per_epoch;
 };
 

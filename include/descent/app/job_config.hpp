@@ -86,6 +86,12 @@ struct CompareConfig {
   // f* of the problem, when known (0 is not special: set it to plot f - 0): the loss plots
   // then show the gap f - f* on a log axis, and the table the final gap. NaN: not given.
   double reference_optimum = std::numeric_limits<double>::quiet_NaN();
+  // "auto": compute f* instead: the run with the lowest final loss, again from its start
+  // in double precision with the full objective for reference_epochs_factor times the
+  // epochs; f* is the least f(x) it reaches (reported in report.md).
+  bool reference_optimum_auto = false;
+  std::int64_t reference_epochs_factor = 10;  // >= 1; [compare].reference_epochs_factor
+  std::string reference_source;  // how f* was obtained, for the report (set by the job)
   // Points per epoch on the curves (>= 1): k > 1 adds k - 1 evaluations inside each epoch.
   std::int64_t evals_per_epoch = 1;
 };
