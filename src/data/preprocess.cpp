@@ -148,7 +148,7 @@ void MinMaxScaler<T>::apply(Dataset<T>& data) const {
         throw MismatchError(data.source() + ": column " + std::to_string(j) + " has fitted min " +
                             format_number(min_[j]) +
                             ": min-max scaling of sparse data needs min 0 in every column (implicit zeros would "
-                            "become nonzero)");
+                            "become nonzero); use preprocess standardize (which keeps sparse data uncentered) or none");
   std::vector<double> range(min_.size());
   for (std::size_t j = 0; j < range.size(); ++j) range[j] = max_[j] > min_[j] ? max_[j] - min_[j] : 1.0;
   affine_columns(data, min_, range);

@@ -72,7 +72,8 @@ TYPED_TEST(PreprocessTest, MinMaxOnSparseDataKeepsZeros) {
   EXPECT_EQ(scaler.max(), (std::vector<double>{4, 3}));
   EXPECT_EQ(error_of([&] { scaler.apply(data); }),
             "MismatchError: sparse: column 1 has fitted min 1: min-max scaling of sparse data needs min 0 in every "
-            "column (implicit zeros would become nonzero)");
+            "column (implicit zeros would become nonzero); use preprocess standardize (which keeps sparse data uncentered) "
+            "or none");
   auto zero_min = sparse<T>(3, 2, {0, 1, 1, 2}, {0, 1}, {4, 2});
   const auto zero_min_scaler = MinMaxScaler<T>::fit(zero_min);
   zero_min_scaler.apply(zero_min);
