@@ -263,7 +263,8 @@ class OptimizeResult(dict):
         return list(self.keys())
 
 
-_STATUS = {"converged": 0, "max_steps": 1, "time_limit": 2, "non_finite": 3, "user_stop": 99}
+_STATUS = {"converged": 0, "max_steps": 1, "time_limit": 2, "non_finite": 3, "user_stop": 99,
+           "no_progress": 4}
 _MINIMIZE_OPTIONS = {"maxiter": 1000, "gtol": 1e-5, "ftol": 0.0, "patience": 1}
 
 

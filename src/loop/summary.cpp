@@ -16,6 +16,8 @@ std::string to_string(Termination termination) {
       return "non_finite";
     case Termination::user_stop:
       return "user_stop";
+    case Termination::no_progress:
+      return "no_progress";
   }
   return "unknown";
 }

@@ -86,7 +86,11 @@ TrainOptions<T> train_options(const RunSpec& run) {
 }
 
 SolverRun solver_run(const RunSpec& run, std::int64_t max_steps, std::function<bool()> stop) {
-  return SolverRun{.max_steps = max_steps, .seed = run.training.seed, .stop = std::move(stop)};
+  SolverRun r;
+  r.max_steps = max_steps;
+  r.seed = run.training.seed;
+  r.stop = std::move(stop);
+  return r;
 }
 
 #define DESCENT_INSTANTIATE(T)                                                            \

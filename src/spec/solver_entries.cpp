@@ -1,5 +1,7 @@
 // Solvers with a loop of their own: spec names -> SolverSpecs. The step budget and the
 // seed are the run's (SolverRun), so they are fixed here, not spec arguments.
+#include <limits>
+
 #include "descent/solver/loopless_katyusha.hpp"
 #include "entry.hpp"
 
@@ -23,7 +25,16 @@ Summary<T> run_lkatyusha(LooplessKatyushaOptions options, const Differentiable<T
   options.max_steps = run.max_steps;
   options.seed = run.seed;
   return loopless_katyusha<T>(finite_sum_for(objective, "lkatyusha"), x, options,
-                              [&](const KatyushaStep<T>&) { return run.stop && run.stop(); });
+                              [&](const KatyushaStep<T>& s) {
+                                SolverIterate<T> it;
+                                it.step = s.step;
+                                it.x = s.y;
+                                it.value = std::numeric_limits<double>::quiet_NaN();  // y's value is not computed
+                                it.gradient_norm = std::numeric_limits<double>::quiet_NaN();
+                                it.objective_calls = s.step + s.snapshots;
+                                it.sample_gradients = s.sample_gradients;
+                                return run.report(it);
+                              });
 }
 
 }  // namespace

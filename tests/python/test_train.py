@@ -113,9 +113,11 @@ def test_the_gil_is_released_and_ctrl_c_stops_training(rng):
     thread = threading.Thread(target=ticker)
     start = time.monotonic()
     thread.start()
-    # 1600 epochs of 125 steps: about 0.3 s in Release, ten times the ~25 ms the ticks take.
+    # 100000 epochs of 125 steps: about 20 s in Release, far more than the ticks take even on a
+    # machine whose cores are busy (1600 epochs once ended before 20 ticks of 1 ms had passed
+    # on a loaded machine). The run is interrupted long before its end.
     with pytest.raises(KeyboardInterrupt):
-        descent.train("logistic", X, y, epochs=1600, batch_size=8)
+        descent.train("logistic", X, y, epochs=100000, batch_size=8)
     stopped = time.monotonic()
     thread.join()
     assert len(ticks) == 20

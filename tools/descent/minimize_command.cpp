@@ -150,6 +150,7 @@ int exit_status(Termination t, bool interrupted) {
     case Termination::converged:
     case Termination::max_steps:
     case Termination::time_limit:
+    case Termination::no_progress:  // a result, written like any other; the message says why
       return kExitOk;
     case Termination::non_finite:
       return kExitNonFinite;

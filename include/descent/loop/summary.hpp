@@ -13,6 +13,8 @@ enum class Termination {
   time_limit,  // the wall-clock budget ran out
   non_finite,  // NaN/Inf met; parameters are the last finite ones
   user_stop,   // a callback or an interrupt (Ctrl-C) asked to stop
+  no_progress, // the method could not make progress: no step met its line search's or trust
+               // region's conditions (rounding at the optimum, or an inconsistent gradient)
 };
 
 std::string to_string(Termination termination);

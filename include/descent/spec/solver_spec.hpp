@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -17,11 +18,39 @@
 
 namespace descent {
 
+// One iterate of a solver, as the run's observer sees it (after each step).
+template <class T>
+struct SolverIterate {
+  std::int64_t step = 0;               // steps done
+  std::span<const T> x;                // the iterate the solver would return now
+  double value = 0;                    // f(x); NaN where the solver did not evaluate it
+  double gradient_norm = 0;            // ||grad f(x)||_2; NaN where unknown
+  std::int64_t objective_calls = 0;    // so far
+  std::int64_t sample_gradients = 0;   // so far (finite sums; 0 otherwise)
+};
+
 // What a solver takes from the run rather than from its spec.
 struct SolverRun {
   std::int64_t max_steps = 1000;
   std::uint64_t seed = 0;
   std::function<bool()> stop;  // polled after each step; true ends the run (user_stop)
+  // Optional observers of every iterate (logs, Python's callback); true ends the run
+  // (user_stop). One per precision, as the run is.
+  std::function<bool(const SolverIterate<float>&)> observe_float;
+  std::function<bool(const SolverIterate<double>&)> observe_double;
+
+  // What a solver calls after each step: the observer of its precision, then the stop
+  // request. True: end the run with Termination::user_stop.
+  template <class T>
+  bool report(const SolverIterate<T>& iterate) const {
+    bool halt = false;
+    if constexpr (std::is_same_v<T, float>) {
+      if (observe_float) halt = observe_float(iterate);
+    } else {
+      if (observe_double) halt = observe_double(iterate);
+    }
+    return halt || (stop && stop());
+  }
 };
 
 // A parsed and validated solver spec, runnable in either precision.
