@@ -102,6 +102,10 @@ def _format_value(entry: str, param: dict, value) -> str:
     """`value` as spec text for parameter `param` of `entry`; raises naming the argument."""
     name, kind = param["name"], param["type"]
     where = f"{entry}: {name}"
+    if kind == "name":  # a choice among names; the library checks which
+        if not isinstance(value, str):
+            raise TypeError(f"{where} must be a str ({param['constraint']}), got {type(value).__name__}")
+        return value
     if kind == "bool":
         if not isinstance(value, (bool, np.bool_)):
             raise TypeError(f"{where} must be a bool, got {type(value).__name__}")
@@ -136,6 +140,8 @@ def _default_value(param: dict):
         return inspect.Parameter.empty
     if text in ("true", "false"):
         return text == "true"
+    if param["type"] == "name":
+        return text
     try:
         return int(text) if param["type"] == "integer" else float(text)
     except ValueError:

@@ -13,6 +13,38 @@ void Differentiable<T>::hessian_vector(std::span<const T>, std::span<const T>, s
 }
 
 template <class T>
+void LinearOperator<T>::diagonal(std::span<T>) const {
+  throw MismatchError("this linear operator does not provide its diagonal");
+}
+
+namespace {
+
+// The default Hessian operator: x copied, each product one call of hessian_vector.
+template <class T>
+class HessianVectorAt final : public LinearOperator<T> {
+ public:
+  HessianVectorAt(const Differentiable<T>& f, std::span<const T> x) : f_(f), x_(x.begin(), x.end()) {}
+  std::size_t size() const override { return x_.size(); }
+  void apply(std::span<const T> v, std::span<T> out) const override { f_.hessian_vector(x_, v, out); }
+
+ private:
+  const Differentiable<T>& f_;
+  std::vector<T> x_;
+};
+
+}  // namespace
+
+template <class T>
+LinearOperatorPtr<T> Differentiable<T>::hessian_at(std::span<const T> x) const {
+  if (!has_hessian_vector())
+    throw MismatchError("objective '" + this->name() + "' does not provide Hessian-vector products");
+  if (x.size() != this->dimension())
+    throw MismatchError("hessian_at: x has " + std::to_string(x.size()) + " elements, objective '" + this->name() +
+                        "' has dimension " + std::to_string(this->dimension()));
+  return std::make_unique<HessianVectorAt<T>>(*this, x);
+}
+
+template <class T>
 void FiniteSum<T>::per_sample_gradients(std::span<const T> x, std::span<const std::size_t> batch,
                                         std::span<T> out) const {
   const std::size_t d = this->dimension();
@@ -75,6 +107,8 @@ T FiniteSum<T>::value_and_gradient(std::span<const T> x, std::span<T> gradient) 
   return batch_value_and_gradient(x, all, gradient);
 }
 
+template class LinearOperator<float>;
+template class LinearOperator<double>;
 template class Differentiable<float>;
 template class Differentiable<double>;
 template class FiniteSum<float>;

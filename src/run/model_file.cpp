@@ -93,7 +93,7 @@ Metadata read_metadata(const std::string& path, const NpzArchive& archive) {
 }
 
 template <class T>
-TrainedModel<T> load_typed(const std::string& path, const NpzArchive& archive, const Metadata& meta) {
+TrainedModel<T> load_typed(const NpzArchive& archive, const Metadata& meta) {
   const Json& root = meta.root();
   const Json& m = meta.at(root, "model", "the metadata");
   ModelSpec spec;
@@ -243,8 +243,8 @@ namespace {
 LoadedModel load_archive(const std::string& path, const NpzArchive& archive) {
   const Metadata meta = read_metadata(path, archive);
   const std::string dtype = meta.text(meta.root(), "dtype", "the metadata");
-  if (dtype == "float32") return load_typed<float>(path, archive, meta);
-  if (dtype == "float64") return load_typed<double>(path, archive, meta);
+  if (dtype == "float32") return load_typed<float>(archive, meta);
+  if (dtype == "float64") return load_typed<double>(archive, meta);
   meta.fail("metadata: dtype '" + dtype + "' (float32 or float64)");
 }
 }  // namespace

@@ -21,6 +21,13 @@ double Range::outside() const {
 std::string format_field_value(double v) { return format_number(v); }
 std::string format_field_value(std::int64_t v) { return std::to_string(v); }
 std::string format_field_value(bool v) { return v ? "true" : "false"; }
+std::string format_field_value(const std::string& v) { return v; }
+
+std::string describe_choices(const std::vector<std::string>& choices) {
+  std::string s = "one of ";
+  for (std::size_t i = 0; i < choices.size(); ++i) s += (i ? ", " : "") + choices[i];
+  return s;
+}
 std::string format_field_value(const SchedulePtr& v) {
   if (!v) return "none";
   double c = 0;

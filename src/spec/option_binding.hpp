@@ -43,6 +43,7 @@ std::string type_name(const Field<Options>& f) {
   if (std::holds_alternative<double Options::*>(f.member)) return "number";
   if (std::holds_alternative<std::int64_t Options::*>(f.member)) return "integer";
   if (std::holds_alternative<bool Options::*>(f.member)) return "bool";
+  if (std::holds_alternative<std::string Options::*>(f.member)) return "name";
   return "number or schedule";
 }
 
@@ -102,6 +103,17 @@ template <class Options>
     } else {
       src.fail(where + " expects a number or a schedule, found " + describe_value(v), v.column);
     }
+  } else if (auto mc = std::get_if<std::string Options::*>(&f.member)) {
+    // A choice is a bare name, which the grammar reads as a call without parentheses.
+    const auto* call = std::get_if<std::shared_ptr<SpecCall>>(&v.value);
+    if (!call || (*call)->has_parens || !(*call)->args.empty())
+      src.fail(where + " expects a name (" + describe_choices(*f.choices) + "), found " + describe_value(v),
+               v.column);
+    const std::string& name = (*call)->name;
+    if (std::find(f.choices->begin(), f.choices->end(), name) == f.choices->end())
+      src.fail(where + ": '" + name + "' is not " + describe_choices(*f.choices) + suggestion(name, *f.choices),
+               v.column);
+    options.*(*mc) = name;
   }
 }
 
@@ -170,7 +182,9 @@ std::vector<ParameterDoc> describe_fields(const Options& prototype, const std::v
     d.doc = f->doc;
     // A bool's range is meaningless (Range::any), and an unbounded range allows every
     // finite value, which the grammar already guarantees.
-    if (!std::holds_alternative<bool Options::*>(f->member) && !is_unconstrained(f->range)) {
+    if (std::holds_alternative<std::string Options::*>(f->member)) {
+      d.constraint = describe_choices(*f->choices);  // shown by `descent list`; not a numeric range
+    } else if (!std::holds_alternative<bool Options::*>(f->member) && !is_unconstrained(f->range)) {
       d.has_constraint = true;
       d.constraint = f->range.describe(f->name);
       d.outside = f->range.outside();

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "descent/objective/linear_operator.hpp"
+
 namespace descent {
 
 // A known minimizer and minimum, for tests and for suboptimality in logs.
@@ -54,6 +56,11 @@ class Differentiable : public Function<T> {
   virtual bool has_hessian_vector() const { return false; }
   // Throws MismatchError unless has_hessian_vector().
   virtual void hessian_vector(std::span<const T> x, std::span<const T> v, std::span<T> out) const;
+  // The Hessian at x as an operator, for methods that multiply by it many times (Newton-CG,
+  // Lanczos). The default keeps a copy of x and calls hessian_vector per product; objectives
+  // override it to cache what the products share (the models' per-sample curvatures), and
+  // may provide the diagonal. Throws MismatchError unless has_hessian_vector().
+  virtual LinearOperatorPtr<T> hessian_at(std::span<const T> x) const;
 
   // A Lipschitz constant of the gradient (smoothness L) where one is known, for step
   // sizes 1/L in tests and for methods that need it.

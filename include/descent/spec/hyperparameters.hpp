@@ -46,13 +46,24 @@ struct Range {
   double outside() const;
 };
 
+// A field is a number, an integer, a bool, a schedule (a number or a schedule call), or a
+// choice among names (a string member with `choices`: a line search, a selection rule),
+// written bare in a spec: lbfgs(line_search=armijo).
 template <class Options>
 struct Field {
   const char* name;
-  std::variant<double Options::*, std::int64_t Options::*, bool Options::*, SchedulePtr Options::*> member;
+  std::variant<double Options::*, std::int64_t Options::*, bool Options::*, SchedulePtr Options::*,
+               std::string Options::*>
+      member;
   Range range;      // numbers, integers and the values of constant schedules
   const char* doc;  // the formula the field enters, in words
+  // The names a choice field allows (a static list; null for other types). A pointer, not a
+  // vector: g++ 12 fails on a vector default member initializer in this aggregate.
+  const std::vector<std::string>* choices = nullptr;
 };
+
+// "one of armijo, strong_wolfe": a choice field's constraint, in messages and `descent list`.
+std::string describe_choices(const std::vector<std::string>& choices);
 
 // Throws ConfigError "<Options::kName>::<field> = <value> violates <constraint>" for
 // the first field outside its range.
@@ -69,6 +80,11 @@ void validate(const Options& options) {
       if (!s) throw ConfigError(std::string(Options::kName) + "::" + f.name + " is not set");
       double v = 0;
       if (is_constant(*s, &v)) require(f.range.contains(v), Options::kName, f.name, v, f.range.describe(f.name));
+    } else if (auto mc = std::get_if<std::string Options::*>(&f.member)) {
+      const std::string& v = options.*(*mc);
+      if (std::find(f.choices->begin(), f.choices->end(), v) == f.choices->end())
+        throw ConfigError(std::string(Options::kName) + "::" + f.name + " = '" + v + "' is not " +
+                          describe_choices(*f.choices));
     }
   }
 }
@@ -77,6 +93,7 @@ std::string format_field_value(double v);
 std::string format_field_value(std::int64_t v);
 std::string format_field_value(bool v);
 std::string format_field_value(const SchedulePtr& v);
+std::string format_field_value(const std::string& v);  // a choice: the name, bare
 
 // "adam(lr=0.001, beta1=0.9, ...)": every field in table order, but those in `omit` (fields
 // a run sets rather than a spec, such as a solver's max_steps).
