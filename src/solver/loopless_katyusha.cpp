@@ -97,7 +97,8 @@ Summary<T> loopless_katyusha(const FiniteSum<T>& f, Parameters<T>& params, const
     }
     if (!finite) {
       summary.termination = Termination::non_finite;
-      summary.message = "non-finite gradient or iterate at step " + std::to_string(k + 1) + "; y is the last finite one";
+      summary.message =
+          "non-finite gradient or iterate at step " + std::to_string(k + 1) + "; y is the last finite one";
       break;
     }
     // w_{k+1} = y_k: the iterate before this step's update.

@@ -15,9 +15,9 @@
 
 #include "descent/core/error.hpp"
 #include "descent/core/suggest.hpp"
+#include "descent/spec/hyperparameters.hpp"
 #include "descent/spec/registry.hpp"
 #include "descent/spec/spec_parser.hpp"
-#include "descent/spec/hyperparameters.hpp"
 
 namespace descent::spec_detail {
 
@@ -83,7 +83,7 @@ inline std::int64_t to_integer(const SpecValue& v, const double* number, const s
 // where every member access here is unreachable.
 template <class Options>
 [[gnu::noinline]] void assign(Options& options, const Field<Options>& f, const SpecValue& v, const std::string& owner,
-            const Source& src) {
+                              const Source& src) {
   const std::string where = "argument '" + std::string(f.name) + "' of '" + owner + "'";
   const double* number = std::get_if<double>(&v.value);
   if (auto m = std::get_if<double Options::*>(&f.member)) {
@@ -107,12 +107,13 @@ template <class Options>
     // A choice is a bare name, which the grammar reads as a call without parentheses.
     const auto* call = std::get_if<std::shared_ptr<SpecCall>>(&v.value);
     if (!call || (*call)->has_parens || !(*call)->args.empty())
-      src.fail(where + " expects a name (" + describe_choices(*f.choices) + "), found " + describe_value(v),
-               v.column);
+      src.fail(where + " expects a name (" + describe_choices(*f.choices) + "), found " + describe_value(v), v.column);
     const std::string& name = (*call)->name;
-    if (std::find(f.choices->begin(), f.choices->end(), name) == f.choices->end())
-      src.fail(where + ": '" + name + "' is not " + describe_choices(*f.choices) + suggestion(name, *f.choices),
-               v.column);
+    if (std::find(f.choices->begin(), f.choices->end(), name) == f.choices->end()) {
+      std::string hint = suggestion(name, *f.choices);
+      if (hint.rfind("; did you mean", 0) != 0) hint.clear();  // the list is in the message already
+      src.fail(where + ": '" + name + "' is not " + describe_choices(*f.choices) + hint, v.column);
+    }
     options.*(*mc) = name;
   }
 }
@@ -183,7 +184,8 @@ std::vector<ParameterDoc> describe_fields(const Options& prototype, const std::v
     // A bool's range is meaningless (Range::any), and an unbounded range allows every
     // finite value, which the grammar already guarantees.
     if (std::holds_alternative<std::string Options::*>(f->member)) {
-      d.constraint = describe_choices(*f->choices);  // shown by `descent list`; not a numeric range
+      d.has_constraint = true;  // the names; `outside` stays unused (no number is outside a list of names)
+      d.constraint = describe_choices(*f->choices);
     } else if (!std::holds_alternative<bool Options::*>(f->member) && !is_unconstrained(f->range)) {
       d.has_constraint = true;
       d.constraint = f->range.describe(f->name);

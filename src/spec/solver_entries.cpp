@@ -2,6 +2,7 @@
 // seed are the run's (SolverRun), so they are fixed here, not spec arguments.
 #include <limits>
 
+#include "descent/solver/lbfgs.hpp"
 #include "descent/solver/loopless_katyusha.hpp"
 #include "entry.hpp"
 
@@ -24,17 +25,22 @@ Summary<T> run_lkatyusha(LooplessKatyushaOptions options, const Differentiable<T
                          const SolverRun& run) {
   options.max_steps = run.max_steps;
   options.seed = run.seed;
-  return loopless_katyusha<T>(finite_sum_for(objective, "lkatyusha"), x, options,
-                              [&](const KatyushaStep<T>& s) {
-                                SolverIterate<T> it;
-                                it.step = s.step;
-                                it.x = s.y;
-                                it.value = std::numeric_limits<double>::quiet_NaN();  // y's value is not computed
-                                it.gradient_norm = std::numeric_limits<double>::quiet_NaN();
-                                it.objective_calls = s.step + s.snapshots;
-                                it.sample_gradients = s.sample_gradients;
-                                return run.report(it);
-                              });
+  return loopless_katyusha<T>(finite_sum_for(objective, "lkatyusha"), x, options, [&](const KatyushaStep<T>& s) {
+    SolverIterate<T> it;
+    it.step = s.step;
+    it.x = s.y;
+    it.value = std::numeric_limits<double>::quiet_NaN();  // y's value is not computed
+    it.gradient_norm = std::numeric_limits<double>::quiet_NaN();
+    it.objective_calls = s.step + s.snapshots;
+    it.sample_gradients = s.sample_gradients;
+    return run.report(it);
+  });
+}
+
+template <class T>
+Summary<T> run_lbfgs(LbfgsOptions options, const Differentiable<T>& objective, Parameters<T>& x, const SolverRun& run) {
+  options.max_steps = run.max_steps;
+  return lbfgs<T>(objective, x, options, run);
 }
 
 }  // namespace
@@ -56,6 +62,22 @@ std::vector<Entry> solver_entries() {
             },
             [o](const Differentiable<double>& f, Parameters<double>& x, const SolverRun& r) {
               return run_lkatyusha<double>(o, f, x, r);
+            });
+      },
+      run_fields));
+  v.push_back(options_entry<SolverSpec>(
+      "lbfgs", EntryKind::solver,
+      "limited-memory BFGS with a strong Wolfe (More-Thuente) or backtracking Armijo line search",
+      "Nocedal, Math. Comp. 1980; Liu & Nocedal, Math. Prog. 1989; More & Thuente, ACM TOMS 1994", LbfgsOptions{},
+      [run_fields](const LbfgsOptions& o) {
+        o.validate();
+        return SolverSpec(
+            to_spec("lbfgs", o, run_fields),
+            [o](const Differentiable<float>& f, Parameters<float>& x, const SolverRun& r) {
+              return run_lbfgs<float>(o, f, x, r);
+            },
+            [o](const Differentiable<double>& f, Parameters<double>& x, const SolverRun& r) {
+              return run_lbfgs<double>(o, f, x, r);
             });
       },
       run_fields));

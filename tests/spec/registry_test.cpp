@@ -58,6 +58,7 @@ TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
                                              "saga",
                                              "sam",
                                              "svrg",  // estimators
+                                             "lbfgs",
                                              "lkatyusha",  // solvers
                                              "exponential",
                                              "polyak",
@@ -104,6 +105,35 @@ TEST(Registry, EveryEntryIsDocumented) {
       EXPECT_EQ(p.has_constraint, !p.constraint.empty());
     }
   }
+}
+
+// Every choice field accepts each of its names, written bare, and refuses another name
+// with a ParseError that lists them; the canonical spec writes the name back bare.
+TEST(Registry, EveryChoiceFieldTakesItsNamesAndNoOther) {
+  int checked = 0;
+  for (const auto& e : registry()) {
+    if (!has_spec_strings(e)) continue;
+    for (const auto& p : e.parameters) {
+      if (p.type != "name") continue;
+      ASSERT_EQ(p.constraint.rfind("one of ", 0), 0u) << p.constraint;
+      std::string list = p.constraint.substr(7) + ",";
+      for (std::size_t at = 0, comma; (comma = list.find(',', at)) != std::string::npos; at = comma + 2) {
+        const std::string name = list.substr(at, comma - at);
+        const std::string spec = e.name + "(" + p.name + "=" + name + ")";
+        SCOPED_TRACE(spec);
+        EXPECT_NE(built_spec(e, spec).find(p.name + "=" + name + ","), std::string::npos) << built_spec(e, spec);
+        ++checked;
+      }
+      try {
+        built_spec(e, e.name + "(" + p.name + "=no_such_name)");
+        ADD_FAILURE() << e.name << "." << p.name << " accepted an unknown name";
+      } catch (const ParseError& error) {
+        EXPECT_NE(std::string(error.what()).find("'no_such_name' is not " + p.constraint), std::string::npos)
+            << error.what();
+      }
+    }
+  }
+  EXPECT_GE(checked, 2);  // lbfgs's line_search today
 }
 
 TEST(Registry, EveryEntryBuildsFromDefaultsAndRoundTrips) {
@@ -230,7 +260,7 @@ TEST(Registry, EveryConstrainedParameterIsRejectedWithItsMessage) {
   for (const auto& e : registry()) {
     if (!has_spec_strings(e)) continue;
     for (const auto& p : e.parameters) {
-      if (!p.has_constraint) continue;
+      if (!p.has_constraint || p.type == "name") continue;  // choices: EveryChoiceFieldTakesItsNamesAndNoOther
       const std::string spec = e.name + "(" + p.name + "=" + format_number(p.outside) + ")";
       SCOPED_TRACE(spec);
       const std::string expected =

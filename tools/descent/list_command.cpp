@@ -37,7 +37,7 @@ std::string heading(EntryKind kind) {
 
 // The "allowed" column: the constraint, or what any value of the type may be.
 std::string allowed(const ParameterDoc& p) {
-  if (p.has_constraint || p.type == "name") return p.constraint;
+  if (p.has_constraint) return p.constraint;
   if (p.type == "bool") return "true or false";
   if (p.type == "transforms") return "-";
   return "any finite";

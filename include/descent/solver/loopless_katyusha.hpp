@@ -47,10 +47,10 @@ struct LooplessKatyushaOptions {
   double probability = 0;       // p in [0, 1]: snapshot refresh chance per step; 0: batch_size / n
   std::int64_t batch_size = 1;  // |B| >= 1
   std::int64_t max_steps = 1000;
-  bool adaptive_sampling = false;  // draw from a learned p (Zhao, Lyu & Kolar) instead of uniformly
-  double alpha = 0.1;              // adaptive: uniform share, p_i >= alpha / n; in (0, 1]
+  bool adaptive_sampling = false;     // draw from a learned p (Zhao, Lyu & Kolar) instead of uniformly
+  double alpha = 0.1;                 // adaptive: uniform share, p_i >= alpha / n; in (0, 1]
   double sampling_learning_rate = 1;  // adaptive: the learner's step (see AdaptiveLooplessSvrgOptions); > 0
-  std::uint64_t seed = 0;  // batches (Stream::sampling) and the coin (its substream 1), as LooplessSvrg
+  std::uint64_t seed = 0;             // batches (Stream::sampling) and the coin (its substream 1), as LooplessSvrg
   static const std::vector<Field<LooplessKatyushaOptions>>& fields();
   // Range checks of the table, plus smoothness > 0 and theta1 + theta2 <= 1 (ConfigError).
   void validate() const;

@@ -21,12 +21,12 @@ namespace descent {
 // One iterate of a solver, as the run's observer sees it (after each step).
 template <class T>
 struct SolverIterate {
-  std::int64_t step = 0;               // steps done
-  std::span<const T> x;                // the iterate the solver would return now
-  double value = 0;                    // f(x); NaN where the solver did not evaluate it
-  double gradient_norm = 0;            // ||grad f(x)||_2; NaN where unknown
-  std::int64_t objective_calls = 0;    // so far
-  std::int64_t sample_gradients = 0;   // so far (finite sums; 0 otherwise)
+  std::int64_t step = 0;              // steps done
+  std::span<const T> x;               // the iterate the solver would return now
+  double value = 0;                   // f(x); NaN where the solver did not evaluate it
+  double gradient_norm = 0;           // ||grad f(x)||_2; NaN where unknown
+  std::int64_t objective_calls = 0;   // so far
+  std::int64_t sample_gradients = 0;  // so far (finite sums; 0 otherwise)
 };
 
 // What a solver takes from the run rather than from its spec.

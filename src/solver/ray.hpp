@@ -1,0 +1,78 @@
+// The objective along a ray x + a d, as the line searches see it (line_search.hpp): each
+// call evaluates f and its gradient at the trial point and keeps them, so that a solver
+// takes the accepted point's value and gradient without another evaluation. It also counts
+// the calls, the per-sample gradients they cost (a finite sum's full gradient costs n) and
+// the time spent in the objective, for the solver's Summary.
+#pragma once
+
+#include <chrono>
+#include <span>
+#include <vector>
+
+#include "descent/core/vector_ops.hpp"
+#include "descent/objective/objective.hpp"
+#include "descent/solver/line_search.hpp"
+
+namespace descent::solver_detail {
+
+template <class T>
+class Ray {
+ public:
+  explicit Ray(const Differentiable<T>& f)
+      : f_(f), x_(f.dimension()), g_(f.dimension()), samples_per_call_(samples_of(f)) {}
+
+  // Evaluates f and its gradient at `x` itself (the start, or a point to re-evaluate).
+  T evaluate(std::span<const T> x, std::span<T> gradient) {
+    const auto start = std::chrono::steady_clock::now();
+    const T value = f_.value_and_gradient(x, gradient);
+    seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ++calls_;
+    sample_gradients_ += samples_per_call_;
+    return value;
+  }
+
+  // The ray's origin and direction for the following `at` calls (kept by reference).
+  void aim(std::span<const T> origin, std::span<const T> direction) {
+    origin_ = origin;
+    direction_ = direction;
+    step_ = -1;
+  }
+
+  // phi(a) and phi'(a): f and grad f . d at origin + a direction.
+  LinePoint at(double step) {
+    const T a = static_cast<T>(step);
+    for (std::size_t i = 0; i < x_.size(); ++i) x_[i] = origin_[i] + a * direction_[i];
+    value_ = evaluate(x_, g_);
+    step_ = step;
+    return {step, static_cast<double>(value_), dot(std::span<const T>(g_), direction_)};
+  }
+  LineFunction function() {
+    return [this](double step) { return at(step); };
+  }
+
+  // The last point evaluated by `at`, its value and gradient; step() is -1 before any.
+  double step() const { return step_; }
+  std::span<const T> point() const { return x_; }
+  std::span<const T> gradient() const { return g_; }
+  T value() const { return value_; }
+
+  std::int64_t calls() const { return calls_; }
+  std::int64_t sample_gradients() const { return sample_gradients_; }
+  double seconds() const { return seconds_; }
+
+ private:
+  static std::int64_t samples_of(const Differentiable<T>& f) {
+    const auto* sum = dynamic_cast<const FiniteSum<T>*>(&f);
+    return sum ? static_cast<std::int64_t>(sum->num_samples()) : 0;
+  }
+
+  const Differentiable<T>& f_;
+  std::span<const T> origin_, direction_;
+  std::vector<T> x_, g_;
+  T value_ = 0;
+  double step_ = -1;
+  std::int64_t samples_per_call_, calls_ = 0, sample_gradients_ = 0;
+  double seconds_ = 0;
+};
+
+}  // namespace descent::solver_detail
