@@ -309,6 +309,58 @@ def _minimize_options(options) -> dict:
     return merged
 
 
+# scipy's method names for the solvers that implement them.
+_SCIPY_METHODS: dict[str, str] = {}
+
+
+def _solver_method(method):
+    """The solver spec `method` names (a spec of a registry solver, or a scipy method name), else None."""
+    if not isinstance(method, str):
+        return None
+    text = method.strip()
+    if text.lower() in _SCIPY_METHODS:
+        return _SCIPY_METHODS[text.lower()]
+    name = text.split("(", 1)[0].strip()
+    return text if any(e["name"] == name for e in registry("solver")) else None
+
+
+def _with_argument(spec: str, key: str, value) -> str:
+    """`spec` with key=value added to its arguments (the library refuses a key given twice)."""
+    spec = spec.strip()
+    if not spec.endswith(")"):
+        return f"{spec}({key}={value!r})"
+    inside = spec[spec.index("(") + 1:-1].strip()
+    return f"{spec[:-1]}{', ' if inside else ''}{key}={value!r})"
+
+
+def _minimize_with_solver(fun, jac, args, x, solver: str, options, callback) -> OptimizeResult:
+    """descent.minimize with a solver of its own loop: options maxiter, and gtol / ftol where the solver
+    has them (they then override the spec's defaults)."""
+    if options is None:
+        options = {}
+    if not isinstance(options, dict):
+        raise TypeError(f"options: expected a dict, got {type(options).__name__}")
+    name = solver.split("(", 1)[0].strip()
+    fields = {p["name"] for e in registry("solver") if e["name"] == name for p in e["parameters"]}
+    for key in options:
+        if key != "maxiter" and key not in fields:
+            raise ValueError(f"options: {key!r} does not apply to the solver '{name}' "
+                             f"(its options: maxiter{''.join(', ' + f for f in sorted(fields))})")
+    maxiter = options.get("maxiter", _MINIMIZE_OPTIONS["maxiter"])
+    if isinstance(maxiter, bool) or not isinstance(maxiter, numbers.Integral) or maxiter < 0:
+        raise ValueError(f"options['maxiter'] = {maxiter!r} violates maxiter >= 0 (an integer)")
+    for key, value in options.items():
+        if key != "maxiter":
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"options['{key}'] must be a number, got {type(value).__name__}")
+            solver = _with_argument(solver, key, float(value))
+    out = _core.minimize_solver(fun, jac, args, x, solver, int(maxiter), _callback_reporter(callback))
+    termination = out["termination"]
+    return OptimizeResult(x=out["x"], fun=out["fun"], jac=out["jac"], nit=out["nit"], nfev=out["nfev"],
+                          njev=out["nfev"], success=termination == "converged", status=_STATUS[termination],
+                          message=out["message"], termination=termination, method=out["method"])
+
+
 def _callback_reporter(callback):
     """The (x, f) -> stop? function the loop calls, from a scipy-style callback."""
     if callback is None:
@@ -384,6 +436,9 @@ def minimize(fun, x0, args=(), jac=None, method="adam", options=None, callback=N
         raise TypeError(f"x0: cannot be read as an array of real numbers ({e})") from None
     if x.ndim != 1:
         raise ValueError(f"x0: expected a 1-D array, got shape {x.shape}")
+    solver = _solver_method(method)
+    if solver is not None:
+        return _minimize_with_solver(fun, jac_function, args, x, solver, options, callback)
     transform = _as_transform(method, "method")
     opts = _minimize_options(options)
     out = _core.minimize(fun, jac_function, args, x, transform, int(opts["maxiter"]), float(opts["gtol"]),

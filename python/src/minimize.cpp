@@ -12,6 +12,7 @@
 #include "descent/loop/callbacks/early_stopping.hpp"
 #include "descent/loop/minimize.hpp"
 #include "descent/loop/summary.hpp"
+#include "descent/spec/solver_spec.hpp"
 #include "transforms.hpp"
 
 namespace py = pybind11;
@@ -161,9 +162,54 @@ py::dict run_minimize(py::object fun, py::object jac, py::tuple args, py::handle
                   py::arg("gradient_norm") = summary.final_gradient_norm, py::arg("seconds") = summary.timings.total_s);
 }
 
+// A solver with a loop of its own (L-BFGS, ...) on the Python objective: the same result as
+// run_minimize. The scipy-style callback sees every iterate through the run's observer.
+py::dict run_minimize_solver(py::object fun, py::object jac, py::tuple args, py::handle x0_obj,
+                             const std::string& solver_spec, std::int64_t max_steps, py::object callback) {
+  const py::array x0 = require_ndarray(x0_obj, "x0");
+  if (precision_of(x0, "x0") != Precision::f64 || x0.ndim() != 1)
+    throw py::type_error("x0: expected a 1-D float64 array");
+  Parameters<double> params = Parameters<double>::from(
+      readable_span<double>(py::array_t<double, py::array::c_style | py::array::forcecast>(x0)));
+  PythonObjective objective(std::move(fun), std::move(jac), std::move(args), params.size());
+  const SolverSpec solver = parse_solver(solver_spec);
+  SolverRun run;
+  run.max_steps = max_steps;
+  if (!callback.is_none())
+    run.observe_double = [&callback](const SolverIterate<double>& it) {
+      py::gil_scoped_acquire gil;
+      py::array_t<double> xa = to_numpy(it.x);
+      return py::bool_(callback(xa, it.value)).cast<bool>();
+    };
+  Summary<double> summary;
+  {
+    py::gil_scoped_release release;
+    summary = solver.run<double>(objective, params, run);
+  }
+  py::array_t<double> x = to_numpy(std::span<const double>(params.flat()));
+  py::array_t<double> g;
+  if (objective.last_at(params.flat())) {
+    g = to_numpy(objective.last_gradient());
+    summary.final_value = objective.last_value();
+  } else {  // the solver's last evaluation was elsewhere (a rejected trial): one more call
+    AlignedBuffer<double> grad(params.size());
+    summary.final_value = objective.value_and_gradient(params.flat(), grad.span());
+    ++summary.objective_calls;
+    g = to_numpy(std::span<const double>(grad.span()));
+  }
+  return py::dict(py::arg("x") = x, py::arg("fun") = summary.final_value, py::arg("jac") = g,
+                  py::arg("nit") = summary.steps, py::arg("nfev") = summary.objective_calls,
+                  py::arg("termination") = to_string(summary.termination), py::arg("message") = summary.message,
+                  py::arg("gradient_norm") = summary.final_gradient_norm, py::arg("seconds") = summary.timings.total_s,
+                  py::arg("method") = solver.canonical());
+}
+
 }  // namespace
 
 void bind_minimize(py::module_& m) {
+  m.def("minimize_solver", &run_minimize_solver, py::arg("fun"), py::arg("jac"), py::arg("args"), py::arg("x0"),
+        py::arg("solver"), py::arg("max_steps"), py::arg("callback"),
+        "A solver's own loop behind descent.minimize (use that).");
   m.def("minimize", &run_minimize, py::arg("fun"), py::arg("jac"), py::arg("args"), py::arg("x0"), py::arg("method"),
         py::arg("max_steps"), py::arg("gtol"), py::arg("ftol"), py::arg("patience"), py::arg("callback"),
         "The loop behind descent.minimize (use that).");

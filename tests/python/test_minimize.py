@@ -6,6 +6,9 @@ import scipy.optimize
 
 import descent
 
+rosen, rosen_der = scipy.optimize.rosen, scipy.optimize.rosen_der
+scipy_minimize = scipy.optimize.minimize
+
 
 def rosen_and_grad(x):
     return scipy.optimize.rosen(x), scipy.optimize.rosen_der(x)
@@ -133,3 +136,37 @@ def test_error_paths():
         descent.minimize(lambda x: ("one", x), [1.0], jac=True)
     with pytest.raises(TypeError, match=r"^callback: expected a callable, got int"):
         descent.minimize(quad, [1.0], jac=True, callback=1)
+
+
+def test_lbfgs_solver_as_method_takes_about_scipys_iterations():
+    # descent's L-BFGS and scipy's L-BFGS-B (no bounds: the same quasi-Newton steps) from the
+    # same start: both converge to x* = 1, in iteration counts of the same order.
+    x0 = np.array([-1.2, 1.0, -1.2, 1.0, -1.2])
+    ours = descent.minimize(rosen, x0, jac=rosen_der, method="lbfgs", options={"gtol": 1e-8, "ftol": 0.0})
+    theirs = scipy_minimize(rosen, x0, jac=rosen_der, method="L-BFGS-B",
+                            options={"gtol": 1e-8, "ftol": 0.0, "maxcor": 10})
+    assert ours.success, ours.message
+    assert ours.status == 0 and ours.method.startswith("lbfgs(memory=10, gtol=1e-08, ftol=0,")
+    np.testing.assert_allclose(ours.x, np.ones(5), atol=1e-7)
+    assert 0.5 * theirs.nit <= ours.nit <= 2 * theirs.nit
+    np.testing.assert_array_equal(ours.jac, rosen_der(ours.x))
+    assert ours.fun == rosen(ours.x)
+
+
+def test_solver_method_reports_every_iterate_and_checks_its_options():
+    seen = []
+
+    def callback(xk):
+        seen.append(rosen(xk))
+        return len(seen) == 5
+
+    out = descent.minimize(rosen, np.array([-1.2, 1.0]), jac=rosen_der, method="lbfgs(line_search=armijo)",
+                           callback=callback)
+    assert out.status == 99 and out.nit == 5 and len(seen) == 5
+    assert all(b <= a for a, b in zip(seen, seen[1:]))  # every step lowers f
+    with pytest.raises(ValueError, match="'patience' does not apply to the solver 'lbfgs'"):
+        descent.minimize(rosen, np.zeros(2), jac=rosen_der, method="lbfgs", options={"patience": 2})
+    with pytest.raises(descent.ConfigError, match="LbfgsOptions::memory = 0 violates memory >= 1"):
+        descent.minimize(rosen, np.zeros(2), jac=rosen_der, method="lbfgs(memory=0)")
+    out = descent.minimize(rosen, np.zeros(2), jac=rosen_der, method="lbfgs", options={"maxiter": 2})
+    assert out.status == 1 and out.nit == 2 and not out.success
