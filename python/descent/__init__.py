@@ -310,7 +310,7 @@ def _minimize_options(options) -> dict:
 
 
 # scipy's method names for the solvers that implement them.
-_SCIPY_METHODS: dict[str, str] = {}
+_SCIPY_METHODS = {"l-bfgs-b": "lbfgsb"}
 
 
 def _solver_method(method):
@@ -333,7 +333,29 @@ def _with_argument(spec: str, key: str, value) -> str:
     return f"{spec[:-1]}{', ' if inside else ''}{key}={value!r})"
 
 
-def _minimize_with_solver(fun, jac, args, x, solver: str, options, callback) -> OptimizeResult:
+def _bounds_arrays(bounds, n: int):
+    """(lower, upper) float arrays from scipy-style bounds, or None."""
+    if bounds is None:
+        return None
+    if hasattr(bounds, "lb") and hasattr(bounds, "ub"):  # scipy.optimize.Bounds
+        lower = np.broadcast_to(np.asarray(bounds.lb, dtype=np.float64), (n,)).copy()
+        upper = np.broadcast_to(np.asarray(bounds.ub, dtype=np.float64), (n,)).copy()
+        return lower, upper
+    pairs = list(bounds)
+    if len(pairs) != n:
+        raise ValueError(f"bounds: {len(pairs)} pairs for {n} variables")
+    lower, upper = np.empty(n), np.empty(n)
+    for i, pair in enumerate(pairs):
+        try:
+            lo, hi = pair
+        except (TypeError, ValueError):
+            raise ValueError(f"bounds[{i}]: expected a (min, max) pair, got {pair!r}") from None
+        lower[i] = -np.inf if lo is None else float(lo)
+        upper[i] = np.inf if hi is None else float(hi)
+    return lower, upper
+
+
+def _minimize_with_solver(fun, jac, args, x, solver: str, options, callback, bounds=None) -> OptimizeResult:
     """descent.minimize with a solver of its own loop: options maxiter, and gtol / ftol where the solver
     has them (they then override the spec's defaults)."""
     if options is None:
@@ -354,7 +376,8 @@ def _minimize_with_solver(fun, jac, args, x, solver: str, options, callback) -> 
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise TypeError(f"options['{key}'] must be a number, got {type(value).__name__}")
             solver = _with_argument(solver, key, float(value))
-    out = _core.minimize_solver(fun, jac, args, x, solver, int(maxiter), _callback_reporter(callback))
+    lower, upper = bounds if bounds is not None else (np.empty(0), np.empty(0))
+    out = _core.minimize_solver(fun, jac, args, x, solver, int(maxiter), _callback_reporter(callback), lower, upper)
     termination = out["termination"]
     return OptimizeResult(x=out["x"], fun=out["fun"], jac=out["jac"], nit=out["nit"], nfev=out["nfev"],
                           njev=out["nfev"], success=termination == "converged", status=_STATUS[termination],
@@ -383,8 +406,8 @@ def _callback_reporter(callback):
     return report
 
 
-def minimize(fun, x0, args=(), jac=None, method="adam", options=None, callback=None) -> OptimizeResult:
-    """Minimizes fun from x0 with a first-order method of descent, as scipy.optimize.minimize.
+def minimize(fun, x0, args=(), jac=None, method="adam", options=None, callback=None, bounds=None) -> OptimizeResult:
+    """Minimizes fun from x0 with a method of descent, as scipy.optimize.minimize.
 
     Parameters
     ----------
@@ -400,12 +423,18 @@ def minimize(fun, x0, args=(), jac=None, method="adam", options=None, callback=N
         descent's methods are first-order: the gradient is required (there is no
         finite-difference fallback).
     method : str or descent.Transform, default "adam"
-        Any optimizer or chain: ``"sgd(lr=1e-3, momentum=0.9)"``, ``descent.adam(lr=1e-2)``.
+        Any optimizer or chain: ``"sgd(lr=1e-3, momentum=0.9)"``, ``descent.adam(lr=1e-2)``;
+        or a solver with a loop of its own: ``"lbfgs"``, ``"lbfgsb(memory=20)"``, or scipy's
+        name ``"L-BFGS-B"`` (``descent.registry("solver")`` lists them).
     options : dict
-        maxiter (default 1000): updates at most; gtol (default 1e-5): stop when the Euclidean
-        norm of the gradient is <= gtol (scipy's BFGS uses the max-norm); ftol (default 0,
-        off): stop when |f_prev - f| <= ftol * max(|f_prev|, |f|) for `patience` consecutive
-        steps (default 1).
+        For optimizers: maxiter (default 1000): updates at most; gtol (default 1e-5): stop when
+        the Euclidean norm of the gradient is <= gtol (scipy's BFGS uses the max-norm); ftol
+        (default 0, off): stop when |f_prev - f| <= ftol * max(|f_prev|, |f|) for `patience`
+        consecutive steps (default 1). For solvers: maxiter, and any of the solver's own
+        options (lbfgs and lbfgsb: gtol on the max-norm of the (projected) gradient and ftol
+        on the relative decrease, as scipy's L-BFGS-B; memory, ...), which override the spec.
+    bounds : sequence of (min, max) pairs, or scipy.optimize.Bounds, optional
+        Box constraints for solvers that take them (lbfgsb); None for an unbounded side.
     callback : callable
         Called after each update, with x_k (or, if its only parameter is named
         ``intermediate_result``, an OptimizeResult with x and fun). Returning True or raising
@@ -438,7 +467,10 @@ def minimize(fun, x0, args=(), jac=None, method="adam", options=None, callback=N
         raise ValueError(f"x0: expected a 1-D array, got shape {x.shape}")
     solver = _solver_method(method)
     if solver is not None:
-        return _minimize_with_solver(fun, jac_function, args, x, solver, options, callback)
+        return _minimize_with_solver(fun, jac_function, args, x, solver, options, callback,
+                                     _bounds_arrays(bounds, x.size))
+    if bounds is not None:
+        raise ValueError(f"bounds: the optimizer {method!r} takes no bounds; use method='lbfgsb'")
     transform = _as_transform(method, "method")
     opts = _minimize_options(options)
     out = _core.minimize(fun, jac_function, args, x, transform, int(opts["maxiter"]), float(opts["gtol"]),

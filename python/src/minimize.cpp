@@ -4,6 +4,7 @@
 #include "minimize.hpp"
 
 #include <pybind11/numpy.h>
+#include <pybind11/stl.h>
 
 #include <string>
 
@@ -165,7 +166,8 @@ py::dict run_minimize(py::object fun, py::object jac, py::tuple args, py::handle
 // A solver with a loop of its own (L-BFGS, ...) on the Python objective: the same result as
 // run_minimize. The scipy-style callback sees every iterate through the run's observer.
 py::dict run_minimize_solver(py::object fun, py::object jac, py::tuple args, py::handle x0_obj,
-                             const std::string& solver_spec, std::int64_t max_steps, py::object callback) {
+                             const std::string& solver_spec, std::int64_t max_steps, py::object callback,
+                             const std::vector<double>& lower, const std::vector<double>& upper) {
   const py::array x0 = require_ndarray(x0_obj, "x0");
   if (precision_of(x0, "x0") != Precision::f64 || x0.ndim() != 1)
     throw py::type_error("x0: expected a 1-D float64 array");
@@ -175,6 +177,8 @@ py::dict run_minimize_solver(py::object fun, py::object jac, py::tuple args, py:
   const SolverSpec solver = parse_solver(solver_spec);
   SolverRun run;
   run.max_steps = max_steps;
+  run.lower = lower;
+  run.upper = upper;
   if (!callback.is_none())
     run.observe_double = [&callback](const SolverIterate<double>& it) {
       py::gil_scoped_acquire gil;
@@ -208,7 +212,7 @@ py::dict run_minimize_solver(py::object fun, py::object jac, py::tuple args, py:
 
 void bind_minimize(py::module_& m) {
   m.def("minimize_solver", &run_minimize_solver, py::arg("fun"), py::arg("jac"), py::arg("args"), py::arg("x0"),
-        py::arg("solver"), py::arg("max_steps"), py::arg("callback"),
+        py::arg("solver"), py::arg("max_steps"), py::arg("callback"), py::arg("lower"), py::arg("upper"),
         "A solver's own loop behind descent.minimize (use that).");
   m.def("minimize", &run_minimize, py::arg("fun"), py::arg("jac"), py::arg("args"), py::arg("x0"), py::arg("method"),
         py::arg("max_steps"), py::arg("gtol"), py::arg("ftol"), py::arg("patience"), py::arg("callback"),

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "descent/solver/lbfgs.hpp"
+#include "descent/solver/lbfgsb.hpp"
 #include "descent/solver/loopless_katyusha.hpp"
 #include "entry.hpp"
 
@@ -43,6 +44,13 @@ Summary<T> run_lbfgs(LbfgsOptions options, const Differentiable<T>& objective, P
   return lbfgs<T>(objective, x, options, run);
 }
 
+template <class T>
+Summary<T> run_lbfgsb(LbfgsbOptions options, const Differentiable<T>& objective, Parameters<T>& x,
+                      const SolverRun& run) {
+  options.max_steps = run.max_steps;
+  return lbfgsb<T>(objective, x, run.lower, run.upper, options, run);
+}
+
 }  // namespace
 
 std::vector<Entry> solver_entries() {
@@ -79,6 +87,24 @@ std::vector<Entry> solver_entries() {
             [o](const Differentiable<double>& f, Parameters<double>& x, const SolverRun& r) {
               return run_lbfgs<double>(o, f, x, r);
             });
+      },
+      run_fields));
+  v.push_back(options_entry<SolverSpec>(
+      "lbfgsb", EntryKind::solver,
+      "L-BFGS-B: limited-memory BFGS for bounds l <= x <= u (Cauchy point, subspace step, projected line search)",
+      "Byrd, Lu, Nocedal & Zhu, SIAM J. Sci. Comput. 1995; Morales & Nocedal, ACM TOMS 2011 (L-BFGS-B 3.0)",
+      LbfgsbOptions{},
+      [run_fields](const LbfgsbOptions& o) {
+        o.validate();
+        return SolverSpec(
+            to_spec("lbfgsb", o, run_fields),
+            [o](const Differentiable<float>& f, Parameters<float>& x, const SolverRun& r) {
+              return run_lbfgsb<float>(o, f, x, r);
+            },
+            [o](const Differentiable<double>& f, Parameters<double>& x, const SolverRun& r) {
+              return run_lbfgsb<double>(o, f, x, r);
+            },
+            /*takes_bounds=*/true);
       },
       run_fields));
   return v;

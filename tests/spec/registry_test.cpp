@@ -59,6 +59,7 @@ TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
                                              "sam",
                                              "svrg",  // estimators
                                              "lbfgs",
+                                             "lbfgsb",
                                              "lkatyusha",  // solvers
                                              "exponential",
                                              "polyak",

@@ -11,7 +11,9 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
+#include "descent/core/error.hpp"
 #include "descent/core/parameters.hpp"
 #include "descent/loop/summary.hpp"
 #include "descent/objective/objective.hpp"
@@ -34,6 +36,9 @@ struct SolverRun {
   std::int64_t max_steps = 1000;
   std::uint64_t seed = 0;
   std::function<bool()> stop;  // polled after each step; true ends the run (user_stop)
+  // Bounds on the variables, lower[i] <= x[i] <= upper[i] (+-infinity for none; both empty: no
+  // bounds). Only solvers made for bound constraints take them (SolverSpec::takes_bounds).
+  std::vector<double> lower, upper;
   // Optional observers of every iterate (logs, Python's callback); true ends the run
   // (user_stop). One per precision, as the run is.
   std::function<bool(const SolverIterate<float>&)> observe_float;
@@ -59,16 +64,25 @@ class SolverSpec {
   template <class T>
   using Run = std::function<Summary<T>(const Differentiable<T>&, Parameters<T>&, const SolverRun&)>;
 
-  SolverSpec(std::string canonical, Run<float> run_float, Run<double> run_double)
-      : canonical_(std::move(canonical)), run_float_(std::move(run_float)), run_double_(std::move(run_double)) {}
+  SolverSpec(std::string canonical, Run<float> run_float, Run<double> run_double, bool takes_bounds = false)
+      : canonical_(std::move(canonical)),
+        run_float_(std::move(run_float)),
+        run_double_(std::move(run_double)),
+        takes_bounds_(takes_bounds) {}
 
   // Every option written out, e.g. "lkatyusha(smoothness=4, ...)".
   const std::string& canonical() const noexcept { return canonical_; }
 
+  // True for solvers of bound-constrained problems (SolverRun::lower and upper).
+  bool takes_bounds() const noexcept { return takes_bounds_; }
+
   // Minimizes `objective` from `x` (updated in place). MismatchError when the objective
-  // lacks the structure the solver needs.
+  // lacks the structure the solver needs, or when bounds are given to a solver that takes none.
   template <class T>
   Summary<T> run(const Differentiable<T>& objective, Parameters<T>& x, const SolverRun& run) const {
+    if (!takes_bounds_ && (!run.lower.empty() || !run.upper.empty()))
+      throw MismatchError("the " + canonical_.substr(0, canonical_.find('(')) +
+                          " solver does not take bounds (lbfgsb does)");
     if constexpr (std::is_same_v<T, float>) {
       return run_float_(objective, x, run);
     } else {
@@ -80,6 +94,7 @@ class SolverSpec {
   std::string canonical_;
   Run<float> run_float_;
   Run<double> run_double_;
+  bool takes_bounds_ = false;
 };
 
 // Throws ParseError (with the column) or ConfigError naming the field.
