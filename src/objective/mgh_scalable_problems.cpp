@@ -714,7 +714,7 @@ void add_mgh_scalable_problems(std::vector<TestProblem>& catalog) {
     TestProblem p = scalable_entry("trigonometric", "Trigonometric", "MGH 26; Spedicato (1975)", {.minimum = 1}, 10,
                                    [](std::size_t n) { return constant(n, 1.0 / static_cast<double>(n)); });
     p.global_minimum = zero_minimum;
-    p.local_minimum_from_start = [](std::size_t n) -> std::optional<TestProblemMinimum> {
+    p.stationary_point_from_start = [](std::size_t n) -> std::optional<TestProblemMinimum> {
       if (n != 10) return std::nullopt;
       return computed_minimum(
           2.7950561218794563e-05,

@@ -71,6 +71,11 @@ inline TestProblemMinimum computed_minimum(double value, std::vector<double> x, 
   return TestProblemMinimum{value, std::move(x), false, std::move(published)};
 }
 
+// A saddle point computed like computed_minimum (see TestProblemMinimum::saddle).
+inline TestProblemMinimum computed_saddle(double value, std::vector<double> x, std::string published) {
+  return TestProblemMinimum{value, std::move(x), false, std::move(published), true};
+}
+
 // The entries of each file, in no particular order.
 void add_mgh_fixed_size_problems(std::vector<TestProblem>& catalog);
 void add_mgh_scalable_problems(std::vector<TestProblem>& catalog);

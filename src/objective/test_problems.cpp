@@ -20,8 +20,8 @@ std::string DimensionRule::describe() const {
 }
 
 std::optional<TestProblemMinimum> TestProblem::reached_from_start(std::size_t n) const {
-  if (local_minimum_from_start)
-    if (auto local = local_minimum_from_start(n)) return local;
+  if (stationary_point_from_start)
+    if (auto local = stationary_point_from_start(n)) return local;
   if (global_minimum) return global_minimum(n);
   return std::nullopt;
 }

@@ -4,11 +4,13 @@
     python3 tests/objective/test_problem_minima.py        (needs mpmath, numpy, scipy; ~1 minute)
 
 For each problem below: a Levenberg-Marquardt run in double (scipy.optimize.least_squares)
-from a point near the minimum gives a start, then Newton's method on grad f = 2 J^T r runs in
+from a point near the minimum gives a start (for the biggs_exp6 saddle, the point where
+scipy's L-BFGS-B stops), then Newton's method on grad f = 2 J^T r runs in
 60-digit arithmetic (mpmath), with J and the Hessian from central differences at steps of
 1e-25 and 1e-15 (truncation errors ~1e-50 and ~1e-30, far below double's 1e-16), until the
 step is below 1e-40. It prints f* and x* rounded to double (repr: 17 significant digits),
-the gradient norm left and the Hessian's extreme eigenvalues (a minimum: all positive).
+the gradient norm left and the Hessian's extreme eigenvalues (a minimum: all positive; the
+saddle: one negative).
 src/objective/mgh_fixed_size_problems.cpp and mgh_scalable_problems.cpp hold the output,
 and tests/objective/test_problems_test.cpp checks it against MGH's published digits and
 against the gradient of the C++ objectives.
@@ -64,6 +66,15 @@ def brown_dennis(x):
     return out
 
 
+def biggs_exp6(x):
+    out = []
+    for i in range(1, 14):
+        t = M(i) / 10
+        y = mp.exp(-t) - 5 * mp.exp(-10 * t) + 3 * mp.exp(-4 * t)
+        out.append(x[2] * mp.exp(-t * x[0]) - x[3] * mp.exp(-t * x[1]) + x[5] * mp.exp(-t * x[4]) - y)
+    return out
+
+
 def penalty_1(x):
     a = M("1e-5")
     return [mp.sqrt(a) * (xi - 1) for xi in x] + [mp.fsum(xi * xi for xi in x) - M(1) / 4]
@@ -85,7 +96,8 @@ def trigonometric(x):
     return [n - c + i * (1 - mp.cos(x[i - 1])) - mp.sin(x[i - 1]) for i in range(1, n + 1)]
 
 
-# name, residuals, a point near the minimum wanted (the standard start, where it leads there)
+# name, residuals, a point near the minimum wanted (the standard start, where it leads there),
+# and optionally False: start Newton there, without a Levenberg-Marquardt fit first
 CASES = [
     ("freudenstein_roth (local)", freudenstein_roth, [11.4, -0.9]),
     ("powell_badly_scaled", powell_badly_scaled, [1.1e-5, 9.1]),
@@ -94,6 +106,11 @@ CASES = [
     ("gaussian", gaussian, [0.4, 1, 0]),
     ("kowalik_osborne", kowalik_osborne, [0.25, 0.39, 0.415, 0.39]),
     ("brown_dennis", brown_dennis, [25, 5, -5, -1]),
+    # Newton straight from where scipy's L-BFGS-B stops (Levenberg-Marquardt would leave the
+    # saddle for the global minimum): a stationary point with one negative Hessian eigenvalue.
+    ("biggs_exp6 (saddle, from the standard start)", biggs_exp6,
+     [1.7114159949263448, 17.68319824069173, 1.16314366072531, 5.186561587241772, 1.7114159949263448,
+      1.16314366072531], False),
     ("penalty_1 n=4", penalty_1, [1, 2, 3, 4]),
     ("penalty_1 n=10", penalty_1, list(range(1, 11))),
     ("penalty_2 n=4", penalty_2, [0.5] * 4),
@@ -149,8 +166,8 @@ def double_start(r, x0):
 
 
 def main():
-    for name, r, x0 in CASES:
-        x, H = newton(r, double_start(r, x0))
+    for name, r, x0, *fit_first in CASES:
+        x, H = newton(r, double_start(r, x0) if fit_first != [False] else x0)
         eigenvalues = sorted(mp.eigsy(H)[0])
         print(name)
         print("  f* =", mp.nstr(value(r, x), 25), "->", repr(float(value(r, x))))

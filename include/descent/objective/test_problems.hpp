@@ -40,9 +40,10 @@ struct DimensionRule {
   std::string describe() const;
 };
 
-// A minimum of a test problem.
+// A minimum of a test problem, or a saddle point that descent methods converge to from the
+// standard start (see TestProblem::stationary_point_from_start).
 struct TestProblemMinimum {
-  // f at the minimizer. Exact (0, or the double nearest an exact rational) when
+  // f at the point. Exact (0, or the double nearest an exact rational) when
   // `closed_form`, otherwise computed by Newton's method in 60-digit arithmetic
   // (tests/objective/test_problem_minima.py) and rounded to double.
   double value = 0;
@@ -53,6 +54,9 @@ struct TestProblemMinimum {
   // What the literature states, for a value that was computed here: MGH's digits
   // ("8.21487...e-3"), which the computed value must agree with. Empty otherwise.
   std::string published;
+  // A stationary point whose Hessian has a negative eigenvalue, not a minimum: reached only
+  // by methods that keep a symmetry of the start (biggs_exp6).
+  bool saddle = false;
 };
 
 struct TestProblem {
@@ -65,15 +69,16 @@ struct TestProblem {
   std::function<std::vector<double>(std::size_t)> start;
   // The global minimum at dimension n, where known (empty otherwise).
   std::function<std::optional<TestProblemMinimum>(std::size_t)> global_minimum;
-  // The minimum that a descent method started at start(n) converges to, where it is known
-  // and differs from the global one (a local minimum, or a global minimizer other than the
-  // one recorded); empty otherwise. See reached_from_start().
-  std::function<std::optional<TestProblemMinimum>(std::size_t)> local_minimum_from_start;
+  // The stationary point that gradient-based descent methods (exact gradients, a line search)
+  // started at start(n) converge to, where it is known and is not the global minimum: a local
+  // minimum (freudenstein_roth; trigonometric at n = 10), or a saddle point the start's
+  // symmetry keeps them on (biggs_exp6). Empty otherwise. See reached_from_start().
+  std::function<std::optional<TestProblemMinimum>(std::size_t)> stationary_point_from_start;
   // Local minima, scaling, what makes the problem hard: one or two sentences.
   std::string note;
 
-  // The minimum expected from the standard start: local_minimum_from_start(n) when there
-  // is one, otherwise global_minimum(n).
+  // What a descent method is expected to reach from the standard start:
+  // stationary_point_from_start(n) when there is one, otherwise global_minimum(n).
   std::optional<TestProblemMinimum> reached_from_start(std::size_t n) const;
 
   // The problem at dimension n. Throws ConfigError "<name>::dimension = <n> violates <rule>"
