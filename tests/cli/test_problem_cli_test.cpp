@@ -16,15 +16,28 @@ namespace {
 using testing::Cli;
 using testing::Result;
 
+// --function accepts exactly the names its error message lists (one list, function_names()),
+// and that list holds every test problem: one run checks every name.
+TEST_F(Cli, FunctionAcceptsEveryTestProblem) {
+  const Result r = run("minimize --function no_such_function -q");
+  EXPECT_EQ(r.status, 2);
+  std::string names;
+  for (const TestProblem& p : test_problems()) names += (names.empty() ? "" : ", ") + p.name;
+  EXPECT_NE(r.err.find("Also accepted: the test problems of docs/objectives.md (" + names + ")"), std::string::npos)
+      << r.err;
+}
+
 // With --steps 0 the run evaluates the start and stops, and --output writes it exactly (hex
-// floats), so the written parameters must be the catalog's start bit for bit.
-TEST_F(Cli, EveryTestProblemStartsFromItsStandardPoint) {
-  for (const TestProblem& p : test_problems()) {
-    SCOPED_TRACE(p.name);
+// floats), so the written parameters must be the catalog's start bit for bit. One problem of
+// each kind: fixed size (residual by residual), scalable (products), a size rule with a
+// multiple, and the chained Rosenbrock of before the catalog (whose CLI default d stays 10).
+TEST_F(Cli, TestProblemsStartFromTheirStandardPoint) {
+  for (const char* name : {"beale", "biggs_exp6", "penalty_2", "extended_powell_singular", "rosenbrock"}) {
+    SCOPED_TRACE(name);
+    const TestProblem& p = *find_test_problem(name);
     const std::string out = file(p.name + ".txt").string();
     const Result r = run("minimize --function " + p.name + " --init standard --steps 0 --output '" + out + "'");
     ASSERT_EQ(r.status, 0) << r.err;
-    // rosenbrock keeps its CLI default d = 10 (it was a --function before the catalog).
     const std::size_t n = p.name == "rosenbrock" ? 10 : p.default_dimension;
     EXPECT_EQ(read_parameters(p.name + ".txt"), p.start(n));
     EXPECT_NE(r.out.find("function: " + p.name + " (d = " + std::to_string(n) + ", double"), std::string::npos)
