@@ -58,17 +58,27 @@ CLI::App* add_minimize_command(CLI::App& app, MinimizeArgs& a) {
   a.checkpoint_every = CheckpointerOptions{}.every;
 
   CLI::App* cmd = app.add_subcommand("minimize", "Minimize a built-in test function with a spec-built optimizer");
-  cmd->add_option("--function", a.function, "Objective to minimize")->required()->check(
-      CLI::Validator(
+  cmd->add_option("--function", a.function,
+                  "Objective to minimize: quadratic, rosenbrock, rastrigin, least_squares or a test problem of "
+                  "docs/objectives.md (beale, wood, penalty_1, ...)")
+      ->required()
+      ->check(CLI::Validator(
           [](std::string& value) -> std::string {
-            const std::vector<std::string> known(std::begin(kFunctions), std::end(kFunctions));
+            const std::vector<std::string> known = function_names();
             if (std::find(known.begin(), known.end(), value) != known.end()) return "";
             std::string names;
-            for (const auto& k : known) names += (names.empty() ? "" : ", ") + k;
-            return "'" + value + "' is not one of " + names + suggestion(value, known);
+            for (const auto& k : kFunctions) names += (names.empty() ? "" : ", ") + k;
+            std::string problems;
+            for (const auto& k : test_problem_names()) problems += (problems.empty() ? "" : ", ") + k;
+            // "did you mean" over every name; the list of test problems after it, not instead.
+            const std::string hint = suggestion(value, known);
+            const bool close = hint.rfind("; did you mean", 0) == 0;
+            return "'" + value + "' is not one of " + names + (close ? hint + " " : ". ") +
+                   "Also accepted: the test problems of docs/objectives.md (" + problems + ")";
           },
           "", "function"));
-  cmd->add_option("--dim", a.dimension, "Dimension d (least_squares: features)")
+  cmd->add_option("--dim", a.dimension,
+                  "Dimension d (least_squares: features); a test problem's own default when not given")
       ->check(integer_at_least<std::size_t>(1))
       ->capture_default_str();
   cmd->add_option("--optimizer", a.optimizer, "Optimizer spec (see `descent list`)")
@@ -86,7 +96,9 @@ CLI::App* add_minimize_command(CLI::App& app, MinimizeArgs& a) {
   cmd->add_option("--precision", a.precision, "Floating-point type of the run")
       ->check(CLI::IsMember({"float", "double"}))
       ->capture_default_str();
-  cmd->add_option("--init", a.init, "Start: 'random' (x_i ~ N(0, 1) from --seed) or a number for every coordinate")
+  cmd->add_option("--init", a.init,
+                  "Start: 'random' (x_i ~ N(0, 1) from --seed), 'standard' (a test problem's standard start) or a "
+                  "number for every coordinate")
       ->capture_default_str();
   cmd->add_option("--batch-size", a.batch_size, "least_squares: minibatch gradient of this many samples")
       ->check(integer_at_least<std::size_t>(1));
@@ -219,9 +231,9 @@ int run(const CLI::App& cmd, const MinimizeArgs& a, const std::atomic<bool>& int
   if (!a.resume.empty() && !std::filesystem::is_regular_file(a.resume))
     throw OptionError("--resume", "no checkpoint file '" + a.resume + "'");
 
-  const ProblemArgs problem_args{a.function, a.dimension, a.samples, a.condition, a.seed};
+  const ProblemArgs problem_args{a.function, a.dimension, a.samples, a.condition, a.seed, cmd.count("--dim") > 0};
   const std::unique_ptr<Differentiable<T>> objective = make_problem<T>(problem_args);
-  const std::vector<T> x0 = initial_point<T>(a.init, objective->dimension(), a.seed);
+  const std::vector<T> x0 = initial_point<T>(a.init, problem_args, objective->dimension());
   Parameters<T> params = Parameters<T>::from(std::span<const T>(x0));
 
   if (spec.solver) {

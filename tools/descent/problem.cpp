@@ -1,5 +1,6 @@
 #include "problem.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -9,6 +10,7 @@
 #include "descent/objective/quadratic.hpp"
 #include "descent/objective/rastrigin.hpp"
 #include "descent/objective/rosenbrock.hpp"
+#include "descent/objective/test_problems.hpp"
 #include "option_error.hpp"
 
 namespace descent::cli {
@@ -49,10 +51,25 @@ std::unique_ptr<Differentiable<T>> build(const ProblemArgs& a) {
     o.seed = a.seed;
     return std::make_unique<SyntheticLeastSquares<T>>(o);
   }
+  if (const TestProblem* problem = find_test_problem(a.function))
+    return problem->make<T>(a.dimension_given ? a.dimension : problem->default_dimension);
   throw OptionError("--function", "unknown function '" + a.function + "'");
 }
 
 }  // namespace
+
+std::vector<std::string> function_names() {
+  std::vector<std::string> names = kFunctions;
+  for (const TestProblem& p : test_problems())
+    if (std::find(kFunctions.begin(), kFunctions.end(), p.name) == kFunctions.end()) names.push_back(p.name);
+  return names;
+}
+
+std::vector<std::string> test_problem_names() {
+  std::vector<std::string> names;
+  for (const TestProblem& p : test_problems()) names.push_back(p.name);
+  return names;
+}
 
 template <class T>
 std::unique_ptr<Differentiable<T>> make_problem(const ProblemArgs& args) {
@@ -84,9 +101,25 @@ std::vector<T> initial_point(const std::string& init, std::size_t dimension, std
   return x;
 }
 
+template <class T>
+std::vector<T> initial_point(const std::string& init, const ProblemArgs& problem, std::size_t dimension) {
+  if (init != "standard") return initial_point<T>(init, dimension, problem.seed);
+  const TestProblem* entry = find_test_problem(problem.function);
+  if (entry == nullptr)
+    throw OptionError("--init", "'" + problem.function +
+                                    "' has no standard starting point; use 'random' or a number (the test problems of "
+                                    "docs/objectives.md have one)");
+  const std::vector<double> start = entry->start(dimension);
+  std::vector<T> x(start.size());
+  std::transform(start.begin(), start.end(), x.begin(), [](double v) { return static_cast<T>(v); });
+  return x;
+}
+
 template std::unique_ptr<Differentiable<float>> make_problem<float>(const ProblemArgs&);
 template std::unique_ptr<Differentiable<double>> make_problem<double>(const ProblemArgs&);
 template std::vector<float> initial_point<float>(const std::string&, std::size_t, std::uint64_t);
 template std::vector<double> initial_point<double>(const std::string&, std::size_t, std::uint64_t);
+template std::vector<float> initial_point<float>(const std::string&, const ProblemArgs&, std::size_t);
+template std::vector<double> initial_point<double>(const std::string&, const ProblemArgs&, std::size_t);
 
 }  // namespace descent::cli
