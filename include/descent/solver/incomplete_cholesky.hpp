@@ -20,7 +20,10 @@
 #pragma once
 
 #include <Eigen/SparseCore>
+#include <cstdint>
+#include <vector>
 
+#include "descent/solver/matrix_operator.hpp"
 #include "descent/solver/preconditioner.hpp"
 
 namespace descent {
@@ -28,22 +31,26 @@ namespace descent {
 template <class T>
 class IncompleteCholesky final : public Preconditioner<T> {
  public:
-  // Reads only the lower triangle (diagonal included) of the square matrix A. Throws
-  // MismatchError for a non-square matrix, or a diagonal entry that is missing, not
-  // positive or not finite (A is then not SPD).
+  // Reads only the lower triangle (diagonal included) of the square matrix A, compressed or
+  // not. Throws MismatchError for a non-square matrix, or a diagonal entry that is missing,
+  // not positive or not finite (A is then not SPD).
   explicit IncompleteCholesky(const Eigen::SparseMatrix<T>& A);
 
-  std::size_t size() const override { return static_cast<std::size_t>(factor_.rows()); }
+  std::size_t size() const override { return n_; }
   // z = (L L^T)^{-1} r by a forward and a backward substitution.
   void apply(std::span<const T> r, std::span<T> z) const override;
 
-  // L: column-major, lower triangular, the pattern of A's lower triangle.
-  const Eigen::SparseMatrix<double>& factor() const { return factor_; }
+  // L: column-major, lower triangular, the pattern of A's lower triangle, the diagonal first
+  // in each column. Valid while the preconditioner lives (kept in arrays of its own, as
+  // SparseMatrixOperator explains).
+  SparseMatrixView<double> factor() const;
   // The alpha of the successful factorization of A + alpha diag(A) (0: none was needed).
   double shift() const { return shift_; }
 
  private:
-  Eigen::SparseMatrix<double> factor_;
+  std::size_t n_ = 0;
+  std::vector<std::int64_t> column_starts_, rows_;
+  std::vector<double> values_;
   double shift_ = 0;
 };
 
