@@ -35,8 +35,8 @@ double model(const std::vector<double>& g, const std::vector<double>& h, const s
 }
 
 // The two crossings s + tau p with ||s + tau p|| = radius, from the quadratic formula.
-std::pair<std::vector<double>, std::vector<double>> crossings(const std::vector<double>& s, const std::vector<double>& p,
-                                                              double radius) {
+std::pair<std::vector<double>, std::vector<double>> crossings(const std::vector<double>& s,
+                                                              const std::vector<double>& p, double radius) {
   const double a = p[0] * p[0] + p[1] * p[1], b = s[0] * p[0] + s[1] * p[1];
   const double c = s[0] * s[0] + s[1] * s[1] - radius * radius;
   const double plus = (-b + std::sqrt(b * b - a * c)) / a, minus = (-b - std::sqrt(b * b - a * c)) / a;
