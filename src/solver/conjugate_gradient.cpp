@@ -69,7 +69,9 @@ ConjugateGradientResult conjugate_gradient(const LinearOperator<T>& A, std::span
       result.termination = CgTermination::non_finite;
       return result;
     }
-    if (curvature <= 0) {
+    // r != 0 here, so r^T M^{-1} r <= 0 means M is not positive definite: reported like a
+    // non-positive p^T A p, since either breaks the A-norm minimization.
+    if (curvature <= 0 || rz <= 0) {
       result.termination = CgTermination::non_positive_curvature;
       return result;
     }

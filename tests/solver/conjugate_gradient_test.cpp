@@ -211,6 +211,17 @@ TEST(ConjugateGradient, StopsAtNonPositiveCurvatureAndNonFiniteValues) {
   EXPECT_EQ(result.termination, CgTermination::non_finite);
   EXPECT_EQ(x, std::vector<double>(2, 0.0));
 
+  // An indefinite preconditioner (M = -I): r^T M^{-1} r < 0, reported the same way.
+  struct Negated final : Preconditioner<double> {
+    std::size_t size() const override { return 2; }
+    void apply(std::span<const double> r, std::span<double> z) const override {
+      for (std::size_t i = 0; i < 2; ++i) z[i] = -r[i];
+    }
+  } negated;
+  result = conjugate_gradient<double>(DenseMatrixOperator<double>(Eigen::MatrixXd::Identity(2, 2)), b, x, {}, &negated);
+  EXPECT_EQ(result.termination, CgTermination::non_positive_curvature);
+  EXPECT_EQ(x, std::vector<double>(2, 0.0));
+
   // A zero right-hand side from x_0 = 0 is solved with no iteration.
   result = conjugate_gradient<double>(DenseMatrixOperator<double>(Eigen::MatrixXd::Identity(2, 2)),
                                       std::vector<double>(2, 0.0), x);

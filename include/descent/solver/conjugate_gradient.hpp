@@ -13,8 +13,9 @@
 // kappa the condition number of M^{-1}A. One product with A and one with M^{-1} per iteration.
 //
 // Stops when ||r_k||_2 <= tolerance * ||b||_2 (r_k: the recursively updated residual, which
-// drifts from b - A x_k by rounding only), at max_iterations, at p^T A p <= 0 (A, or M, is
-// not positive definite: x is the last iterate, the direction is not taken), or at a
+// drifts from b - A x_k by rounding only), at max_iterations, at p^T A p <= 0 or
+// r^T M^{-1} r <= 0 (A or M is not positive definite: x is the last iterate, the direction
+// is not taken), or at a
 // non-finite value (x: the last finite iterate). Dot products are accumulated in double.
 #pragma once
 
@@ -41,7 +42,8 @@ struct ConjugateGradientOptions {
 enum class CgTermination {
   converged,               // ||r|| <= tolerance ||b||
   max_iterations,          // the iteration budget ran out
-  non_positive_curvature,  // d^T A d <= 0 for a search direction d: A is not SPD (or d = 0)
+  non_positive_curvature,  // d^T A d <= 0 for a search direction d (A is not SPD, or d = 0),
+                           // or r^T M^{-1} r <= 0 for r != 0 (M is not SPD)
   non_finite,              // NaN or Inf in a scalar of the iteration; x is the last finite iterate
 };
 

@@ -12,10 +12,11 @@
 //             Lin & More's ICFS, rather than A's pattern).
 //   shift:    IC(0) can meet a non-positive pivot on an SPD matrix that is not an
 //             M-matrix. Then the factorization restarts on A + alpha diag(A) with alpha =
-//             1e-3, doubling until it succeeds (Manteuffel's shifted IC, Math. Comp. 1980;
-//             on the matrix scaled to a unit diagonal this is Lin & More's and Eigen's
-//             A + alpha I with the same initial alpha). Success is certain once
-//             A + alpha diag(A) is diagonally dominant. shift() reports the alpha used.
+//             1e-3, doubling until it succeeds (Manteuffel's shifted IC, Math. Comp. 1980).
+//             This is A + alpha I for A scaled to a unit diagonal; Lin & More's ICFS and
+//             Eigen scale the columns by their 2-norms instead, with the same initial alpha.
+//             Success is certain once A + alpha diag(A) is diagonally dominant. shift()
+//             reports the alpha used.
 // The factor is computed and applied in double whatever T is.
 #pragma once
 
