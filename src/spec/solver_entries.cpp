@@ -5,6 +5,7 @@
 #include "descent/solver/lbfgs.hpp"
 #include "descent/solver/lbfgsb.hpp"
 #include "descent/solver/loopless_katyusha.hpp"
+#include "descent/solver/trust_region_newton.hpp"
 #include "entry.hpp"
 
 namespace descent::spec_detail {
@@ -49,6 +50,25 @@ Summary<T> run_lbfgsb(LbfgsbOptions options, const Differentiable<T>& objective,
                       const SolverRun& run) {
   options.max_steps = run.max_steps;
   return lbfgsb<T>(objective, x, run.lower, run.upper, options, run);
+}
+
+// TRON's iterations reported to the run (value and gradient norm are known at every one).
+template <class T>
+Summary<T> run_tron(TrustRegionNewtonOptions options, const Differentiable<T>& objective, Parameters<T>& x,
+                    const SolverRun& run) {
+  options.max_steps = run.max_steps;
+  return trust_region_newton<T>(objective, x, options,
+                                [&](const TrustRegionIterate<T>& s) {
+                                  SolverIterate<T> it;
+                                  it.step = s.iteration;
+                                  it.x = s.x;
+                                  it.value = s.value;
+                                  it.gradient_norm = s.gradient_norm;
+                                  it.objective_calls = s.objective_calls;
+                                  it.sample_gradients = s.sample_gradients;
+                                  return run.report(it);
+                                })
+      .summary;
 }
 
 }  // namespace
@@ -105,6 +125,27 @@ std::vector<Entry> solver_entries() {
               return run_lbfgsb<double>(o, f, x, r);
             },
             /*takes_bounds=*/true);
+      },
+      run_fields));
+  // Named tron, not newton_cg: its radius rules, CG tolerance and stopping test are
+  // LIBLINEAR's TRON, whereas SciPy's "Newton-CG" is a line-search method.
+  v.push_back(options_entry<SolverSpec>(
+      "tron", EntryKind::solver,
+      "trust-region Newton-CG (TRON): Steihaug-Toint CG on Hessian-vector products, optional Jacobi "
+      "preconditioning",
+      "Lin, Weng & Keerthi, JMLR 2008 (Algorithm 2); Lin & More, SIAM J. Optim. 1999; preconditioner: Hsia, "
+      "Chiang & Lin, ACML 2018",
+      TrustRegionNewtonOptions{},
+      [run_fields](const TrustRegionNewtonOptions& o) {
+        o.validate();
+        return SolverSpec(
+            to_spec("tron", o, run_fields),
+            [o](const Differentiable<float>& f, Parameters<float>& x, const SolverRun& r) {
+              return run_tron<float>(o, f, x, r);
+            },
+            [o](const Differentiable<double>& f, Parameters<double>& x, const SolverRun& r) {
+              return run_tron<double>(o, f, x, r);
+            });
       },
       run_fields));
   return v;

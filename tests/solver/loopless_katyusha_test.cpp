@@ -105,14 +105,14 @@ TEST(LooplessKatyusha, BeatsLooplessSvrgWhenTheConditionNumberDwarfsN) {
 
   double katyusha_passes = -1;
   Parameters<double> y = Parameters<double>::from(std::vector<double>(f.dimension(), 0.0));
-  const auto summary = loopless_katyusha<double>(
-      f, y, {.smoothness = L, .strong_convexity = lambda, .max_steps = 400000, .seed = 1},
-      [&](const KatyushaStep<double>& s) {
-        if (s.step % 50 != 0) return false;
-        if ((f.value(s.y) - f_star) / f_star > target) return false;
-        katyusha_passes = double(s.sample_gradients) / n;
-        return true;
-      });
+  const auto summary =
+      loopless_katyusha<double>(f, y, {.smoothness = L, .strong_convexity = lambda, .max_steps = 400000, .seed = 1},
+                                [&](const KatyushaStep<double>& s) {
+                                  if (s.step % 50 != 0) return false;
+                                  if ((f.value(s.y) - f_star) / f_star > target) return false;
+                                  katyusha_passes = double(s.sample_gradients) / n;
+                                  return true;
+                                });
   ASSERT_GT(katyusha_passes, 0) << "L-Katyusha did not reach the target: " << summary.message;
 
   double svrg_passes = -1;
@@ -138,8 +138,8 @@ TEST(LooplessKatyusha, BeatsLooplessSvrgWhenTheConditionNumberDwarfsN) {
   minimize(f, x, *opt, options);
   ASSERT_GT(svrg_passes, 0) << "L-SVRG did not reach the target";
   // The rates differ by about 4x; require at least 1.5x so that seed-to-seed spread cannot flip it.
-  EXPECT_LT(katyusha_passes * 1.5, svrg_passes) << "L-Katyusha " << katyusha_passes << " passes, L-SVRG "
-                                                << svrg_passes;
+  EXPECT_LT(katyusha_passes * 1.5, svrg_passes)
+      << "L-Katyusha " << katyusha_passes << " passes, L-SVRG " << svrg_passes;
 }
 
 // Mean of the per-sample smoothness constants |u_i|^2 / 4 + lambda.
@@ -178,10 +178,14 @@ TEST(LooplessKatyusha, AdaptiveSamplingNeedsFewerPassesWhenRowNormsSpreadWidely)
   const double f_star = minimum(f, L_mean);
   double uniform = 0, adaptive = 0;
   for (std::uint64_t seed : {1, 2}) {
-    const double u = passes_to_target(f, f_star, {.smoothness = L_max, .strong_convexity = lambda,
-                                                  .max_steps = 200000, .seed = seed});
-    const double a = passes_to_target(f, f_star, {.smoothness = L_mean, .strong_convexity = lambda,
-                                                  .max_steps = 200000, .adaptive_sampling = true, .seed = seed});
+    const double u = passes_to_target(
+        f, f_star, {.smoothness = L_max, .strong_convexity = lambda, .max_steps = 200000, .seed = seed});
+    const double a = passes_to_target(f, f_star,
+                                      {.smoothness = L_mean,
+                                       .strong_convexity = lambda,
+                                       .max_steps = 200000,
+                                       .adaptive_sampling = true,
+                                       .seed = seed});
     ASSERT_GT(u, 0) << "uniform, seed " << seed;
     ASSERT_GT(a, 0) << "adaptive, seed " << seed;
     uniform += u;

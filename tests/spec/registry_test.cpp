@@ -60,7 +60,8 @@ TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
                                              "svrg",  // estimators
                                              "lbfgs",
                                              "lbfgsb",
-                                             "lkatyusha",  // solvers
+                                             "lkatyusha",
+                                             "tron",  // solvers
                                              "exponential",
                                              "polyak",
                                              "tail",  // averaging
