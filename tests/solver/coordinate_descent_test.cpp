@@ -157,8 +157,9 @@ struct RateProblem {
   Vector minimizer = least_squares_minimizer(data, lambda, true);
   double f_star = model.value(std::vector<double>(minimizer.data(), minimizer.data() + minimizer.size()));
   // x_0 = x* + 3 v_min, v_min the unit eigenvector of H's least eigenvalue mu: there
-  // |g|^2 = 2 mu (f - f*), where the bounds' first step is tight (the random rules' exactly
-  // in expectation), so the checks below have no slack to hide a slow step in.
+  // |g|^2 = 2 mu (f - f*), the case on which the bounds rest (Lipschitz sampling's first
+  // step meets its bound with equality in expectation), so there is little slack to hide a
+  // slow step in.
   std::vector<double> x0 = slowest_start();
   double gap0 = model.value(x0) - f_star;
 
@@ -223,8 +224,9 @@ TEST(CoordinateDescent, RandomRulesMeetTheirExpectedRates) {
   // (1 - mu / (d mean L))^k gap0 for selection proportional to L_j (Nesterov 2012; Nutini et
   // al. 2015). The expectation is estimated by the mean over 300 seeded runs (deterministic:
   // fixed seeds), which lies within a few standard errors of it: from x_0 on the slowest
-  // eigenvector the first step meets the bound with equality in expectation, so the check
-  // allows 4 standard errors of the mean (its sample estimate) above the bound.
+  // eigenvector Lipschitz sampling's first step meets its bound with equality in
+  // expectation, so the check allows 4 standard errors of the mean (its sample estimate)
+  // above the bound.
   const RateProblem p;
   const std::size_t d = 7, runs = 300, steps = 70;
   std::vector<double> L(d);

@@ -80,7 +80,8 @@ struct CoordinateDescentReport {
 // rule finds the gradient exactly zero; user_stop when `on_report` returns true or
 // `stop_requested` (polled after every update) does; non_finite when an update is not
 // finite (parameters: the last finite iterate). The Summary's final value and gradient
-// norm are the problem's, at the returned point. Throws ConfigError for bad options and
+// norm are the problem's at the last iterate (in double, before rounding to T), and
+// sample_gradients its work (passes * n). Throws ConfigError for bad options and
 // MismatchError for parameters of the wrong size.
 template <class T>
 Summary<T> coordinate_descent(CoordinateProblem& problem, Parameters<T>& params,
