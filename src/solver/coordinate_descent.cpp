@@ -128,9 +128,8 @@ Summary<T> coordinate_descent(CoordinateProblem& problem, Parameters<T>& params,
   const BlockPartition blocks = o.partition == "sorted" ? BlockPartition::sorted(coordinate_lipschitz, size)
                                                         : BlockPartition::contiguous(d, size);
   const bool matrix_update = o.update == "matrix";
-  BlockConstants constants =
+  const BlockConstants constants =
       block_constants(problem, blocks, matrix_update || rule == BlockRule::gauss_southwell_quadratic);
-  const std::vector<double> block_lipschitz = constants.lipschitz;
   BlockSelector selector(
       rule, blocks, constants.lipschitz,
       rule == BlockRule::gauss_southwell_quadratic ? constants.inverse : std::vector<std::vector<double>>{}, o.seed);
@@ -166,7 +165,7 @@ Summary<T> coordinate_descent(CoordinateProblem& problem, Parameters<T>& params,
       }
     } else {
       // A block with L_b = 0 is one f does not depend on (its gradient is 0): it stays put.
-      const double L = block_lipschitz[b];
+      const double L = constants.lipschitz[b];
       for (std::size_t i = 0; i < block.size(); ++i) delta[i] = L > 0 ? -g_block[i] / L : 0.0;
     }
     bool finite = true;
