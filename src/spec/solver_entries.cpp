@@ -2,6 +2,7 @@
 // seed are the run's (SolverRun), so they are fixed here, not spec arguments.
 #include <limits>
 
+#include "descent/solver/coordinate_descent.hpp"
 #include "descent/solver/lbfgs.hpp"
 #include "descent/solver/lbfgsb.hpp"
 #include "descent/solver/loopless_katyusha.hpp"
@@ -69,6 +70,26 @@ Summary<T> run_tron(TrustRegionNewtonOptions options, const Differentiable<T>& o
                                   return run.report(it);
                                 })
       .summary;
+}
+
+template <class T>
+Summary<T> run_bcd(CoordinateDescentOptions options, const Differentiable<T>& objective, Parameters<T>& x,
+                   const SolverRun& run) {
+  options.max_steps = run.max_steps;
+  options.seed = run.seed;
+  return coordinate_descent<T>(
+      objective, x, options,
+      [&](const CoordinateDescentReport<T>& r) {
+        SolverIterate<T> it;
+        it.step = r.step;
+        it.x = r.x;
+        it.value = r.value;
+        it.gradient_norm = r.gradient_norm;
+        it.objective_calls = 0;  // coordinate descent reads partial derivatives, never the whole objective
+        it.sample_gradients = r.sample_gradients;
+        return run.report(it);
+      },
+      run.stop);
 }
 
 }  // namespace
@@ -145,6 +166,24 @@ std::vector<Entry> solver_entries() {
             },
             [o](const Differentiable<double>& f, Parameters<double>& x, const SolverRun& r) {
               return run_tron<double>(o, f, x, r);
+            });
+      },
+      run_fields));
+  v.push_back(options_entry<SolverSpec>(
+      "bcd", EntryKind::solver,
+      "block coordinate descent: cyclic, random, Lipschitz sampling or greedy Gauss-Southwell(-Lipschitz) blocks "
+      "(least squares, logistic regression)",
+      "Nutini, Schmidt, Laradji, Friedlander & Koepke, ICML 2015; Nutini, Laradji & Schmidt, JMLR 2022",
+      CoordinateDescentOptions{},
+      [run_fields](const CoordinateDescentOptions& o) {
+        o.validate();
+        return SolverSpec(
+            to_spec("bcd", o, run_fields),
+            [o](const Differentiable<float>& f, Parameters<float>& x, const SolverRun& r) {
+              return run_bcd<float>(o, f, x, r);
+            },
+            [o](const Differentiable<double>& f, Parameters<double>& x, const SolverRun& r) {
+              return run_bcd<double>(o, f, x, r);
             });
       },
       run_fields));

@@ -58,6 +58,7 @@ TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
                                              "saga",
                                              "sam",
                                              "svrg",  // estimators
+                                             "bcd",
                                              "lbfgs",
                                              "lbfgsb",
                                              "lkatyusha",
