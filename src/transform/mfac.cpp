@@ -47,6 +47,16 @@ double lane_dot(const T* __restrict a, const T* __restrict b, std::size_t n) {
   return lane[0];
 }
 
+// Both passes go through the window slot by slot within each tile, and a tile of floats is
+// one 4 KiB page, where the hardware prefetchers stop: each slot's tile would start with a
+// memory latency. Asking for the page that comes next (the next slot's tile, or the first
+// slot's in the next tile) while working on the current one hides it.
+template <class T>
+void prefetch_page(const T* page, std::size_t len) {
+  constexpr std::size_t kLine = 64 / sizeof(T);
+  for (std::size_t k = 0; k < len; k += kLine) __builtin_prefetch(page + k, 0, 3);
+}
+
 // Per-tile partial scalar products and the m-vectors of a step: grows to the largest size
 // seen, then stays, so steady-state steps do not allocate.
 std::vector<double>& step_scratch(std::size_t size) {
@@ -114,8 +124,10 @@ class Mfac final : public TransformBase<Mfac, TransformKind::global> {
       const std::size_t begin = t * kTileSize;
       const std::size_t len = std::min(kTileSize, n - begin);
       if (entering != nullptr) std::copy_n(x + begin, len, entering + begin);
-      for (std::size_t j = 0; j < count; ++j)
+      for (std::size_t j = 0; j < count; ++j) {
+        if (j + 1 < count) prefetch_page(s.slots[j + 1].data() + begin, len);
         partial[t * count + j] = lane_dot(s.slots[j].data() + begin, x + begin, len);
+      }
     }
     for (std::size_t j = 0; j < count; ++j) {
       double sum = 0;
@@ -159,6 +171,7 @@ class Mfac final : public TransformBase<Mfac, TransformKind::global> {
       T* const xt = x + begin;
       for (std::size_t k = 0; k < len; ++k) acc[k] = static_cast<double>(xt[k]);
       for (std::size_t j = 0; j < count; ++j) {
+        if (j + 1 < count) prefetch_page(s.slots[j + 1].data() + begin, len);
         const T* g = s.slots[j].data() + begin;
         const double w = weights[j];
 #pragma omp simd
