@@ -100,8 +100,11 @@ class Mfac final : public TransformBase<Mfac, TransformKind::global> {
     const auto m = static_cast<std::size_t>(o_.m);
     const std::size_t n = direction.size();
     const std::size_t tiles = tile_count(n);
-    auto next = static_cast<std::size_t>(s.scalars[kNext]);
-    auto filled = static_cast<std::size_t>(s.scalars[kFilled]);
+    auto next = ring_value(s.scalars[kNext], m - 1, "next");
+    auto filled = ring_value(s.scalars[kFilled], m, "filled");
+    if (filled < m && next != filled)
+      throw MismatchError("mfac state: next = " + std::to_string(next) + " with filled = " + std::to_string(filled) +
+                          " (a window still filling takes slot `filled`)");
     const std::span<double> coefficients(s.scalars.data() + kCoefficients, mfac_coefficients::packed_size(m));
 
     const bool enter = enters(s.count);
@@ -183,6 +186,15 @@ class Mfac final : public TransformBase<Mfac, TransformKind::global> {
   }
 
  private:
+  // A ring position read back from the state: a loaded checkpoint could hold anything, and
+  // these index the slots.
+  static std::size_t ring_value(double v, std::size_t max, const char* name) {
+    if (!(v >= 0 && v <= static_cast<double>(max) && v == std::floor(v)))
+      throw MismatchError("mfac state: " + std::string(name) + " = " + format_number(v) + " is not an integer in [0, " +
+                          std::to_string(max) + "]");
+    return static_cast<std::size_t>(v);
+  }
+
   // Whether the direction of step t (1-based) enters the window.
   bool enters(std::int64_t t) const {
     if (o_.dynamic) return true;

@@ -21,6 +21,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -477,6 +478,29 @@ TEST(Mfac, PerTileUseIsRefused) {
   auto state = init_state<double>(*transform, ParameterLayout::flat(4));
   std::vector<double> d(4, 1.0), p(4, 0.0);
   EXPECT_THROW(transform->update_tile(state, Tile<double>{d.data(), p.data(), 0, 4}), MismatchError);
+}
+
+// A loaded checkpoint could hold any ring position: one that is no slot is refused.
+TEST(Mfac, ImpossibleRingPositionsAreAMismatchNotACrash) {
+  const TransformPtr transform = mfac({.m = 3});
+  const auto layout = ParameterLayout::flat(4);
+  std::vector<double> d(4, 1.0), p(4, 0.0);
+  for (const auto& [next, filled, message] :
+       {std::tuple{3.0, 3.0, "mfac state: next = 3 is not an integer in [0, 2]"},
+        std::tuple{1.5, 3.0, "mfac state: next = 1.5 is not an integer in [0, 2]"},
+        std::tuple{0.0, std::numeric_limits<double>::quiet_NaN(),
+                   "mfac state: filled = nan is not an integer in [0, 3]"},
+        std::tuple{2.0, 1.0, "mfac state: next = 2 with filled = 1 (a window still filling takes slot `filled`)"}}) {
+    auto state = init_state<double>(*transform, layout);
+    state.scalars[scalar_index(state, "next")] = next;
+    state.scalars[scalar_index(state, "filled")] = filled;
+    try {
+      update<double>(*transform, state, std::span<double>(d), std::span<const double>(p), layout);
+      ADD_FAILURE() << "accepted " << message;
+    } catch (const MismatchError& e) {
+      EXPECT_EQ(std::string(e.what()), message);
+    }
+  }
 }
 
 // Time per step at d = 1e6 (not part of the suite; docs/algorithms.md quotes it):
