@@ -6,6 +6,7 @@
 #include "descent/transform/chain.hpp"
 #include "descent/transform/clip_by_global_norm.hpp"
 #include "descent/transform/clip_by_value.hpp"
+#include "descent/transform/mfac.hpp"
 #include "descent/transform/rmsprop.hpp"
 #include "descent/transform/scale_by_schedule.hpp"
 #include "descent/transform/schedule_options.hpp"
@@ -92,6 +93,13 @@ std::vector<Entry> transform_entries() {
   v.push_back(options_entry<TransformPtr>("clip_by_value", K::transform, "clamps every coordinate to [-limit, limit]",
                                           "-", ClipByValueOptions{},
                                           [](const ClipByValueOptions& o) { return clip_by_value(o.limit); }));
+  v.push_back(options_entry<TransformPtr>(
+      "mfac", K::transform,
+      "M-FAC: multiplies the direction by the inverse of damping I + (1/m) sum g_i g_i^T over a window of the last "
+      "m directions (put it before an optimizer: chain(mfac(m=16), sgd(lr=1e-3, momentum=0.9)))",
+      "Frantar, Kurtic & Alistarh, M-FAC: Efficient Matrix-Free Approximations of Second-Order Information, "
+      "NeurIPS 2021",
+      MfacOptions{}, [](const MfacOptions& o) { return mfac(o); }));
   v.push_back(options_entry<TransformPtr>(
       "scale_by_schedule", K::transform, "multiplies the update by a schedule's value s(t)", "-",
       ScaleByScheduleOptions{}, [](const ScaleByScheduleOptions& o) { return scale_by_schedule(o.schedule); }));

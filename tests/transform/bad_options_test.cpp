@@ -57,6 +57,9 @@ const std::map<std::string, std::string>& expected_constraints() {
     t["rmsprop.eps"] = "eps >= 0";
     t["rmsprop.weight_decay"] = "weight_decay >= 0";
     t["rmsprop.momentum"] = "0 <= momentum < 1";
+    t["mfac.m"] = "1 <= m <= 1024";
+    t["mfac.damping"] = "damping > 0";
+    t["mfac.refresh"] = "refresh >= 0";
     t["add_decayed_weights.coefficient"] = "coefficient >= 0";
     t["clip_by_global_norm.max_norm"] = "max_norm > 0";
     t["clip_by_value.limit"] = "limit > 0";

@@ -287,6 +287,63 @@ struct ScaleBySchedule {
   }
 };
 
+// M-FAC (Frantar, Kurtic & Alistarh, NeurIPS 2021), its formulas in their direct form,
+// recomputed from the window at every step (O(m^2 d); descent keeps coefficients instead):
+//   the direction enters the window (dynamic: every step; static: steps 1..m, or the first
+//   m steps of every `refresh`), taking ring slot `next` (the oldest once m are in);
+//   F = damping I + (1/m) sum_{i in window} g_i g_i^T, the window's slots in slot order:
+//   v_i = F_i^{-1} g_i = g_i / damping - sum_{j<i} v_j (v_j . g_i) / (m + g_j . v_j),
+//   d <- F^{-1} d = d / damping - sum_i v_i (v_i . d) / (m + g_i . v_i).
+// The window is kept in buffers named as descent's slots (gradient_0, ...); "ring" holds
+// the next slot and the number of directions in the window.
+struct Mfac {
+  std::size_t m = 16;
+  double damping = 1e-4;
+  bool dynamic = true;
+  std::int64_t refresh = 0;
+
+  void operator()(Vec& d, const Vec&, State& state, std::int64_t t) const {
+    const std::size_t n = d.size();
+    std::vector<Vec*> window;
+    for (std::size_t i = 0; i < m; ++i) window.push_back(&state.buffer("gradient_" + std::to_string(i), n));
+    Vec& ring = state.buffer("ring", 2);
+    const auto window_size = static_cast<std::int64_t>(m);
+    const bool enters = dynamic || (refresh == 0 ? t <= window_size : (t - 1) % refresh < window_size);
+    if (enters) {
+      const auto next = static_cast<std::size_t>(ring[0]);
+      *window[next] = d;
+      ring[0] = static_cast<double>((next + 1) % m);
+      ring[1] = std::min(ring[1] + 1, static_cast<double>(m));
+    }
+    const auto filled = static_cast<std::size_t>(ring[1]);
+    const auto dot = [](const Vec& a, const Vec& b) {
+      double s = 0;
+      for (std::size_t k = 0; k < a.size(); ++k) s += a[k] * b[k];
+      return s;
+    };
+    std::vector<Vec> v;
+    std::vector<double> denominator;
+    for (std::size_t i = 0; i < filled; ++i) {
+      const Vec& g = *window[i];
+      Vec vi(n);
+      for (std::size_t k = 0; k < n; ++k) vi[k] = g[k] / damping;
+      for (std::size_t j = 0; j < i; ++j) {
+        const double c = dot(v[j], g) / denominator[j];
+        for (std::size_t k = 0; k < n; ++k) vi[k] -= c * v[j][k];
+      }
+      denominator.push_back(static_cast<double>(m) + dot(g, vi));
+      v.push_back(std::move(vi));
+    }
+    Vec out(n);
+    for (std::size_t k = 0; k < n; ++k) out[k] = d[k] / damping;
+    for (std::size_t i = 0; i < filled; ++i) {
+      const double c = dot(v[i], d) / denominator[i];
+      for (std::size_t k = 0; k < n; ++k) out[k] -= c * v[i][k];
+    }
+    d = out;
+  }
+};
+
 // The members in order, each on the output of the one before, each with its own state.
 struct Chain {
   std::vector<Update> members;

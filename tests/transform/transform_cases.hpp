@@ -89,6 +89,11 @@ inline const std::vector<TransformCase>& transform_cases() {
       {"weight_decay", "weight_decay", "weight_decay(rate=0.01)", r::WeightDecay{r::constant_schedule(0.01)}},
       {"weight_decay_exponential", "weight_decay", "weight_decay(rate=exponential(init=0.02, gamma=0.8))",
        r::WeightDecay{r::exponential_schedule(0.02, 0.8)}},
+      // Sliding past the window (m = 3 in 5 steps), and static with a frozen and a renewed
+      // window (steps 1-2 enter, 3-4 do not, 5 does). A damping of the order of ||d||^2 / m
+      // keeps F^{-1} d well away from a small difference of large terms at these sizes.
+      {"mfac", "mfac", "mfac(m=3, damping=10)", r::Mfac{3, 10}},
+      {"mfac_static_refresh", "mfac", "mfac(m=2, damping=4, dynamic=false, refresh=4)", r::Mfac{2, 4, false, 4}},
       {"add_decayed_weights", "add_decayed_weights", "add_decayed_weights(coefficient=0.1)", r::AddDecayedWeights{0.1}},
       {"scale_by_schedule", "scale_by_schedule", "scale_by_schedule(schedule=exponential(init=0.5, gamma=0.9))",
        r::ScaleBySchedule{r::exponential_schedule(0.5, 0.9)}},
@@ -118,6 +123,14 @@ inline const std::vector<TransformCase>& transform_cases() {
        "clip_by_global_norm(max_norm=0.2))",
        r::Chain{{r::AddDecayedWeights{0.1}, r::AdagradNorm{r::constant_schedule(0.5), 0.5, 0.05},
                  r::ClipByGlobalNorm{0.2}}}},
+      // A global member between an element-wise pass and a reducing one, then an element-wise
+      // member. No member after mfac keeps its output in a slot: the slots are compared element
+      // by element, and an element of F^{-1} d may be a small difference of large terms.
+      {"chain_decay_mfac_clip_scale", "chain",
+       "chain(add_decayed_weights(coefficient=0.1), mfac(m=3, damping=10), clip_by_global_norm(max_norm=0.02), "
+       "scale_by_schedule(schedule=-0.5))",
+       r::Chain{{r::AddDecayedWeights{0.1}, r::Mfac{3, 10}, r::ClipByGlobalNorm{0.02},
+                 r::ScaleBySchedule{r::constant_schedule(-0.5)}}}},
       {"chain_value_sgd_clip_last", "chain",
        "chain(clip_by_value(limit=1.2), nesterov(lr=0.05, momentum=0.6), clip_by_global_norm(max_norm=0.05))",
        r::Chain{{r::ClipByValue{1.2}, r::Nesterov{r::constant_schedule(0.05), 0.6, 0}, r::ClipByGlobalNorm{0.05}}}},
