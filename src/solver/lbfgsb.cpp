@@ -222,8 +222,12 @@ Summary<T> lbfgsb(const Differentiable<T>& f, Parameters<T>& params, std::span<c
   for (std::int64_t k = 0; k < o.max_steps; ++k) {
     LineSearchResult result;
     double last_step = -1;
-    for (bool reset = false;; reset = true) {
-      if (reset) B.clear();
+    // The first attempt uses B; if no step lowers f, the memory is cleared and the steepest
+    // projected direction tried from a unit step (as L-BFGS-B does), and last, unless every
+    // variable is boxed, from a step of unit length: a badly scaled problem (|g| ~ 1e4 in
+    // powell_badly_scaled) can spend every evaluation shrinking the unit step, where scipy stops.
+    bool unit_length_trial = false;
+    for (;;) {
       std::vector<double> xbar;
       if (!constrained && !B.empty()) {
         // No bounds: the Cauchy point only slows things down; the subspace step from x over
@@ -241,7 +245,8 @@ Summary<T> lbfgsb(const Differentiable<T>& f, Parameters<T>& params, std::span<c
       const double step_max = constrained ? (k == 0 ? 1.0 : max_feasible_step(x, d, lower, upper, 1e10)) : 1e10;
       if (slope < 0 && step_max > 0) {
         const double dnorm = norm2(std::span<const double>(d));
-        const double initial = (k == 0 && !boxed) ? std::min(1 / dnorm, step_max) : std::min(1.0, step_max);
+        const bool unit_length = (k == 0 || unit_length_trial) && !boxed;
+        const double initial = unit_length ? std::min(1 / dnorm, step_max) : std::min(1.0, step_max);
         const LineFunction phi = [&](double a) {
           // At a = 1 the trial is x_bar itself, so that variables placed on a bound stay there.
           for (std::size_t i = 0; i < n; ++i)
@@ -256,7 +261,15 @@ Summary<T> lbfgsb(const Differentiable<T>& f, Parameters<T>& params, std::span<c
           break;
         }
       }
-      if (B.empty()) {
+      if (!B.empty()) {
+        B.clear();
+        continue;
+      }
+      if (!unit_length_trial && k > 0 && !boxed) {
+        unit_length_trial = true;
+        continue;
+      }
+      {
         summary.steps = k;
         return finish(Termination::no_progress,
                       slope < 0 ? "no step along the projected gradient path lowered f (line search: " +

@@ -10,8 +10,10 @@
 //      B), projected onto the box; if that projection does not give a descent direction from
 //      x, the step is cut back to the first bound instead (the 3.0 remark);
 //   3. a More-Thuente line search along d = x_bar - x, with steps limited to the box (1 on
-//      the first iteration of a bounded problem; from 1 / |d| on the first iteration of a
-//      problem not bounded on every variable; from 1 afterwards);
+//      the first iteration of a bounded problem), from 1 / |d| on the first iteration of a
+//      problem not bounded on every variable, from 1 afterwards; if no step lowers f, the
+//      memory is cleared and the iteration retried (as scipy does), and then once more from a
+//      trial of unit length (scipy stops there: the one place where the two differ);
 //   4. the pair (s, y) kept when s.y > eps |g.s|.
 // Without any finite bound the Cauchy point is skipped once the memory holds a pair, and the
 // step is then exactly L-BFGS's -H g (the same iterates as lbfgs.hpp up to rounding).
