@@ -310,7 +310,7 @@ def _minimize_options(options) -> dict:
 
 
 # scipy's method names for the solvers that implement them.
-_SCIPY_METHODS = {"l-bfgs-b": "lbfgsb"}
+_SCIPY_METHODS = {"l-bfgs-b": "lbfgsb", "cg": "nonlinear_cg", "trust-ncg": "tron"}
 
 
 def _solver_method(method):
@@ -355,7 +355,8 @@ def _bounds_arrays(bounds, n: int):
     return lower, upper
 
 
-def _minimize_with_solver(fun, jac, args, x, solver: str, options, callback, bounds=None) -> OptimizeResult:
+def _minimize_with_solver(fun, jac, args, x, solver: str, options, callback, bounds=None,
+                          hessp=None) -> OptimizeResult:
     """descent.minimize with a solver of its own loop: options maxiter, and gtol / ftol where the solver
     has them (they then override the spec's defaults)."""
     if options is None:
@@ -377,7 +378,8 @@ def _minimize_with_solver(fun, jac, args, x, solver: str, options, callback, bou
                 raise TypeError(f"options['{key}'] must be a number, got {type(value).__name__}")
             solver = _with_argument(solver, key, float(value))
     lower, upper = bounds if bounds is not None else (np.empty(0), np.empty(0))
-    out = _core.minimize_solver(fun, jac, args, x, solver, int(maxiter), _callback_reporter(callback), lower, upper)
+    out = _core.minimize_solver(fun, jac, args, x, solver, int(maxiter), _callback_reporter(callback), lower, upper,
+                                hessp)
     termination = out["termination"]
     return OptimizeResult(x=out["x"], fun=out["fun"], jac=out["jac"], nit=out["nit"], nfev=out["nfev"],
                           njev=out["nfev"], success=termination == "converged", status=_STATUS[termination],
@@ -406,7 +408,8 @@ def _callback_reporter(callback):
     return report
 
 
-def minimize(fun, x0, args=(), jac=None, method="adam", options=None, callback=None, bounds=None) -> OptimizeResult:
+def minimize(fun, x0, args=(), jac=None, method="adam", options=None, callback=None, bounds=None,
+             hessp=None) -> OptimizeResult:
     """Minimizes fun from x0 with a method of descent, as scipy.optimize.minimize.
 
     Parameters
@@ -435,6 +438,9 @@ def minimize(fun, x0, args=(), jac=None, method="adam", options=None, callback=N
         on the relative decrease, as scipy's L-BFGS-B; memory, ...), which override the spec.
     bounds : sequence of (min, max) pairs, or scipy.optimize.Bounds, optional
         Box constraints for solvers that take them (lbfgsb); None for an unbounded side.
+    hessp : callable, optional
+        ``hessp(x, p, *args)`` returns the Hessian at x times p, for solvers that use Hessian-vector
+        products (tron, scipy's "trust-ncg").
     callback : callable
         Called after each update, with x_k (or, if its only parameter is named
         ``intermediate_result``, an OptimizeResult with x and fun). Returning True or raising
@@ -467,8 +473,12 @@ def minimize(fun, x0, args=(), jac=None, method="adam", options=None, callback=N
         raise ValueError(f"x0: expected a 1-D array, got shape {x.shape}")
     solver = _solver_method(method)
     if solver is not None:
+        if hessp is not None and not callable(hessp):
+            raise TypeError(f"hessp: expected a callable, got {type(hessp).__name__}")
         return _minimize_with_solver(fun, jac_function, args, x, solver, options, callback,
-                                     _bounds_arrays(bounds, x.size))
+                                     _bounds_arrays(bounds, x.size), hessp)
+    if hessp is not None:
+        raise ValueError(f"hessp: the optimizer {method!r} uses no Hessian; use method='tron'")
     if bounds is not None:
         raise ValueError(f"bounds: the optimizer {method!r} takes no bounds; use method='lbfgsb'")
     transform = _as_transform(method, "method")

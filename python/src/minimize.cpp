@@ -34,6 +34,15 @@ class PythonObjective final : public Differentiable<double> {
   std::string name() const override { return "python function"; }
   std::size_t dimension() const override { return n_; }
 
+  // scipy's hessp(x, p, *args) -> H(x) p, for solvers that use Hessian-vector products (tron).
+  void set_hessian_product(py::object hessp) { hessp_ = std::move(hessp); }
+  bool has_hessian_vector() const override { return !hessp_.is_none(); }
+  void hessian_vector(std::span<const double> x, std::span<const double> v, std::span<double> out) const override {
+    if (hessp_.is_none()) return Differentiable<double>::hessian_vector(x, v, out);
+    py::gil_scoped_acquire gil;
+    copy_gradient(hessp_(to_numpy(x), to_numpy(v), *args_), out, "hessp");
+  }
+
   double value(std::span<const double> x) const override {
     AlignedBuffer<double> g(n_);
     return value_and_gradient(x, g.span());
@@ -87,7 +96,7 @@ class PythonObjective final : public Differentiable<double> {
     for (std::size_t i = 0; i < n_; ++i) out[i] = r(static_cast<py::ssize_t>(i));
   }
 
-  py::object fun_, jac_;
+  py::object fun_, jac_, hessp_ = py::none();
   py::tuple args_;
   std::size_t n_;
   mutable AlignedBuffer<double> last_x_, last_g_;
@@ -167,13 +176,14 @@ py::dict run_minimize(py::object fun, py::object jac, py::tuple args, py::handle
 // run_minimize. The scipy-style callback sees every iterate through the run's observer.
 py::dict run_minimize_solver(py::object fun, py::object jac, py::tuple args, py::handle x0_obj,
                              const std::string& solver_spec, std::int64_t max_steps, py::object callback,
-                             const std::vector<double>& lower, const std::vector<double>& upper) {
+                             const std::vector<double>& lower, const std::vector<double>& upper, py::object hessp) {
   const py::array x0 = require_ndarray(x0_obj, "x0");
   if (precision_of(x0, "x0") != Precision::f64 || x0.ndim() != 1)
     throw py::type_error("x0: expected a 1-D float64 array");
   Parameters<double> params = Parameters<double>::from(
       readable_span<double>(py::array_t<double, py::array::c_style | py::array::forcecast>(x0)));
   PythonObjective objective(std::move(fun), std::move(jac), std::move(args), params.size());
+  objective.set_hessian_product(std::move(hessp));
   const SolverSpec solver = parse_solver(solver_spec);
   SolverRun run;
   run.max_steps = max_steps;
@@ -213,7 +223,7 @@ py::dict run_minimize_solver(py::object fun, py::object jac, py::tuple args, py:
 void bind_minimize(py::module_& m) {
   m.def("minimize_solver", &run_minimize_solver, py::arg("fun"), py::arg("jac"), py::arg("args"), py::arg("x0"),
         py::arg("solver"), py::arg("max_steps"), py::arg("callback"), py::arg("lower"), py::arg("upper"),
-        "A solver's own loop behind descent.minimize (use that).");
+        py::arg("hessp"), "A solver's own loop behind descent.minimize (use that).");
   m.def("minimize", &run_minimize, py::arg("fun"), py::arg("jac"), py::arg("args"), py::arg("x0"), py::arg("method"),
         py::arg("max_steps"), py::arg("gtol"), py::arg("ftol"), py::arg("patience"), py::arg("callback"),
         "The loop behind descent.minimize (use that).");

@@ -6,6 +6,7 @@
 #include "descent/solver/lbfgs.hpp"
 #include "descent/solver/lbfgsb.hpp"
 #include "descent/solver/loopless_katyusha.hpp"
+#include "descent/solver/nonlinear_cg.hpp"
 #include "descent/solver/trust_region_newton.hpp"
 #include "entry.hpp"
 
@@ -90,6 +91,13 @@ Summary<T> run_bcd(CoordinateDescentOptions options, const Differentiable<T>& ob
         return run.report(it);
       },
       run.stop);
+}
+
+template <class T>
+Summary<T> run_nonlinear_cg(NonlinearCgOptions options, const Differentiable<T>& objective, Parameters<T>& x,
+                            const SolverRun& run) {
+  options.max_steps = run.max_steps;
+  return nonlinear_cg<T>(objective, x, options, run);
 }
 
 }  // namespace
@@ -184,6 +192,24 @@ std::vector<Entry> solver_entries() {
             },
             [o](const Differentiable<double>& f, Parameters<double>& x, const SolverRun& r) {
               return run_bcd<double>(o, f, x, r);
+            });
+      },
+      run_fields));
+  v.push_back(options_entry<SolverSpec>(
+      "nonlinear_cg", EntryKind::solver,
+      "nonlinear conjugate gradients (Fletcher-Reeves, Polak-Ribiere+, Hager-Zhang) with a strong Wolfe search",
+      "Fletcher & Reeves 1964; Polak & Ribiere 1969; Gilbert & Nocedal, SIAM J. Optim. 1992; Hager & Zhang, "
+      "SIAM J. Optim. 2005",
+      NonlinearCgOptions{},
+      [run_fields](const NonlinearCgOptions& o) {
+        o.validate();
+        return SolverSpec(
+            to_spec("nonlinear_cg", o, run_fields),
+            [o](const Differentiable<float>& f, Parameters<float>& x, const SolverRun& r) {
+              return run_nonlinear_cg<float>(o, f, x, r);
+            },
+            [o](const Differentiable<double>& f, Parameters<double>& x, const SolverRun& r) {
+              return run_nonlinear_cg<double>(o, f, x, r);
             });
       },
       run_fields));

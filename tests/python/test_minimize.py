@@ -170,3 +170,24 @@ def test_solver_method_reports_every_iterate_and_checks_its_options():
         descent.minimize(rosen, np.zeros(2), jac=rosen_der, method="lbfgs(memory=0)")
     out = descent.minimize(rosen, np.zeros(2), jac=rosen_der, method="lbfgs", options={"maxiter": 2})
     assert out.status == 1 and out.nit == 2 and not out.success
+
+
+def test_scipy_method_names_reach_descents_solvers():
+    # "CG" is nonlinear_cg (Polak-Ribiere+ as scipy's), "trust-ncg" tron with the user's hessp,
+    # "L-BFGS-B" lbfgsb with bounds; each ends at scipy's answer.
+    x0 = np.array([-1.2, 1.0, -1.2, 1.0])
+    for method, options, extra in (("CG", {"gtol": 1e-9, "ftol": 0.0}, {}),
+                                   ("trust-ncg", {"gtol": 1e-9, "eps": 1e-12}, {"hessp": scipy.optimize.rosen_hess_prod})):
+        ours = descent.minimize(rosen, x0, jac=rosen_der, method=method, options=options, **extra)
+        assert ours.success, (method, ours.message)
+        np.testing.assert_allclose(ours.x, np.ones(4), atol=1e-6)
+    bounds = [(-2.0, 0.5)] + [(-2.0, 2.0)] * 3
+    ours = descent.minimize(rosen, x0, jac=rosen_der, method="L-BFGS-B", bounds=bounds)
+    theirs = scipy_minimize(rosen, x0, jac=rosen_der, method="L-BFGS-B", bounds=bounds)
+    assert ours.x[0] == 0.5 and (ours.nit, ours.nfev) == (theirs.nit, theirs.nfev)
+    with pytest.raises(descent.MismatchError, match="does not take bounds"):
+        descent.minimize(rosen, x0, jac=rosen_der, method="lbfgs", bounds=bounds)
+    with pytest.raises(ValueError, match="takes no bounds"):
+        descent.minimize(rosen, x0, jac=rosen_der, method="adam", bounds=bounds)
+    with pytest.raises(descent.MismatchError, match="needs Hessian-vector products; .python function. does not provide them"):
+        descent.minimize(rosen, x0, jac=rosen_der, method="tron")

@@ -22,8 +22,8 @@ namespace {
 
 TEST(TestSet, QuasiNewtonSolversReachTheMinimumOfEveryProblem) {
   int reached = 0;
-  for (const char* spec : {"lbfgs(gtol=1e-10, ftol=0)", "lbfgs(gtol=1e-10, ftol=0, line_search=armijo)",
-                           "lbfgsb(gtol=1e-10, ftol=0)"}) {
+  for (const char* spec :
+       {"lbfgs(gtol=1e-10, ftol=0)", "lbfgs(gtol=1e-10, ftol=0, line_search=armijo)", "lbfgsb(gtol=1e-10, ftol=0)"}) {
     const SolverSpec solver = parse_solver(spec);
     for (const TestProblem& p : test_problems()) {
       if (std::string(spec).rfind("lbfgsb", 0) == 0 && p.name == "powell_badly_scaled") continue;

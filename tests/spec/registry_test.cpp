@@ -63,6 +63,7 @@ TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
                                              "lbfgs",
                                              "lbfgsb",
                                              "lkatyusha",
+                                             "nonlinear_cg",
                                              "tron",  // solvers
                                              "exponential",
                                              "polyak",
