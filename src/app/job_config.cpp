@@ -197,9 +197,10 @@ void JobConfig::validate() const {
     throw ConfigError(source + ": [compare].optimizers has " + std::to_string(compare.optimizers.size()) +
                       " entries and [compare].estimators " + std::to_string(compare.estimators.size()) +
                       ": give both the same number, or one of them a single entry");
-  if (!compare.labels.empty() && compare.labels.size() != runs)
+  if (!compare.labels.empty() && compare.labels.size() != runs + compare.solvers.size())
     throw ConfigError(source + ": [compare].labels has " + std::to_string(compare.labels.size()) + " entries for " +
-                      std::to_string(runs) + " runs");
+                      std::to_string(runs + compare.solvers.size()) + " runs");
+  require_at_least(*this, "[solver].steps", static_cast<double>(solver_steps), 0, "steps");
   if (data.synthetic_classes < 2) throw ConfigError(source + ": [data].synthetic_classes must be at least 2");
   require(model.num_classes != 1, "[model]", "num_classes", 1, "num_classes = 0 or num_classes >= 2");
 }
@@ -269,6 +270,11 @@ JobConfig parse_job_config(const std::string& text, const std::string& source) {
   estimator.string("spec", c.estimator);
   estimator.finish();
 
+  TableReader solver(top.table("solver"), "solver", source);
+  solver.string("spec", c.solver);
+  solver.integer("steps", c.solver_steps, 0);
+  solver.finish();
+
   TableReader training(top.table("training"), "training", source);
   training.integer("epochs", c.training.epochs, 1);
   training.integer("batch_size", c.training.batch_size, 1);
@@ -291,6 +297,7 @@ JobConfig parse_job_config(const std::string& text, const std::string& source) {
   TableReader compare(top.table("compare"), "compare", source);
   compare.strings("optimizers", c.compare.optimizers);
   compare.strings("estimators", c.compare.estimators);
+  compare.strings("solvers", c.compare.solvers);
   compare.strings("labels", c.compare.labels);
   compare.number("target_loss", c.compare.target_loss);
   compare.integer("seeds", c.compare.seeds, 1);

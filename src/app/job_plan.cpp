@@ -16,6 +16,7 @@ RunSpec common_run_spec(const JobConfig& c) {
       parse_at(c.origin("[training].sampling"), [&] { return parse_sampling(c.training.sampling); });
   run.training.seed = c.training.seed;
   run.training.full_objective = c.training.full_objective;
+  run.training.solver_steps = c.solver_steps;
   if (!c.training.average.empty())
     run.callbacks.push_back(parse_at(c.origin("[training].average"),
                                      [&] { return parse_callback(c.training.average, EntryKind::averaging); }));
@@ -43,16 +44,32 @@ std::string list_key(const std::vector<std::string>& list, const std::string& li
 
 }  // namespace
 
+// A run that trains with a solver: the job's model and callbacks, no optimizer or estimator.
+RunSpec solver_run_spec(const JobConfig& c, const RunSpec& common, const std::string& origin, const std::string& spec) {
+  RunSpec run = common;
+  run.solver = parse_at(origin, [&] { return parse_solver(spec); });
+  return run;
+}
+
 RunSpec train_run_spec(const JobConfig& c) {
-  RunSpec run = common_run_spec(c);
+  const RunSpec common = common_run_spec(c);
+  if (!c.solver.empty()) {
+    if (!c.estimator.empty())
+      throw ConfigError(c.origin("[estimator].spec") + ": does not apply to a solver run (" +
+                        c.origin("[solver].spec") + " trains full-batch)");
+    return solver_run_spec(c, common, c.origin("[solver].spec"), c.solver);
+  }
+  RunSpec run = common;
   run.optimizer = parse_at(c.origin("[optimizer].spec"), [&] { return parse_transform(c.optimizer); });
   run.estimator = estimator_at(c.origin("[estimator].spec"), c.estimator);
   return run;
 }
 
 std::vector<ComparedRun> compare_run_specs(const JobConfig& c) {
-  if (c.compare_runs() == 0)
-    throw ConfigError(c.source + ": [compare].optimizers and [compare].estimators are empty: name what to compare");
+  if (c.compare_runs() == 0 && c.compare.solvers.empty())
+    throw ConfigError(c.source +
+                      ": [compare].optimizers, [compare].estimators and [compare].solvers are empty: name what to "
+                      "compare");
   const RunSpec common = common_run_spec(c);
   std::vector<ComparedRun> runs;
   for (std::size_t k = 0; k < c.compare_runs(); ++k) {
@@ -68,6 +85,13 @@ std::vector<ComparedRun> compare_run_specs(const JobConfig& c) {
                                   ? (c.compare.optimizers.size() > 1 ? estimator + " + " + spec : estimator)
                                   : spec;
     r.label = k < c.compare.labels.size() ? c.compare.labels[k] : label;
+    runs.push_back(std::move(r));
+  }
+  for (std::size_t k = 0; k < c.compare.solvers.size(); ++k) {
+    const std::size_t index = c.compare_runs() + k;
+    ComparedRun r{.label = index < c.compare.labels.size() ? c.compare.labels[index] : c.compare.solvers[k],
+                  .run = solver_run_spec(c, common, c.origin("[compare].solvers[" + std::to_string(k) + "]"),
+                                         c.compare.solvers[k])};
     runs.push_back(std::move(r));
   }
   return runs;

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <type_traits>
 
 #include "descent/app/job_plan.hpp"
 #include "descent/core/atomic_file.hpp"
@@ -99,6 +101,81 @@ nlohmann::json to_json(const EpochRecord& e) {
           {"objective", num(e.objective)}};
 }
 
+// A run whose solver trains the model full-batch: one record per solver iteration, written
+// like an epoch's (epoch = iteration, train_loss = objective = f(x) over all samples, data
+// passes from the solver's per-sample gradient count), the held-out evaluation after each,
+// its time excluded from the elapsed time as an epoch's evaluation is. Solvers keep no
+// checkpoints, so a solver run cannot be resumed.
+template <class T>
+RunRecord solver_train_one(const RunSpec& run, const JobData<T>& data, const Model<T>& model, Parameters<T>& params,
+                           const std::string& label, const fs::path& dir, const JobControls& controls,
+                           bool record_start) {
+  if (controls.resume)
+    throw ConfigError("--resume: a solver run keeps no checkpoint; run it again from the start");
+  fs::create_directories(dir);
+  EpochFiles files(dir, false, label);
+  const double n = static_cast<double>(model.num_samples());
+  const auto start_time = std::chrono::steady_clock::now();
+  double evaluation_seconds = 0, last_elapsed = 0;
+  std::vector<EpochRecord> history;
+  const auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count() - evaluation_seconds;
+  };
+  const auto record = [&](std::int64_t iteration, std::span<const T> x, double value, std::int64_t samples) {
+    EpochRecord e;
+    e.epoch = iteration;
+    e.step = iteration;
+    e.progress = static_cast<double>(iteration);
+    e.elapsed_seconds = elapsed();
+    e.epoch_seconds = e.elapsed_seconds - last_elapsed;
+    last_elapsed = e.elapsed_seconds;
+    e.data_passes = static_cast<double>(samples) / n;
+    e.samples_per_second = e.epoch_seconds > 0 ? n / e.epoch_seconds : 0;
+    e.train_loss = value;
+    e.objective = value;
+    e.test_loss = e.test_accuracy = std::numeric_limits<double>::quiet_NaN();
+    const auto evaluation_start = std::chrono::steady_clock::now();
+    if (data.test.size() > 0) {
+      const Evaluation held_out = evaluate(model, x, data.test, 1024);
+      e.test_loss = held_out.mean_loss;
+      e.test_accuracy = held_out.accuracy;
+    }
+    evaluation_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - evaluation_start).count();
+    files.write(e);
+    history.push_back(e);
+  };
+  if (record_start) record(0, params.flat(), static_cast<double>(model.value(params.flat())), 0);
+  SolverRun solver_run;
+  solver_run.max_steps = run.training.solver_steps;
+  solver_run.seed = run.training.seed;
+  if (controls.interrupt) solver_run.stop = [&] { return controls.interrupt->load(); };
+  const auto observe = [&](const SolverIterate<T>& it) {
+    // A solver that does not evaluate its iterate (L-Katyusha) reports NaN: f is computed here.
+    const double value = std::isfinite(it.value) ? it.value : static_cast<double>(model.value(it.x));
+    record(it.step, it.x, value, it.sample_gradients);
+    if (!controls.quiet)
+      std::fprintf(stderr, "\r%s: iteration %lld, f = %.6g", label.c_str(), static_cast<long long>(it.step), value);
+    return false;
+  };
+  if constexpr (std::is_same_v<T, float>) {
+    solver_run.observe_float = observe;
+  } else {
+    solver_run.observe_double = observe;
+  }
+  const Summary<T> summary = run.solver->run<T>(model, params, solver_run);
+  if (!controls.quiet) std::fprintf(stderr, "\n%s: %s\n", label.c_str(), summary.message.c_str());
+  RunRecord result;
+  result.label = label;
+  result.optimizer = run.solver->canonical();
+  result.estimator = "full batch (solver)";
+  result.termination = summary.termination;
+  result.message = summary.message;
+  result.history = std::move(history);
+  result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
+  return result;
+}
+
 // `final` (when not null) receives the parameters the run ended with.
 template <class T>
 RunRecord train_one(const RunSpec& run, const JobData<T>& data, const Model<T>& model, const Parameters<T>& start,
@@ -106,6 +183,11 @@ RunRecord train_one(const RunSpec& run, const JobData<T>& data, const Model<T>& 
                     Parameters<T>* final = nullptr, bool record_start = false,
                     std::int64_t evaluations_per_epoch = 1) {
   Parameters<T> params = start;
+  if (run.solver) {
+    RunRecord record = solver_train_one<T>(run, data, model, params, label, dir, controls, record_start);
+    if (final) *final = std::move(params);
+    return record;
+  }
   fs::create_directories(dir);
   EpochFiles files(dir, controls.resume, label);
 
@@ -228,13 +310,25 @@ RunRecord run_train_typed(const JobConfig& config, const RunSpec& run, const Job
 }
 
 // f* for --reference-optimum auto: `planned` again from the job's start, in double
-// precision, with the full objective, for reference_epochs_factor times the epochs; the
-// least f(x) of its epochs.
+// precision, with the full objective, for reference_epochs_factor times the epochs (a
+// solver: times its steps); the least f(x) of its epochs (a solver: its final value).
 double computed_reference_optimum(const JobConfig& config, const RunSpec& planned, const JobControls& controls) {
   const JobData<double> data = load_for_model<double>(config).data;
   const auto model = build_model<double>(config.model, data.train);
   Parameters<double> params = initial_parameters<double>(config.model, *model);
   RunSpec run = planned;
+  if (run.solver) {
+    SolverRun solver_run;
+    solver_run.max_steps = run.training.solver_steps * config.compare.reference_epochs_factor;
+    solver_run.seed = run.training.seed;
+    if (controls.interrupt) solver_run.stop = [&] { return controls.interrupt->load(); };
+    const Summary<double> summary = run.solver->run<double>(*model, params, solver_run);
+    const double value = model->value(params.flat());
+    if (!std::isfinite(value))
+      throw MismatchError("--reference-optimum auto: the reference run reached no finite f(x) (" + summary.message +
+                          ")");
+    return value;
+  }
   run.training.epochs *= config.compare.reference_epochs_factor;
   run.training.full_objective = true;
   TrainOptions<double> options = train_options<double>(run);
@@ -302,9 +396,13 @@ std::vector<RunRecord> run_compare_typed(const JobConfig& config, const std::vec
     if (!controls.quiet) std::fprintf(stderr, "== reference run: %s\n", planned[best].label.c_str());
     reported.compare.reference_optimum = computed_reference_optimum(config, planned[best].run, controls);
     reported.compare.reference_source =
-        "computed: " + planned[best].label + " for " +
-        std::to_string(config.training.epochs * config.compare.reference_epochs_factor) +
-        " epochs in double precision, the least f(x) of its epochs";
+        planned[best].run.solver
+            ? "computed: " + planned[best].label + " for " +
+                  std::to_string(config.solver_steps * config.compare.reference_epochs_factor) +
+                  " iterations in double precision, its final f(x)"
+            : "computed: " + planned[best].label + " for " +
+                  std::to_string(config.training.epochs * config.compare.reference_epochs_factor) +
+                  " epochs in double precision, the least f(x) of its epochs";
   }
   write_compare_report(config.output.dir, reported, data.description, runs);
   return runs;

@@ -240,3 +240,55 @@ TEST_F(Cli, TrainsOnASliceOfFashionMnist) {
 
 }  // namespace
 }  // namespace descent
+
+namespace descent {
+namespace {
+
+// A solver trains the model full-batch: one metrics row per iteration, f(x) falling every
+// iteration (L-BFGS's line search only accepts decreases), a model file, and its iterations
+// compared with an optimizer's epochs by data passes.
+TEST_F(Cli, SolversTrainAndCompareFullBatch) {
+  auto r = run("train " + kSmall + "--precision double --solver lbfgs --solver-steps 25 --out '" +
+               file("solver").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(fs::exists(file("solver") / "model.npz"));
+  EXPECT_FALSE(fs::exists(file("solver") / "checkpoint.bin"));
+  const auto rows = metrics(file("solver") / "metrics.csv");
+  ASSERT_FALSE(rows.empty());
+  ASSERT_LE(rows.size(), 25u);
+  for (std::size_t k = 1; k < rows.size(); ++k)
+    EXPECT_LT(std::stod(rows[k].train_loss), std::stod(rows[k - 1].train_loss)) << k;
+  EXPECT_GT(std::stod(rows.back().test_accuracy), 0.5);
+  const auto summary = nlohmann::json::parse(read_text(file("solver") / "summary.json"));
+  EXPECT_EQ(summary["optimizer"].get<std::string>().rfind("lbfgs(", 0), 0u);
+
+  r = run("compare " + kSmall + "--precision double --epochs 3 --full-objective --compare 'sgd(lr=0.1)' "
+          "--compare-solver lbfgs --compare-solver 'nonlinear_cg(beta=hz)' --solver-steps 20 --out '" +
+          file("cmp").string() + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto results = nlohmann::json::parse(read_text(file("cmp") / "results.json"));
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[1]["label"], "lbfgs");
+  EXPECT_EQ(results[2]["label"], "nonlinear_cg(beta=hz)");
+  // Every curve starts at the common point: epoch 0 with zero passes and the same f(x).
+  EXPECT_EQ(results[1]["epochs"][0]["objective"], results[0]["epochs"][0]["objective"]);
+  EXPECT_EQ(results[1]["epochs"][0]["data_passes"], 0.0);
+  const std::string report = read_text(file("cmp") / "report.md");
+  EXPECT_NE(report.find("| lbfgs |"), std::string::npos) << report;
+
+  // Errors name what the user typed.
+  r = run("train " + kSmall + "--solver 'lbfgs(memory=0)' --out '" + file("bad").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "descent train: --solver: LbfgsOptions::memory = 0 violates memory >= 1\n");
+  r = run("train " + kSmall + "--solver lbfgs --estimator lsvrg --out '" + file("bad").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "descent train: --estimator: does not apply to a solver run (--solver trains full-batch)\n");
+  r = run("compare " + kSmall + "--compare-solver 'lbfgs(memry=3)' --out '" + file("bad").string() + "'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err.rfind("descent compare: --compare-solver 'lbfgs(memry=3)': 'lbfgs' has no argument 'memry'", 0),
+            0u)
+      << r.err;
+}
+
+}  // namespace
+}  // namespace descent

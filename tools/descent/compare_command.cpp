@@ -16,6 +16,9 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
   add_job_options(*c, args.job);
   c->add_option("--compare", args.optimizers,
                 "optimizer specs to compare (repeat the option); overrides [compare].optimizers");
+  c->add_option("--compare-solver", args.solvers,
+                "solver specs to compare too (repeat the option), each trained full-batch for --solver-steps "
+                "iterations; overrides [compare].solvers");
   c->add_option("--compare-estimator", args.estimators,
                 "estimator specs to compare (repeat the option); overrides [compare].estimators; pairs with "
                 "--compare one to one, or a single one of either pairs with all of the other");
@@ -43,7 +46,12 @@ int run_compare(const CompareArgs& args, const std::atomic<bool>& interrupted) {
   JobConfig config = job_config_from(args.job);
   if (!args.optimizers.empty()) config.compare.optimizers = args.optimizers;
   if (!args.estimators.empty()) config.compare.estimators = args.estimators;
-  if (!args.optimizers.empty() || !args.estimators.empty() || !args.labels.empty())
+  if (!args.solvers.empty()) {
+    config.compare.solvers = args.solvers;
+    for (std::size_t k = 0; k < args.solvers.size(); ++k)
+      config.flags["[compare].solvers[" + std::to_string(k) + "]"] = "--compare-solver '" + args.solvers[k] + "'";
+  }
+  if (!args.optimizers.empty() || !args.estimators.empty() || !args.solvers.empty() || !args.labels.empty())
     config.compare.labels = args.labels;
   if (args.target_loss) config.compare.target_loss = *args.target_loss;
   if (args.reference_optimum) {

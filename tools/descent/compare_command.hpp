@@ -16,6 +16,7 @@ struct CompareArgs {
   JobArgs job;
   std::vector<std::string> optimizers;  // overrides [compare].optimizers when given
   std::vector<std::string> estimators;  // overrides [compare].estimators when given
+  std::vector<std::string> solvers;     // overrides [compare].solvers when given
   std::vector<std::string> labels;
   std::optional<double> target_loss;
   std::optional<std::size_t> seeds;

@@ -25,6 +25,11 @@ void add_job_options(CLI::App& c, JobArgs& a) {
   c.add_option("--optimizer", a.optimizer, "[optimizer].spec, e.g. 'adam(lr=1e-3)'");
   c.add_option("--estimator", a.estimator,
                "[estimator].spec, e.g. 'lsvrg(batch_size=8)' (default: minibatches per --batch-size/--sampling)");
+  c.add_option("--solver", a.solver,
+               "[solver].spec: train full-batch with a solver instead of the optimizer, e.g. 'lbfgs' or 'tron' "
+               "(`descent list --kind solver`)")
+      ->type_name("SPEC");
+  c.add_option("--solver-steps", a.solver_steps, "[solver].steps: the solver's iterations (default 1000)");
   c.add_option("--epochs", a.epochs, "[training].epochs");
   c.add_option("--batch-size", a.batch_size, "[training].batch_size");
   c.add_option("--sampling", a.sampling, "[training].sampling: shuffle, replacement or poisson");
@@ -72,6 +77,8 @@ JobConfig job_config_from(const JobArgs& a) {
   };
   spec_flag(a.optimizer, c.optimizer, "[optimizer].spec", "--optimizer");
   spec_flag(a.estimator, c.estimator, "[estimator].spec", "--estimator");
+  spec_flag(a.solver, c.solver, "[solver].spec", "--solver");
+  if (a.solver_steps) c.solver_steps = *a.solver_steps;
   spec_flag(a.average, c.training.average, "[training].average", "--average");
   spec_flag(a.stationarity_stop, c.training.stationarity_stop, "[training].stationarity_stop", "--stationarity-stop");
   spec_flag(a.sampling, c.training.sampling, "[training].sampling", "--sampling");
@@ -99,6 +106,7 @@ JobConfig job_config_from(const JobArgs& a) {
       {a.activation.has_value(), {"[model].activation", "--activation"}},
       {a.l2.has_value(), {"[model].l2", "--l2"}},
       {a.epochs.has_value(), {"[training].epochs", "--epochs"}},
+      {a.solver_steps.has_value(), {"[solver].steps", "--solver-steps"}},
       {a.batch_size.has_value(), {"[training].batch_size", "--batch-size"}},
       {a.precision.has_value(), {"[training].precision", "--precision"}},
   };

@@ -17,10 +17,10 @@ namespace descent::cli {
 struct JobArgs {
   std::string config;
   std::optional<std::string> data, model, activation, optimizer, estimator, sampling, precision, out, preprocess,
-      average, stationarity_stop;
+      average, stationarity_stop, solver;
   std::optional<std::vector<std::size_t>> hidden;
   std::vector<std::string> callbacks;
-  std::optional<std::int64_t> epochs;
+  std::optional<std::int64_t> epochs, solver_steps;
   std::optional<std::size_t> batch_size, train_limit, test_limit;
   std::optional<std::uint64_t> seed;
   std::optional<int> threads;

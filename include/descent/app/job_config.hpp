@@ -77,7 +77,9 @@ struct CompareConfig {
   // Estimator specs; empty: every run uses [estimator]. Runs pair optimizers[k] with
   // estimators[k]; a list of one entry pairs with every entry of the other list.
   std::vector<std::string> estimators;
-  std::vector<std::string> labels;      // legend names (default: the optimizer's name)
+  std::vector<std::string> labels;      // legend names, for the optimizer runs then the solver runs
+  // Solver specs compared too: each a run after the optimizer runs ([solver].steps iterations).
+  std::vector<std::string> solvers;
   double target_loss = 0;               // report time/epochs to reach this training loss (0: off)
   // Repetitions of every run: repetition s (0-based) adds s to [training].seed and to
   // [model].init_seed, the same for every method (a paired design); the report gives
@@ -102,6 +104,10 @@ struct JobConfig {
   ModelConfig model;
   std::string optimizer = "adam(lr=0.001)";
   std::string estimator;  // spec; empty: minibatches of [training].batch_size drawn by [training].sampling
+  // [solver].spec: a solver with a loop of its own (lbfgs, tron, ...) that trains the model
+  // full-batch instead of [optimizer] and [estimator]; "" = none. [solver].steps: its iterations.
+  std::string solver;
+  std::int64_t solver_steps = 1000;
   TrainingConfig training;
   OutputConfig output;
   CompareConfig compare;
@@ -114,7 +120,8 @@ struct JobConfig {
   // Checks values and their combinations (ConfigError naming the key). The spec strings
   // are checked when they are parsed (job_plan.hpp).
   void validate() const;
-  // Runs of a comparison: max(|optimizers|, |estimators|) (see CompareConfig).
+  // Optimizer runs of a comparison: max(|optimizers|, |estimators|) (see CompareConfig); the
+  // solver runs follow them.
   std::size_t compare_runs() const;
   // The optimizer and estimator specs of comparison run k (estimator "" = [estimator]).
   const std::string& compare_optimizer(std::size_t k) const;

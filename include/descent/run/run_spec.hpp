@@ -29,6 +29,7 @@ struct TrainingSpec {
   Sampling sampling = Sampling::shuffle;
   std::uint64_t seed = 0;  // every stream of the run: sampling, the estimator's draws, a solver's coin
   bool full_objective = false;
+  std::int64_t solver_steps = 1000;  // a solver run's iterations (RunSpec::solver)
 };
 
 struct RunSpec {
