@@ -110,8 +110,7 @@ template <class T>
 RunRecord solver_train_one(const RunSpec& run, const JobData<T>& data, const Model<T>& model, Parameters<T>& params,
                            const std::string& label, const fs::path& dir, const JobControls& controls,
                            bool record_start) {
-  if (controls.resume)
-    throw ConfigError("--resume: a solver run keeps no checkpoint; run it again from the start");
+  if (controls.resume) throw ConfigError("--resume: a solver run keeps no checkpoint; run it again from the start");
   fs::create_directories(dir);
   EpochFiles files(dir, false, label);
   const double n = static_cast<double>(model.num_samples());
@@ -140,8 +139,7 @@ RunRecord solver_train_one(const RunSpec& run, const JobData<T>& data, const Mod
       e.test_loss = held_out.mean_loss;
       e.test_accuracy = held_out.accuracy;
     }
-    evaluation_seconds +=
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - evaluation_start).count();
+    evaluation_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - evaluation_start).count();
     files.write(e);
     history.push_back(e);
   };
@@ -180,8 +178,7 @@ RunRecord solver_train_one(const RunSpec& run, const JobData<T>& data, const Mod
 template <class T>
 RunRecord train_one(const RunSpec& run, const JobData<T>& data, const Model<T>& model, const Parameters<T>& start,
                     const std::string& label, const fs::path& dir, const JobControls& controls, bool checkpoint,
-                    Parameters<T>* final = nullptr, bool record_start = false,
-                    std::int64_t evaluations_per_epoch = 1) {
+                    Parameters<T>* final = nullptr, bool record_start = false, std::int64_t evaluations_per_epoch = 1) {
   Parameters<T> params = start;
   if (run.solver) {
     RunRecord record = solver_train_one<T>(run, data, model, params, label, dir, controls, record_start);
@@ -226,9 +223,12 @@ template <class T>
 bool binary_convention(const Dataset<T>& data) {
   bool zero = false, minus_one = false;
   for (T y : data.labels()) {
-    if (y == T(0)) zero = true;
-    else if (y == T(-1)) minus_one = true;
-    else if (y != T(1)) return false;
+    if (y == T(0))
+      zero = true;
+    else if (y == T(-1))
+      minus_one = true;
+    else if (y != T(1))
+      return false;
   }
   return !(zero && minus_one);
 }
@@ -287,15 +287,19 @@ RunRecord run_train_typed(const JobConfig& config, const RunSpec& run, const Job
                                .dump());
     save_model(config.output.model_path(), kept);
   }
-  nlohmann::json summary = {{"config", config.source},          {"data", data.description},
-                            {"model", model->name()},           {"parameters", model->dimension()},
-                            {"optimizer", record.optimizer},    {"estimator", record.estimator},
-                            {"termination", to_string(record.termination)},
-                            {"message", record.message},        {"wall_seconds", record.wall_seconds},
-                            {"model_file", record.termination != Termination::non_finite
-                                               ? nlohmann::json(config.output.model_path())
-                                               : nlohmann::json(nullptr)},
-                            {"epochs", nlohmann::json::array()}};
+  nlohmann::json summary = {
+      {"config", config.source},
+      {"data", data.description},
+      {"model", model->name()},
+      {"parameters", model->dimension()},
+      {"optimizer", record.optimizer},
+      {"estimator", record.estimator},
+      {"termination", to_string(record.termination)},
+      {"message", record.message},
+      {"wall_seconds", record.wall_seconds},
+      {"model_file", record.termination != Termination::non_finite ? nlohmann::json(config.output.model_path())
+                                                                   : nlohmann::json(nullptr)},
+      {"epochs", nlohmann::json::array()}};
   for (const auto& e : record.history) summary["epochs"].push_back(to_json(e));
   // How OpenMP ran: timings depend on it (the CLI makes OMP_WAIT_POLICY=passive the default).
   const auto env = [](const char* name) {
@@ -364,9 +368,9 @@ std::vector<RunRecord> run_compare_typed(const JobConfig& config, const std::vec
     for (std::size_t s = 0; s < seeds; ++s) {
       if (controls.interrupt && controls.interrupt->load()) break;
       if (!controls.quiet)
-        std::fprintf(stderr, "== %s%s\n", planned[k].label.c_str(),
-                     seeds > 1 ? (" (seed " + std::to_string(s + 1) + " of " + std::to_string(seeds) + ")").c_str()
-                               : "");
+        std::fprintf(
+            stderr, "== %s%s\n", planned[k].label.c_str(),
+            seeds > 1 ? (" (seed " + std::to_string(s + 1) + " of " + std::to_string(seeds) + ")").c_str() : "");
       fs::path dir = fs::path(config.output.dir) / ("run" + std::to_string(k + 1));
       if (seeds > 1) dir /= "seed" + std::to_string(s + 1);
       JobControls fresh = controls;
@@ -396,13 +400,12 @@ std::vector<RunRecord> run_compare_typed(const JobConfig& config, const std::vec
     if (!controls.quiet) std::fprintf(stderr, "== reference run: %s\n", planned[best].label.c_str());
     reported.compare.reference_optimum = computed_reference_optimum(config, planned[best].run, controls);
     reported.compare.reference_source =
-        planned[best].run.solver
-            ? "computed: " + planned[best].label + " for " +
-                  std::to_string(config.solver_steps * config.compare.reference_epochs_factor) +
-                  " iterations in double precision, its final f(x)"
-            : "computed: " + planned[best].label + " for " +
-                  std::to_string(config.training.epochs * config.compare.reference_epochs_factor) +
-                  " epochs in double precision, the least f(x) of its epochs";
+        planned[best].run.solver ? "computed: " + planned[best].label + " for " +
+                                       std::to_string(config.solver_steps * config.compare.reference_epochs_factor) +
+                                       " iterations in double precision, its final f(x)"
+                                 : "computed: " + planned[best].label + " for " +
+                                       std::to_string(config.training.epochs * config.compare.reference_epochs_factor) +
+                                       " epochs in double precision, the least f(x) of its epochs";
   }
   write_compare_report(config.output.dir, reported, data.description, runs);
   return runs;

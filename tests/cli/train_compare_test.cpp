@@ -134,9 +134,11 @@ TEST_F(Cli, CompareWritesATableAndThreePlots) {
 }
 
 TEST_F(Cli, CompareWithSeedsReportsMeanStdAndBands) {
-  const std::string base = "compare --data synthetic --preprocess standardize --model mlp --hidden 8 --batch-size 50 -q "
-                           "--epochs 2 --compare 'sgd(lr=0.1)' ";
-  auto r = run(base + "--compare 'adam(lr=0.01)' --label SGD --label Adam --seeds 3 --out '" + file("s").string() + "'");
+  const std::string base =
+      "compare --data synthetic --preprocess standardize --model mlp --hidden 8 --batch-size 50 -q "
+      "--epochs 2 --compare 'sgd(lr=0.1)' ";
+  auto r =
+      run(base + "--compare 'adam(lr=0.01)' --label SGD --label Adam --seeds 3 --out '" + file("s").string() + "'");
   ASSERT_EQ(r.status, 0) << r.err;
   const auto results = nlohmann::json::parse(read_text(file("s") / "results.json"));
   ASSERT_EQ(results.size(), 6u);  // 2 runs x 3 seeds, run by run
@@ -177,7 +179,8 @@ TEST_F(Cli, CompareWithSeedsReportsMeanStdAndBands) {
   ASSERT_EQ(r.status, 0) << r.err;
   const auto gap_results = nlohmann::json::parse(read_text(file("gap") / "results.json"));
   char gap_cell[64];
-  std::snprintf(gap_cell, sizeof gap_cell, " | %.3e |", gap_results[0]["epochs"].back()["train_loss"].get<double>() - 0.25);
+  std::snprintf(gap_cell, sizeof gap_cell, " | %.3e |",
+                gap_results[0]["epochs"].back()["train_loss"].get<double>() - 0.25);
   const std::string gap_report = read_text(file("gap") / "report.md");
   EXPECT_NE(gap_report.find("| final f - f* |"), std::string::npos) << gap_report;
   EXPECT_NE(gap_report.find(gap_cell), std::string::npos) << gap_cell << "\n" << gap_report;
@@ -191,8 +194,8 @@ TEST_F(Cli, CompareWithSeedsReportsMeanStdAndBands) {
   EXPECT_EQ(often[0]["epochs"].back()["train_loss"], single[0]["epochs"].back()["train_loss"]);
   // f* computed: the better run again for 10x the epochs in double precision; every
   // compared run ends above it.
-  r = run(base + "--compare 'adam(lr=0.01)' --full-objective --reference-optimum auto --out '" +
-          file("auto").string() + "'");
+  r = run(base + "--compare 'adam(lr=0.01)' --full-objective --reference-optimum auto --out '" + file("auto").string() +
+          "'");
   ASSERT_EQ(r.status, 0) << r.err;
   const std::string auto_report = read_text(file("auto") / "report.md");
   EXPECT_NE(auto_report.find("for 20 epochs in double precision"), std::string::npos) << auto_report;
@@ -262,7 +265,8 @@ TEST_F(Cli, SolversTrainAndCompareFullBatch) {
   const auto summary = nlohmann::json::parse(read_text(file("solver") / "summary.json"));
   EXPECT_EQ(summary["optimizer"].get<std::string>().rfind("lbfgs(", 0), 0u);
 
-  r = run("compare " + kSmall + "--precision double --epochs 3 --full-objective --compare 'sgd(lr=0.1)' "
+  r = run("compare " + kSmall +
+          "--precision double --epochs 3 --full-objective --compare 'sgd(lr=0.1)' "
           "--compare-solver lbfgs --compare-solver 'nonlinear_cg(beta=hz)' --solver-steps 20 --out '" +
           file("cmp").string() + "'");
   ASSERT_EQ(r.status, 0) << r.err;
@@ -285,8 +289,7 @@ TEST_F(Cli, SolversTrainAndCompareFullBatch) {
   EXPECT_EQ(r.err, "descent train: --estimator: does not apply to a solver run (--solver trains full-batch)\n");
   r = run("compare " + kSmall + "--compare-solver 'lbfgs(memry=3)' --out '" + file("bad").string() + "'");
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err.rfind("descent compare: --compare-solver 'lbfgs(memry=3)': 'lbfgs' has no argument 'memry'", 0),
-            0u)
+  EXPECT_EQ(r.err.rfind("descent compare: --compare-solver 'lbfgs(memry=3)': 'lbfgs' has no argument 'memry'", 0), 0u)
       << r.err;
 }
 

@@ -1,8 +1,8 @@
 #include "compare_command.hpp"
 
 #include <cmath>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "descent/app/jobs.hpp"

@@ -3,17 +3,19 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <type_traits>
 
 #include "descent/core/error.hpp"
-#include "descent/core/suggest.hpp"
 #include "descent/core/parallel.hpp"
 #include "descent/core/parameters.hpp"
+#include "descent/core/suggest.hpp"
 #include "descent/loop/callbacks/checkpointer.hpp"
 #include "descent/loop/callbacks/early_stopping.hpp"
 #include "descent/loop/callbacks/metrics_logger.hpp"
@@ -120,6 +122,8 @@ CLI::App* add_minimize_command(CLI::App& app, MinimizeArgs& a) {
                   "Run a solver with a loop of its own instead of --optimizer (`descent list --kind solver`), e.g. "
                   "'lkatyusha(smoothness=L, strong_convexity=mu)' on least_squares (docs/algorithms.md)")
       ->type_name("SPEC");
+  cmd->add_option("--lower", a.lower, "With --solver lbfgsb: a lower bound for every coordinate")->type_name("X");
+  cmd->add_option("--upper", a.upper, "With --solver lbfgsb: an upper bound for every coordinate")->type_name("X");
   cmd->add_option("--samples", a.samples, "least_squares: number of samples n")
       ->check(integer_at_least<std::size_t>(1))
       ->capture_default_str();
@@ -188,8 +192,7 @@ RunSpec run_spec(const CLI::App& cmd, const MinimizeArgs& a) {
   if (cmd.count("--solver")) {
     // A solver is its own loop: none of the loop's estimator, optimizer or callbacks apply.
     for (const char* other : {"--optimizer", "--estimator", "--batch-size", "--average", "--stationarity-stop",
-                              "--callback", "--checkpoint", "--resume", "--log", "--jsonl", "--gtol", "--rtol",
-                              "--time-limit"})
+                              "--callback", "--checkpoint", "--resume", "--gtol", "--rtol", "--time-limit"})
       if (cmd.count(other)) throw OptionError(other, "does not apply with --solver");
     run.solver = parse_at("--solver", [&] { return parse_solver(a.solver); });
     return run;
@@ -205,9 +208,8 @@ RunSpec run_spec(const CLI::App& cmd, const MinimizeArgs& a) {
   if (cmd.count("--average"))
     run.callbacks.push_back(parse_at("--average", [&] { return parse_callback(a.average, EntryKind::averaging); }));
   if (cmd.count("--stationarity-stop"))
-    run.callbacks.push_back(parse_at("--stationarity-stop", [&] {
-      return parse_callback(a.stationarity, EntryKind::stopping);
-    }));
+    run.callbacks.push_back(
+        parse_at("--stationarity-stop", [&] { return parse_callback(a.stationarity, EntryKind::stopping); }));
   for (const std::string& c : a.callbacks)
     run.callbacks.push_back(parse_at("--callback", [&] { return parse_callback(c); }));
   return run;
@@ -218,6 +220,9 @@ int run(const CLI::App& cmd, const MinimizeArgs& a, const std::atomic<bool>& int
   const RunSpec spec = run_spec(cmd, a);
 
   const bool finite_sum = a.function == "least_squares";
+  if (!cmd.count("--solver"))
+    for (const char* bound : {"--lower", "--upper"})
+      if (cmd.count(bound)) throw OptionError(bound, "only applies with --solver (a solver that takes bounds: lbfgsb)");
   if (cmd.count("--batch-size") && !finite_sum)
     throw OptionError("--batch-size", "needs a finite-sum objective (--function least_squares)");
   if (cmd.count("--samples") && !finite_sum) throw OptionError("--samples", "only applies to --function least_squares");
@@ -237,9 +242,31 @@ int run(const CLI::App& cmd, const MinimizeArgs& a, const std::atomic<bool>& int
   Parameters<T> params = Parameters<T>::from(std::span<const T>(x0));
 
   if (spec.solver) {
-    const Summary<T> summary = for_option("--solver", [&] {
-      return spec.solver->run<T>(*objective, params, solver_run(spec, a.steps, [&] { return interrupted.load(); }));
-    });
+    SolverRun run = solver_run(spec, a.steps, [&] { return interrupted.load(); });
+    if (cmd.count("--lower") || cmd.count("--upper")) {
+      // One bound for every coordinate; the solver checks lower <= upper and that it takes bounds.
+      run.lower.assign(objective->dimension(), a.lower);
+      run.upper.assign(objective->dimension(), a.upper);
+    }
+    MetricsLog csv, jsonl;
+    if (!a.log.empty()) csv.open(a.log, LogFormat::csv, false, 100);
+    if (!a.jsonl.empty()) jsonl.open(a.jsonl, LogFormat::jsonl, false, 100);
+    const auto start = std::chrono::steady_clock::now();
+    const auto observe = [&](const SolverIterate<T>& it) {
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      for (MetricsLog* log : {&csv, &jsonl})
+        if (log == &csv ? !a.log.empty() : !a.jsonl.empty())
+          log->write(it.step, it.value, it.gradient_norm, elapsed, it.objective_calls, it.sample_gradients);
+      return false;
+    };
+    if constexpr (std::is_same_v<T, float>) {
+      run.observe_float = observe;
+    } else {
+      run.observe_double = observe;
+    }
+    const Summary<T> summary = for_option("--solver", [&] { return spec.solver->run<T>(*objective, params, run); });
+    if (!a.log.empty()) csv.close();
+    if (!a.jsonl.empty()) jsonl.close();
     if (!a.output.empty()) write_parameters<T>(a.output, params.flat());
     if (!a.quiet)
       std::cout << "function: " << objective->name() << " (d = " << objective->dimension() << ", " << a.precision

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,9 @@ struct MinimizeArgs {
   std::string average;         // averaging spec (polyak(...), tail(...), exponential(...)); empty: none
   std::string stationarity;    // stationarity(...) spec; empty: none
   std::vector<std::string> callbacks;  // --callback specs, in order
-  std::string solver;          // lkatyusha(...) spec: run that solver instead of the optimizer loop
+  std::string solver;          // a solver spec (lbfgs, lbfgsb, tron, ...): run it instead of the optimizer loop
+  double lower = -std::numeric_limits<double>::infinity();  // --lower: every coordinate's bound (solvers)
+  double upper = std::numeric_limits<double>::infinity();
   std::size_t samples = 0;     // set from LeastSquaresOptions' default
   double condition = 0;        // set from QuadraticOptions' default
   double gtol = 0;

@@ -18,11 +18,7 @@ MetricsLogger<T>::MetricsLogger(std::filesystem::path path, MetricsLoggerOptions
 
 template <class T>
 void MetricsLogger<T>::on_start(const LoopView<T>&) {
-  const bool continuing = options_.append && std::filesystem::exists(path_) && std::filesystem::file_size(path_) > 0;
-  file_.reset(std::fopen(path_.c_str(), options_.append ? "a" : "w"));
-  if (!file_) throw IoError("cannot open log '" + path_.string() + "': " + std::strerror(errno));
-  if (options_.format == LogFormat::csv && !continuing)
-    std::fputs("step,value,gradient_norm,elapsed_s,objective_calls,sample_gradients\n", file_.get());
+  log_.open(path_, options_.format, options_.append, options_.flush_every);
 }
 
 namespace {
@@ -30,29 +26,49 @@ namespace {
 std::string json_number(double v) { return std::isfinite(v) ? format_number(v) : "null"; }
 }  // namespace
 
-template <class T>
-std::optional<Stop> MetricsLogger<T>::after_update(const StepReport<T>& r, const LoopView<T>&) {
-  if (r.step % options_.every != 0) return std::nullopt;
-  if (options_.format == LogFormat::csv) {
-    std::fprintf(file_.get(), "%lld,%s,%s,%.6f,%lld,%lld\n", static_cast<long long>(r.step),
-                 format_number(r.value).c_str(), format_number(r.gradient_norm).c_str(), r.elapsed_s,
-                 static_cast<long long>(r.objective_calls), static_cast<long long>(r.sample_gradients));
+void MetricsLog::open(const std::filesystem::path& path, LogFormat format, bool append, std::int64_t flush_every) {
+  path_ = path;
+  format_ = format;
+  flush_every_ = flush_every;
+  const bool continuing = append && std::filesystem::exists(path_) && std::filesystem::file_size(path_) > 0;
+  file_.reset(std::fopen(path_.c_str(), append ? "a" : "w"));
+  if (!file_) throw IoError("cannot open log '" + path_.string() + "': " + std::strerror(errno));
+  if (format_ == LogFormat::csv && !continuing)
+    std::fputs("step,value,gradient_norm,elapsed_s,objective_calls,sample_gradients\n", file_.get());
+}
+
+void MetricsLog::write(std::int64_t step, double value, double gradient_norm, double elapsed_s,
+                       std::int64_t objective_calls, std::int64_t sample_gradients) {
+  if (format_ == LogFormat::csv) {
+    std::fprintf(file_.get(), "%lld,%s,%s,%.6f,%lld,%lld\n", static_cast<long long>(step), format_number(value).c_str(),
+                 format_number(gradient_norm).c_str(), elapsed_s, static_cast<long long>(objective_calls),
+                 static_cast<long long>(sample_gradients));
   } else {
     std::fprintf(file_.get(),
                  "{\"step\":%lld,\"value\":%s,\"gradient_norm\":%s,\"elapsed_s\":%.6f,\"objective_calls\":%lld,"
                  "\"sample_gradients\":%lld}\n",
-                 static_cast<long long>(r.step), json_number(r.value).c_str(), json_number(r.gradient_norm).c_str(),
-                 r.elapsed_s, static_cast<long long>(r.objective_calls), static_cast<long long>(r.sample_gradients));
+                 static_cast<long long>(step), json_number(value).c_str(), json_number(gradient_norm).c_str(),
+                 elapsed_s, static_cast<long long>(objective_calls), static_cast<long long>(sample_gradients));
   }
-  if (++records_ % options_.flush_every == 0) std::fflush(file_.get());
+  if (++records_ % flush_every_ == 0) std::fflush(file_.get());
+}
+
+void MetricsLog::close() {
+  if (file_ && std::fflush(file_.get()) != 0)
+    throw IoError("cannot write log '" + path_.string() + "': " + std::strerror(errno));
+  file_.reset();
+}
+
+template <class T>
+std::optional<Stop> MetricsLogger<T>::after_update(const StepReport<T>& r, const LoopView<T>&) {
+  if (r.step % options_.every != 0) return std::nullopt;
+  log_.write(r.step, r.value, r.gradient_norm, r.elapsed_s, r.objective_calls, r.sample_gradients);
   return std::nullopt;
 }
 
 template <class T>
 void MetricsLogger<T>::on_end(const Summary<T>&, const LoopView<T>&) {
-  if (file_ && std::fflush(file_.get()) != 0)
-    throw IoError("cannot write log '" + path_.string() + "': " + std::strerror(errno));
-  file_.reset();
+  log_.close();
 }
 
 template class MetricsLogger<float>;

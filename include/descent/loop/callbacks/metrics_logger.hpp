@@ -21,6 +21,25 @@ struct MetricsLoggerOptions {
   std::int64_t flush_every = 100;
 };
 
+// The log file itself, for the loop's MetricsLogger and for solvers with a loop of their own
+// (whose iterates the CLI logs through SolverRun's observer): one format for both.
+class MetricsLog {
+ public:
+  // Opens `path` (IoError naming it when it cannot); writes the CSV header unless appending
+  // to a log that has rows.
+  void open(const std::filesystem::path& path, LogFormat format, bool append, std::int64_t flush_every);
+  void write(std::int64_t step, double value, double gradient_norm, double elapsed_s, std::int64_t objective_calls,
+             std::int64_t sample_gradients);
+  // Flushes and closes; IoError when the data could not be written.
+  void close();
+
+ private:
+  std::filesystem::path path_;
+  LogFormat format_ = LogFormat::csv;
+  std::int64_t flush_every_ = 100, records_ = 0;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file_{nullptr, &std::fclose};
+};
+
 template <class T>
 class MetricsLogger final : public Callback<T> {
  public:
@@ -32,8 +51,7 @@ class MetricsLogger final : public Callback<T> {
  private:
   std::filesystem::path path_;
   MetricsLoggerOptions options_;
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file_{nullptr, &std::fclose};
-  std::int64_t records_ = 0;
+  MetricsLog log_;
 };
 
 }  // namespace descent
