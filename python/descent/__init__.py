@@ -771,10 +771,12 @@ def solve(model, X, y, solver: str, steps: int = 1000, seed: int = 0, *, init_se
     """Runs a solver with a loop of its own on a built-in model, entirely in C++.
 
     solver : str
-        A solver spec: "lkatyusha(smoothness=L, strong_convexity=mu)" (L-Katyusha, Kovalev et al.
-        2020; add adaptive_sampling=true for Zhao, Lyu & Kolar's sampling; see docs/algorithms.md).
+        A solver spec (``descent.registry("solver")``): "lbfgs", "lbfgsb", "nonlinear_cg", "tron"
+        (Newton-CG on the model's Hessian-vector products), "bcd(rule=...)" (least squares and
+        logistic regression), "lkatyusha(smoothness=L, strong_convexity=mu)" (L-Katyusha, Kovalev
+        et al. 2020; adaptive_sampling=true for Zhao, Lyu & Kolar's sampling); docs/algorithms.md.
     steps, seed : int
-        Iterations, and the stream of the batches and the snapshot coin.
+        Iterations, and the stream of the solvers that sample (batches, coins).
 
     Returns a dict: params, solver (the canonical spec), termination, message, steps, final_loss,
     sample_gradients, data_passes. Ctrl-C stops it and raises KeyboardInterrupt.
