@@ -60,17 +60,9 @@ Summary<T> lbfgs(const Differentiable<T>& f, Parameters<T>& params, const LbfgsO
   LbfgsHistory<T> history(n, static_cast<std::size_t>(o.memory));
   std::span<T> x = params.flat();
   std::vector<T> g(n), d(n), s(n), y(n);
-  Summary<T> summary;
+  std::int64_t steps = 0;
   const auto finish = [&](Termination t, std::string message, double value, double gradient_norm) {
-    summary.termination = t;
-    summary.message = std::move(message);
-    summary.final_value = static_cast<T>(value);
-    summary.final_gradient_norm = static_cast<T>(gradient_norm);
-    summary.objective_calls = ray.calls();
-    summary.sample_gradients = ray.sample_gradients();
-    summary.timings.estimate_s = ray.seconds();
-    summary.timings.total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return summary;
+    return solver_detail::summary_of(ray, steps, t, std::move(message), value, gradient_norm, start);
   };
 
   double value = ray.evaluate(x, g);
@@ -100,7 +92,6 @@ Summary<T> lbfgs(const Differentiable<T>& f, Parameters<T>& params, const LbfgsO
       const bool usable = search.accepted() || (search.decreased && search.status != LineSearchStatus::not_descent);
       if (usable) break;
       if (steepest) {
-        summary.steps = k;
         return finish(Termination::no_progress,
                       "no step along -g lowered f (line search: " + to_string(search.status) + " after " +
                           std::to_string(search.evaluations) + " evaluations)",
@@ -123,17 +114,11 @@ Summary<T> lbfgs(const Differentiable<T>& f, Parameters<T>& params, const LbfgsO
     std::copy(g_new.begin(), g_new.end(), g.begin());
     const double old_value = value;
     value = new_value;
-    summary.steps = k + 1;
+    steps = k + 1;
     const double gmax = max_abs(std::span<const T>(g));
     if (!std::isfinite(value) || !std::isfinite(gmax))
       return finish(Termination::non_finite, "f or its gradient became non-finite", value, gmax);
-    SolverIterate<T> it;
-    it.step = k + 1;
-    it.x = x;
-    it.value = value;
-    it.gradient_norm = norm2(std::span<const T>(g));
-    it.objective_calls = ray.calls();
-    it.sample_gradients = ray.sample_gradients();
+    const SolverIterate<T> it = solver_detail::iterate_at<T>(ray, steps, x, value, norm2(std::span<const T>(g)));
     if (run.report(it)) return finish(Termination::user_stop, "stopped by request", value, it.gradient_norm);
     if (gmax <= o.gtol)
       return finish(Termination::converged, "max_i |g_i| = " + format_number(gmax) + " <= gtol", value,

@@ -73,17 +73,9 @@ Summary<T> nonlinear_cg(const Differentiable<T>& f, Parameters<T>& params, const
   std::span<T> x = params.flat();
   std::vector<T> g(n), d(n);
   std::vector<double> gd(n), gd_next(n), dd(n);  // double copies for beta
-  Summary<T> summary;
+  std::int64_t steps = 0;
   const auto finish = [&](Termination t, std::string message, double value) {
-    summary.termination = t;
-    summary.message = std::move(message);
-    summary.final_value = static_cast<T>(value);
-    summary.final_gradient_norm = static_cast<T>(norm2(std::span<const T>(g)));
-    summary.objective_calls = ray.calls();
-    summary.sample_gradients = ray.sample_gradients();
-    summary.timings.estimate_s = ray.seconds();
-    summary.timings.total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return summary;
+    return solver_detail::summary_of(ray, steps, t, std::move(message), value, norm2(std::span<const T>(g)), start);
   };
   double value = ray.evaluate(x, g);
   if (!std::isfinite(value) || !std::isfinite(max_abs(std::span<const T>(g))))
@@ -110,7 +102,6 @@ Summary<T> nonlinear_cg(const Differentiable<T>& f, Parameters<T>& params, const
       result = more_thuente(ray.function(), {0, value, slope}, initial, search);
       if (result.accepted() || (result.decreased && result.status != LineSearchStatus::not_descent)) break;
       if (steepest) {
-        summary.steps = k;
         return finish(Termination::no_progress,
                       "no step along -g lowered f (line search: " + to_string(result.status) + " after " +
                           std::to_string(result.evaluations) + " evaluations)",
@@ -133,18 +124,12 @@ Summary<T> nonlinear_cg(const Differentiable<T>& f, Parameters<T>& params, const
     value = ray.value();
     std::copy(ray.point().begin(), ray.point().end(), x.begin());
     std::copy(g_next.begin(), g_next.end(), g.begin());
-    summary.steps = k + 1;
+    steps = k + 1;
     const double gmax = max_abs(std::span<const T>(g));
     if (!std::isfinite(value) || !std::isfinite(gmax))
       return finish(Termination::non_finite, "f or its gradient became non-finite", value);
-    SolverIterate<T> it;
-    it.step = k + 1;
-    it.x = x;
-    it.value = value;
-    it.gradient_norm = norm2(std::span<const T>(g));
-    it.objective_calls = ray.calls();
-    it.sample_gradients = ray.sample_gradients();
-    if (run.report(it)) return finish(Termination::user_stop, "stopped by request", value);
+    if (run.report(solver_detail::iterate_at<T>(ray, steps, x, value, norm2(std::span<const T>(g)))))
+      return finish(Termination::user_stop, "stopped by request", value);
     if (gmax <= o.gtol)
       return finish(Termination::converged, "max_i |g_i| = " + format_number(gmax) + " <= gtol", value);
     if (old_value - value <= o.ftol * std::max({std::abs(old_value), std::abs(value), 1.0}))

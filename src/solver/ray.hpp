@@ -10,8 +10,10 @@
 #include <vector>
 
 #include "descent/core/vector_ops.hpp"
+#include "descent/loop/summary.hpp"
 #include "descent/objective/objective.hpp"
 #include "descent/solver/line_search.hpp"
+#include "descent/spec/solver_spec.hpp"
 
 namespace descent::solver_detail {
 
@@ -74,5 +76,37 @@ class Ray {
   std::int64_t samples_per_call_, calls_ = 0, sample_gradients_ = 0;
   double seconds_ = 0;
 };
+
+// What a line-search solver reports after each step: its iterate with the ray's counts.
+template <class T>
+SolverIterate<T> iterate_at(const Ray<T>& ray, std::int64_t step, std::span<const T> x, double value,
+                            double gradient_norm) {
+  SolverIterate<T> it;
+  it.step = step;
+  it.x = x;
+  it.value = value;
+  it.gradient_norm = gradient_norm;
+  it.objective_calls = ray.calls();
+  it.sample_gradients = ray.sample_gradients();
+  return it;
+}
+
+// The Summary a line-search solver returns: why it stopped, where, and the ray's counts and
+// times (`steps` as the solver counted them).
+template <class T>
+Summary<T> summary_of(const Ray<T>& ray, std::int64_t steps, Termination termination, std::string message, double value,
+                      double gradient_norm, std::chrono::steady_clock::time_point start) {
+  Summary<T> s;
+  s.termination = termination;
+  s.message = std::move(message);
+  s.steps = steps;
+  s.final_value = static_cast<T>(value);
+  s.final_gradient_norm = static_cast<T>(gradient_norm);
+  s.objective_calls = ray.calls();
+  s.sample_gradients = ray.sample_gradients();
+  s.timings.estimate_s = ray.seconds();
+  s.timings.total_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return s;
+}
 
 }  // namespace descent::solver_detail
