@@ -42,8 +42,9 @@
 //
 // Where B + lambda I is not positive definite (an indefinite Hessian, lambda too small) the
 // trial is rejected like one that fails the test: gamma shrinks, lambda grows, until
-// lambda > -lambda_min(B) (descent's addition; the reference implementation's Cholesky then
-// raises). A trial point with a non-finite value or gradient is rejected too.
+// lambda > -lambda_min(B) (descent's addition; the reference implementation leaves the search
+// when its Cholesky factorization fails). A trial point with a non-finite value or gradient is
+// rejected too.
 //
 // The linear system (linear_solver=): `cg` (CG on products with B, to the residual test
 // above; Jacobi-preconditioned with diag(B) + lambda where the operator has a diagonal and
