@@ -45,6 +45,21 @@ LinearOperatorPtr<T> Differentiable<T>::hessian_at(std::span<const T> x) const {
 }
 
 template <class T>
+LinearOperatorPtr<T> Differentiable<T>::gauss_newton_at(std::span<const T>) const {
+  throw MismatchError("objective '" + this->name() +
+                      "' does not provide a Gauss-Newton operator (sums of squares and generalized-linear finite "
+                      "sums do)");
+}
+
+template <class T>
+LinearOperatorPtr<T> FiniteSum<T>::gauss_newton_at(std::span<const T> x) const {
+  if (!has_gauss_newton()) return Differentiable<T>::gauss_newton_at(x);
+  // f_i = loss_i(u_i . x) + r(x): the inner map x -> u_i . x is linear, so the curvature term
+  // that Gauss-Newton drops vanishes and the two matrices are equal.
+  return this->hessian_at(x);
+}
+
+template <class T>
 void FiniteSum<T>::per_sample_gradients(std::span<const T> x, std::span<const std::size_t> batch,
                                         std::span<T> out) const {
   const std::size_t d = this->dimension();

@@ -1,6 +1,7 @@
 #include "descent/objective/sum_of_squares.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "descent/core/size_check.hpp"
@@ -64,6 +65,36 @@ void SumOfSquares<T>::hessian_vector(std::span<const T> x, std::span<const T> v,
   jacobian_transpose_times(x, jv, out);
   residual_curvature_times(x, r, v, curvature);
   for (std::size_t j = 0; j < out.size(); ++j) out[j] = T{2} * (out[j] + curvature[j]);
+}
+
+namespace {
+
+// 2 J^T J at a copy of x.
+template <class T>
+class GaussNewtonAt final : public LinearOperator<T> {
+ public:
+  GaussNewtonAt(const SumOfSquares<T>& f, std::span<const T> x) : f_(f), x_(x.begin(), x.end()) {}
+  std::size_t size() const override { return x_.size(); }
+  void apply(std::span<const T> v, std::span<T> out) const override {
+    detail::require_size(f_, "v", v.size(), x_.size());
+    detail::require_size(f_, "out", out.size(), x_.size());
+    std::vector<T> jv(f_.residual_count());
+    f_.jacobian_times(x_, v, jv);
+    f_.jacobian_transpose_times(x_, jv, out);
+    for (T& o : out) o *= T{2};  // exact: a power of two
+  }
+
+ private:
+  const SumOfSquares<T>& f_;
+  std::vector<T> x_;
+};
+
+}  // namespace
+
+template <class T>
+LinearOperatorPtr<T> SumOfSquares<T>::gauss_newton_at(std::span<const T> x) const {
+  detail::require_size(*this, "x", x.size(), this->dimension());
+  return std::make_unique<GaussNewtonAt<T>>(*this, x);
 }
 
 template <class T>

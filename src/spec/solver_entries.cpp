@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "descent/solver/coordinate_descent.hpp"
+#include "descent/solver/gradient_regularized_newton.hpp"
 #include "descent/solver/lbfgs.hpp"
 #include "descent/solver/lbfgsb.hpp"
 #include "descent/solver/loopless_katyusha.hpp"
@@ -70,6 +71,25 @@ Summary<T> run_tron(TrustRegionNewtonOptions options, const Differentiable<T>& o
                                   it.sample_gradients = s.sample_gradients;
                                   return run.report(it);
                                 })
+      .summary;
+}
+
+// Gradient-regularized Newton's iterations (accepted steps) reported to the run.
+template <class T>
+Summary<T> run_grnewton(GradientRegularizedNewtonOptions options, const Differentiable<T>& objective, Parameters<T>& x,
+                        const SolverRun& run) {
+  options.max_steps = run.max_steps;
+  return gradient_regularized_newton<T>(objective, x, options,
+                                        [&](const GradientRegularizedNewtonIterate<T>& s) {
+                                          SolverIterate<T> it;
+                                          it.step = s.iteration;
+                                          it.x = s.x;
+                                          it.value = s.value;
+                                          it.gradient_norm = s.gradient_norm;
+                                          it.objective_calls = s.objective_calls;
+                                          it.sample_gradients = s.sample_gradients;
+                                          return run.report(it);
+                                        })
       .summary;
 }
 
@@ -174,6 +194,25 @@ std::vector<Entry> solver_entries() {
             },
             [o](const Differentiable<double>& f, Parameters<double>& x, const SolverRun& r) {
               return run_tron<double>(o, f, x, r);
+            });
+      },
+      run_fields));
+  v.push_back(options_entry<SolverSpec>(
+      "grnewton", EntryKind::solver,
+      "gradient-regularized Newton: (B + ||g||/gamma I) d = -g with an adaptive search on gamma; B the Hessian, "
+      "Gauss-Newton matrix or empirical Fisher",
+      "Semenov, Jaggi & Doikov, arXiv:2506.13710, 2025 (Algorithm 1); Mishchenko, SIAM J. Optim. 2023; Doikov & "
+      "Nesterov, Math. Program. 2024",
+      GradientRegularizedNewtonOptions{},
+      [run_fields](const GradientRegularizedNewtonOptions& o) {
+        o.validate();
+        return SolverSpec(
+            to_spec("grnewton", o, run_fields),
+            [o](const Differentiable<float>& f, Parameters<float>& x, const SolverRun& r) {
+              return run_grnewton<float>(o, f, x, r);
+            },
+            [o](const Differentiable<double>& f, Parameters<double>& x, const SolverRun& r) {
+              return run_grnewton<double>(o, f, x, r);
             });
       },
       run_fields));

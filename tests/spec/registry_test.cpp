@@ -60,6 +60,7 @@ TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
                                              "sam",
                                              "svrg",  // estimators
                                              "bcd",
+                                             "grnewton",
                                              "lbfgs",
                                              "lbfgsb",
                                              "lkatyusha",

@@ -62,6 +62,14 @@ class Differentiable : public Function<T> {
   // may provide the diagonal. Throws MismatchError unless has_hessian_vector().
   virtual LinearOperatorPtr<T> hessian_at(std::span<const T> x) const;
 
+  // The Gauss-Newton matrix at x as an operator, for objectives that are a loss of an inner
+  // map whose curvature it leaves out: 2 J^T J for sums of squares (sum_of_squares.hpp). For a
+  // loss of a linear score (is_generalized_linear finite sums: least squares, logistic
+  // regression) the dropped term is zero and FiniteSum returns the Hessian. Throws
+  // MismatchError unless has_gauss_newton().
+  virtual bool has_gauss_newton() const { return false; }
+  virtual LinearOperatorPtr<T> gauss_newton_at(std::span<const T> x) const;
+
   // A Lipschitz constant of the gradient (smoothness L) where one is known, for step
   // sizes 1/L in tests and for methods that need it.
   virtual std::optional<T> smoothness() const { return std::nullopt; }
@@ -114,6 +122,10 @@ class FiniteSum : public Differentiable<T> {
                                                  std::span<const T> labels, std::span<T> gradient) const;
   // The labels that the override replaces; throws MismatchError unless accepts_label_override().
   virtual LabelSpace<T> label_space() const;
+
+  // Generalized-linear objectives with Hessian products: their Gauss-Newton matrix is the Hessian.
+  bool has_gauss_newton() const override { return is_generalized_linear() && this->has_hessian_vector(); }
+  LinearOperatorPtr<T> gauss_newton_at(std::span<const T> x) const override;
 
   // Full gradient: the mean over all n samples.
   T value(std::span<const T> x) const override;

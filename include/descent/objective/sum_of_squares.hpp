@@ -3,7 +3,8 @@
 //   f(x) = sum_{i < m} r_i(x)^2,   r: R^n -> R^m,   J = dr/dx (m x n),
 //   grad f(x) = 2 J^T r,
 //   Hess f(x) v = 2 (J^T (J v) + sum_i r_i (Hess r_i) v).
-// The Hessian-vector product is exact: the second term, which Gauss-Newton drops, is kept.
+// The Hessian-vector product is exact: the second term, which Gauss-Newton drops, is kept;
+// gauss_newton_at gives the first alone.
 // A problem supplies its residuals and three products with their derivatives; the base
 // class turns them into the value, gradient and Hessian-vector product, and checks every
 // span's length.
@@ -54,6 +55,11 @@ class SumOfSquares : public Differentiable<T> {
   bool has_hessian_vector() const override { return true; }
   // 2 (J^T J v + sum_i r_i (Hess r_i) v).
   void hessian_vector(std::span<const T> x, std::span<const T> v, std::span<T> out) const override;
+  // The Gauss-Newton matrix 2 J(x)^T J(x): the Hessian without the residuals' curvature, equal
+  // to it where the residuals vanish (a zero-residual solution). Positive semidefinite; each
+  // product is one J v and one J^T w at the x it was made at (kept as a copy).
+  bool has_gauss_newton() const override { return true; }
+  LinearOperatorPtr<T> gauss_newton_at(std::span<const T> x) const override;
 };
 
 template <class T>
