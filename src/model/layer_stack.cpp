@@ -67,14 +67,11 @@ void multiply_by_derivative(Activation f, const T* z, const T* a, T* d, std::siz
   }
 }
 
-// log(1 + e^t) = max(t, 0) + log1p(e^-|t|): exp only ever sees a non-positive argument.
-double softplus(double t) { return std::max(t, 0.0) + std::log1p(std::exp(-std::abs(t))); }
-
-// 1 / (1 + e^-t), through e^-|t| only.
-double sigmoid(double t) {
-  const double e = std::exp(-std::abs(t));
-  return t >= 0 ? 1 / (1 + e) : e / (1 + e);
-}
+// The logistic loss log(1 + e^t) and its slope sigma(t) = 1 / (1 + e^-t), both through
+// e = e^-|t| only (one exponential, never of a positive argument):
+// log(1 + e^t) = max(t, 0) + log1p(e), sigma(t) = 1 / (1 + e) for t >= 0, e / (1 + e) else.
+double softplus_of(double t, double e) { return std::max(t, 0.0) + std::log1p(e); }
+double sigmoid_of(double t, double e) { return t >= 0 ? 1 / (1 + e) : e / (1 + e); }
 
 // Index of the largest of n scores (the first on ties).
 template <class T>
@@ -302,9 +299,10 @@ double LayerStack<T>::head_scores(double y, const T* z, bool want_delta, T scale
     case Head::logistic: {
       const double s = y > 0 ? 1.0 : -1.0;
       const double t = -s * static_cast<double>(z[0]);
-      if (want_delta) delta[0] = scale * static_cast<T>(-s * sigmoid(t));
+      const double e = std::exp(-std::abs(t));
+      if (want_delta) delta[0] = scale * static_cast<T>(-s * sigmoid_of(t, e));
       *hit = (z[0] > T(0)) == (s > 0);
-      return softplus(t);
+      return softplus_of(t, e);
     }
     case Head::softmax_cross_entropy: {
       const std::size_t c = static_cast<std::size_t>(y);
@@ -465,9 +463,10 @@ void LayerStack<T>::striped_pass(const Dataset<T>& data, RowSet rows, const T* f
     values = 0;
     for (std::size_t k = 0; k < rows.count; ++k) values += static_cast<double>(input.stored_values(rows[k]));
   }
+  // The plan ignores what the pass computes (row_stripes.hpp); the choice of threads counts it.
+  const StripePlan plan = plan_stripes(rows.count, values, k_out, layout_.size());
   const double products = (first != nullptr ? 1 : 0) + (second != nullptr ? 1 : 0) + (out != nullptr ? 1 : 0);
   const double multiply_adds = values * static_cast<double>(k_out) * products;
-  const StripePlan plan = plan_stripes(rows.count, multiply_adds, layout_.size());
   const double value_ns = data.is_sparse() ? kSparseValueNs : kVectorizedValueNs;
   const double row_ns =
       config_.head == Head::softmax_cross_entropy ? kSoftmaxClassNs * static_cast<double>(k_out) : kSingleOutputHeadNs;

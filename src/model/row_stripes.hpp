@@ -3,7 +3,10 @@
 // thread count.
 //
 // The rows of a pass are cut into stripes: runs of consecutive rows whose number is a
-// function of the pass's shape only (rows, multiply-adds, length of the sum; plan_stripes).
+// function of the data's shape only (rows, values they hold times outputs, length of the
+// sum; plan_stripes), not of what the pass computes: a gradient, a Hessian-vector product
+// with or without its curvatures cached, and a diagonal over the same rows are cut alike, so
+// that a product with cached curvatures has the bits of the one that computes them.
 // Each stripe adds its rows in row order into a partial sum of its own (stripe 0 into the
 // output itself), and the partials are then added to the output in stripe order. So every
 // element of the result is the same sequence of additions whichever thread ran which stripe,
@@ -16,9 +19,11 @@
 //
 // How many stripes: a power of two, so that 2, 4 or 8 threads get equal shares, as many as
 // the work allows with at least kMinStripeRows rows and kMinStripeMultiplyAdds multiply-adds
-// each, and with the extra partials cheap to add: each costs one pass over the output's
-// values, which must stay below 1 / kMultiplyAddsPerReducedValue of the pass's work (so a
-// sparse pass over few rows of a very wide dataset keeps one stripe).
+// each (counted once per value and output: a pass makes one to three such products, the
+// scores of one or two parameter vectors and the sum), and with the extra partials cheap to
+// add: each costs one pass over the output's values, which must stay below
+// 1 / kMultiplyAddsPerReducedValue of those multiply-adds (so a sparse pass over few rows of
+// a very wide dataset keeps one stripe).
 #pragma once
 
 #include <algorithm>
@@ -33,8 +38,8 @@ namespace descent::detail {
 
 inline constexpr std::size_t kMaxStripes = 8;
 inline constexpr std::size_t kMinStripeRows = 16;
-// About 5-10 us of one core (dense dot product and axpy, 0.07 ns per value each).
-inline constexpr double kMinStripeMultiplyAdds = 65536;
+// About 2.5 us of one core per product (dense, 0.07 ns per value), 5-7 us for a pass.
+inline constexpr double kMinStripeMultiplyAdds = 32768;
 inline constexpr double kMultiplyAddsPerReducedValue = 16;
 
 struct StripePlan {
@@ -43,9 +48,10 @@ struct StripePlan {
   std::size_t begin(std::size_t s) const { return rows * s / count; }
 };
 
-// The stripes of a pass over `rows` rows that does `multiply_adds` multiply-adds (input
-// values read times outputs) into a sum of `sum_size` values. A function of its arguments only.
-inline StripePlan plan_stripes(std::size_t rows, double multiply_adds, std::size_t sum_size) {
+// The stripes of a pass over `rows` rows holding `values` stored values, for `outputs`
+// scores per row, into a sum of `sum_size` values. A function of its arguments only.
+inline StripePlan plan_stripes(std::size_t rows, double values, std::size_t outputs, std::size_t sum_size) {
+  const double multiply_adds = values * static_cast<double>(outputs);
   StripePlan plan{rows, 1};
   while (plan.count * 2 <= kMaxStripes) {
     const std::size_t next = plan.count * 2;

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <memory>
 #include <string>
@@ -384,17 +385,28 @@ INSTANTIATE_TEST_SUITE_P(AllOptions, SingleLayerHessian, ::testing::ValuesIn(hes
                          [](const auto& info) { return info.param.name; });
 
 // ---------------------------------------------------------------------------------------
-// Thread counts. Sizes are chosen so that the threaded paths run: the striped passes cut
-// into several stripes with enough work to start threads (row_stripes.hpp, work_costs.hpp),
-// and for the dense softmax with 9 classes the GEMMs cut into panels (panel_gemm.hpp); the
-// test asserts it, so that retuned thresholds cannot turn it into a one-thread test.
+// Thread counts, at sizes where the threaded paths run: the striped passes cut into several
+// stripes with enough work to start threads (row_stripes.hpp, work_costs.hpp), and for the
+// dense softmax with 9 classes the GEMMs cut into panels (panel_gemm.hpp).
 
 class HessianThreads : public ::testing::TestWithParam<HessianCase> {};
 
-constexpr std::size_t kWideRows = 1024, kWideFeatures = 256;
+constexpr std::size_t kWideFeatures = 256, kMostRows = 4096;
 
+// kMostRows x kWideFeatures values, about half of them 0 and the rest spread over [-1, 1),
+// from a 64-bit linear congruential generator (Knuth's MMIX constants): these tests need many
+// values quickly (in a sanitizer build too), not good randomness.
 const std::vector<double>& wide_values() {
-  static const std::vector<double> values = random_features(kWideRows, kWideFeatures, 51);
+  static const std::vector<double> values = [] {
+    std::vector<double> v(kMostRows * kWideFeatures);
+    std::uint64_t state = 51;
+    for (double& value : v) {
+      state = state * 6364136223846793005u + 1442695040888963407u;
+      const std::uint64_t bits = state >> 32;
+      value = (bits & 1) != 0 ? 0.0 : static_cast<double>(bits >> 1) / 1073741824.0 - 1;
+    }
+    return v;
+  }();
   return values;
 }
 
@@ -407,8 +419,25 @@ bool striped_threaded(const HessianCase& c, const Dataset<T>& data, std::size_t 
   const double multiply_adds = values * k * products;
   const double value_ns = data.is_sparse() ? detail::kSparseValueNs : detail::kVectorizedValueNs;
   const double row_ns = classes_of(c.kind) > 0 ? detail::kSoftmaxClassNs * k : detail::kSingleOutputHeadNs;
-  return detail::plan_stripes(data.size(), multiply_adds, parameters).count > 1 &&
+  return detail::plan_stripes(data.size(), values, outputs_of(c.kind), parameters).count > 1 &&
          detail::worth_threads(multiply_adds * value_ns + static_cast<double>(data.size()) * row_ns);
+}
+
+// Whether every pass of run_passes() takes its threaded path on `data`.
+template <class T>
+bool every_pass_threaded(const HessianCase& c, const Dataset<T>& data) {
+  const std::size_t k = outputs_of(c.kind), d = data.dimension();
+  const std::size_t parameters = k * d + (c.bias ? k : 0);
+  // The diagonal is striped on every path.
+  if (!striped_threaded(c, data, parameters, 1)) return false;
+  if (!data.is_sparse() && k >= detail::LayerStack<T>::kMinGemmOutputs) {
+    // Chunks of up to kChunkRows rows: the scores of a chunk, then out += Q^T A.
+    const auto m = static_cast<Eigen::Index>(std::min(data.size(), detail::LayerStack<T>::kChunkRows));
+    const auto outputs = static_cast<Eigen::Index>(k), width = static_cast<Eigen::Index>(d);
+    return detail::plan_panels<T>(m, outputs, width).count > 1 && detail::plan_panels<T>(outputs, width, m).count > 1;
+  }
+  // hessian_vector: the scores of x and v, and the sum; apply and the gradient: one score.
+  return striped_threaded(c, data, parameters, 3) && striped_threaded(c, data, parameters, 2);
 }
 
 template <class T>
@@ -431,19 +460,21 @@ HessianPasses<T> run_passes(const Model<T>& model, std::span<const T> x, std::sp
 
 template <class T>
 void expect_same_bits_with_1_2_3_threads(const HessianCase& c) {
-  const auto data = make_data<T>(c, wide_values(), kWideFeatures, c.sparse, 51);
+  // The fewest rows, in steps of 64, that take every threaded path (asserted, so that
+  // retuned thresholds cannot turn this into a one-thread test).
+  const auto& all = wide_values();
+  std::size_t n = 64;
+  const auto rows = [&](std::size_t count) {
+    return std::vector<double>(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(count * kWideFeatures));
+  };
+  Dataset<T> data = make_data<T>(c, rows(n), kWideFeatures, c.sparse, 51);
+  while (!every_pass_threaded(c, data)) {
+    n += 64;
+    ASSERT_LE(n, kMostRows) << "the thresholds no longer fit a test-sized dataset";
+    data = make_data<T>(c, rows(n), kWideFeatures, c.sparse, 51);
+  }
   const auto model = make_model<T>(c, data);
   const std::size_t p = model->dimension();
-  if (!data.is_sparse() && outputs_of(c.kind) >= detail::LayerStack<T>::kMinGemmOutputs) {
-    const auto m = static_cast<Eigen::Index>(detail::LayerStack<T>::kChunkRows);
-    const auto k = static_cast<Eigen::Index>(outputs_of(c.kind)), d = static_cast<Eigen::Index>(kWideFeatures);
-    ASSERT_GT(detail::plan_panels<T>(m, k, d).count, 1);  // scores of a chunk
-    ASSERT_GT(detail::plan_panels<T>(k, d, m).count, 1);  // out += Q^T A
-  } else {
-    ASSERT_TRUE(striped_threaded(c, data, p, 3)) << "hessian_vector";  // scores of x and v, the sum
-    ASSERT_TRUE(striped_threaded(c, data, p, 2)) << "apply, gradient";
-  }
-  ASSERT_TRUE(striped_threaded(c, data, p, 1)) << "diagonal";
   const auto x = random_parameters<T>(p, 52, 0.1);
   const auto v = random_parameters<T>(p, 53, 1.0);
   const int before = num_threads();
