@@ -480,6 +480,51 @@ void LayerStack<T>::striped_pass(const Dataset<T>& data, RowSet rows, const T* f
       z[o] = value;
     }
   };
+  // Dense rows, one output, a sum and scores: row k's axpy and row k + 1's dot products in
+  // one loop (row_kernels.hpp), the same arithmetic as the general loop below.
+  const bool pipelined =
+      !data.is_sparse() && k_out == 1 && out != nullptr && !squared && (first != nullptr || second != nullptr);
+  if (pipelined) {
+    const T* values = data.dense().values.data();
+    // The vectors whose scores are taken: w1 (x, or v alone), w2 (v after x).
+    const T* p1 = first != nullptr ? first : second;
+    const T* p2 = first != nullptr ? second : nullptr;
+    run_stripes(plan, threaded, ws_.stripes, out, layout_.size(), 3,
+                [&](std::size_t begin, std::size_t end, T* sum, T* scratch) {
+                  if (begin == end) return;
+                  T* z = scratch;
+                  T* s = scratch + 1;
+                  T* q = scratch + 2;
+                  // Scores of row k from its dot products, bias first as in forward().
+                  T dot1 = 0, dot2 = 0;
+                  const auto set_scores = [&] {
+                    T value = config_.bias ? p1[layer.bias] : T(0);
+                    value += dot1;
+                    (first != nullptr ? z : s)[0] = value;
+                    if (p2 != nullptr) {
+                      T other = config_.bias ? p2[layer.bias] : T(0);
+                      other += dot2;
+                      s[0] = other;
+                    }
+                  };
+                  dot1 = dense_dot(values + rows[begin] * d, p1 + layer.weight, d);
+                  if (p2 != nullptr) dot2 = dense_dot(values + rows[begin] * d, p2 + layer.weight, d);
+                  set_scores();
+                  for (std::size_t k = begin; k < end; ++k) {
+                    const T* a = values + rows[k] * d;
+                    row(k, z, s, q);
+                    if (k + 1 < end) {
+                      dense_axpy_and_dots(q[0], a, sum + layer.weight, values + rows[k + 1] * d, p1 + layer.weight,
+                                          p2 != nullptr ? p2 + layer.weight : nullptr, d, &dot1, &dot2);
+                      set_scores();
+                    } else {
+                      dense_axpy(q[0], a, sum + layer.weight, d);
+                    }
+                    if (config_.bias) sum[layer.bias] += q[0];
+                  }
+                });
+    return;
+  }
   run_stripes(plan, threaded, ws_.stripes, out, layout_.size(), 3 * k_out,
               [&](std::size_t begin, std::size_t end, T* sum, T* scratch) {
                 T* z = scratch;

@@ -86,4 +86,58 @@ void dense_squared_axpy(T alpha, const T* a, T* y, std::size_t n) {
   for (; j < n; ++j) y[j] += (alpha * a[j]) * a[j];
 }
 
+// y += alpha a as dense_axpy does, and, in the same loop, dot1 = dense_dot(b, w1) and (when
+// w2 is not null) dot2 = dense_dot(b, w2), with dense_dot's lanes and order: the same bits as
+// the three calls. Why one loop: a pass over rows does row i's axpy (in L1) and then row i+1's
+// dot products (from memory); a row's axpy is more instructions than the out-of-order window
+// holds, so done apart, it leaves the memory idle while it runs. Done with the next row's
+// loads, it overlaps them (measured: a logistic-regression gradient pass rose from 84 % to
+// about the read bandwidth of one core).
+template <class T>
+void dense_axpy_and_dots(T alpha, const T* a, T* y, const T* b, const T* w1, const T* w2, std::size_t n, T* dot1,
+                         T* dot2) {
+  using Eigen::internal::padd;
+  using Eigen::internal::ploadu;
+  using Eigen::internal::pmadd;
+  using Eigen::internal::pstoreu;
+  using Packet = RowPacket<T>;
+  constexpr std::size_t P = kRowPacketSize<T>;
+  const Packet scale = Eigen::internal::pset1<Packet>(alpha);
+  const Packet zero = Eigen::internal::pset1<Packet>(T(0));
+  Packet s0 = zero, s1 = zero, s2 = zero, s3 = zero, t0 = zero, t1 = zero, t2 = zero, t3 = zero;
+  const bool two = w2 != nullptr;
+  std::size_t j = 0;
+  for (; j + 4 * P <= n; j += 4 * P) {
+    const Packet b0 = ploadu<Packet>(b + j), b1 = ploadu<Packet>(b + j + P), b2 = ploadu<Packet>(b + j + 2 * P),
+                 b3 = ploadu<Packet>(b + j + 3 * P);
+    s0 = pmadd(b0, ploadu<Packet>(w1 + j), s0);
+    s1 = pmadd(b1, ploadu<Packet>(w1 + j + P), s1);
+    s2 = pmadd(b2, ploadu<Packet>(w1 + j + 2 * P), s2);
+    s3 = pmadd(b3, ploadu<Packet>(w1 + j + 3 * P), s3);
+    if (two) {
+      t0 = pmadd(b0, ploadu<Packet>(w2 + j), t0);
+      t1 = pmadd(b1, ploadu<Packet>(w2 + j + P), t1);
+      t2 = pmadd(b2, ploadu<Packet>(w2 + j + 2 * P), t2);
+      t3 = pmadd(b3, ploadu<Packet>(w2 + j + 3 * P), t3);
+    }
+    for (std::size_t u = 0; u < 4 * P; u += P)
+      pstoreu(y + j + u, pmadd(scale, ploadu<Packet>(a + j + u), ploadu<Packet>(y + j + u)));
+  }
+  for (; j + P <= n; j += P) {
+    const Packet bj = ploadu<Packet>(b + j);
+    s0 = pmadd(bj, ploadu<Packet>(w1 + j), s0);
+    if (two) t0 = pmadd(bj, ploadu<Packet>(w2 + j), t0);
+    pstoreu(y + j, pmadd(scale, ploadu<Packet>(a + j), ploadu<Packet>(y + j)));
+  }
+  T sum1 = Eigen::internal::predux(padd(padd(s0, s1), padd(s2, s3)));
+  T sum2 = Eigen::internal::predux(padd(padd(t0, t1), padd(t2, t3)));
+  for (; j < n; ++j) {
+    sum1 += b[j] * w1[j];
+    if (two) sum2 += b[j] * w2[j];
+    y[j] += alpha * a[j];
+  }
+  *dot1 = sum1;
+  if (two) *dot2 = sum2;
+}
+
 }  // namespace descent::detail
