@@ -485,7 +485,7 @@ void LayerStack<T>::striped_pass(const Dataset<T>& data, RowSet rows, const T* f
   const bool pipelined =
       !data.is_sparse() && k_out == 1 && out != nullptr && !squared && (first != nullptr || second != nullptr);
   if (pipelined) {
-    const T* values = data.dense().values.data();
+    const T* features = data.dense().values.data();
     // The vectors whose scores are taken: w1 (x, or v alone), w2 (v after x).
     const T* p1 = first != nullptr ? first : second;
     const T* p2 = first != nullptr ? second : nullptr;
@@ -507,14 +507,14 @@ void LayerStack<T>::striped_pass(const Dataset<T>& data, RowSet rows, const T* f
                       s[0] = other;
                     }
                   };
-                  dot1 = dense_dot(values + rows[begin] * d, p1 + layer.weight, d);
-                  if (p2 != nullptr) dot2 = dense_dot(values + rows[begin] * d, p2 + layer.weight, d);
+                  dot1 = dense_dot(features + rows[begin] * d, p1 + layer.weight, d);
+                  if (p2 != nullptr) dot2 = dense_dot(features + rows[begin] * d, p2 + layer.weight, d);
                   set_scores();
                   for (std::size_t k = begin; k < end; ++k) {
-                    const T* a = values + rows[k] * d;
+                    const T* a = features + rows[k] * d;
                     row(k, z, s, q);
                     if (k + 1 < end) {
-                      dense_axpy_and_dots(q[0], a, sum + layer.weight, values + rows[k + 1] * d, p1 + layer.weight,
+                      dense_axpy_and_dots(q[0], a, sum + layer.weight, features + rows[k + 1] * d, p1 + layer.weight,
                                           p2 != nullptr ? p2 + layer.weight : nullptr, d, &dot1, &dot2);
                       set_scores();
                     } else {
