@@ -14,12 +14,15 @@
 // features (in sixteen independent lanes per thread, so that only the memory limits it):
 // the read bandwidth a pass can hope for on this machine, measured in the same binary.
 //
-//   descent_model_pass_bench [--data DIR] [--benchmark_filter=fp64]
+//   descent_model_pass_bench [--data DIR] [--rows N] [--benchmark_filter=fp64]
+//
+// --rows N keeps the first N rows (default 60000; the smoke test uses a few thousand).
 #include <benchmark/benchmark.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -36,9 +39,10 @@
 
 namespace {
 
-constexpr std::size_t kRows = 60000, kFeatures = 784;
+constexpr std::size_t kFeatures = 784;
 
 std::string g_data_dir = "/usr/share/datasets/fashion-mnist";
+std::size_t g_rows = 60000;
 
 bool have_fashion_mnist() {
   return std::filesystem::exists(g_data_dir + "/train-images-idx3-ubyte.gz") &&
@@ -52,9 +56,9 @@ descent::Dataset<T> synthetic_data() {
   descent::Random rng(1, descent::Stream::data, 0);
   std::vector<double> normal(kFeatures);
   for (double& v : normal) v = rng.normal();
-  descent::DenseFeatures<T> features{kRows, kFeatures, descent::AlignedBuffer<T>(kRows * kFeatures)};
-  std::vector<T> labels(kRows);
-  for (std::size_t i = 0; i < kRows; ++i) {
+  descent::DenseFeatures<T> features{g_rows, kFeatures, descent::AlignedBuffer<T>(g_rows * kFeatures)};
+  std::vector<T> labels(g_rows);
+  for (std::size_t i = 0; i < g_rows; ++i) {
     double score = 0;
     for (std::size_t j = 0; j < kFeatures; ++j) {
       const double value = rng.normal();
@@ -71,6 +75,11 @@ descent::Dataset<T> load_data() {
   if (!have_fashion_mnist()) return synthetic_data<T>();
   auto data = descent::read_idx_dataset<T>(g_data_dir + "/train-images-idx3-ubyte.gz",
                                            g_data_dir + "/train-labels-idx1-ubyte.gz");
+  if (g_rows < data.size()) {
+    std::vector<std::size_t> first(g_rows);
+    for (std::size_t i = 0; i < g_rows; ++i) first[i] = i;
+    data = data.subset(first);
+  }
   descent::Standardizer<T>::fit(data).apply(data);
   descent::one_vs_rest(data, T(0), descent::BinaryEncoding::zero_one);
   return data;
@@ -194,13 +203,18 @@ void register_precision(const char* precision) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // --data DIR is ours; everything else goes to Google Benchmark.
+  // --data DIR and --rows N are ours; everything else goes to Google Benchmark.
   std::vector<char*> rest = {argv[0]};
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
       g_data_dir = argv[++i];
-    } else if (std::strncmp(argv[i], "--data=", 7) == 0) {
-      g_data_dir = argv[i] + 7;
+    } else if (std::strcmp(argv[i], "--rows") == 0 && i + 1 < argc) {
+      const long rows = std::strtol(argv[++i], nullptr, 10);
+      if (rows < 1) {
+        std::fprintf(stderr, "model_pass_bench: --rows must be a positive number of rows\n");
+        return 1;
+      }
+      g_rows = static_cast<std::size_t>(rows);
     } else {
       rest.push_back(argv[i]);
     }

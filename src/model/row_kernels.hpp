@@ -91,8 +91,10 @@ void dense_squared_axpy(T alpha, const T* a, T* y, std::size_t n) {
 // the three calls. Why one loop: a pass over rows does row i's axpy (in L1) and then row i+1's
 // dot products (from memory); a row's axpy is more instructions than the out-of-order window
 // holds, so done apart, it leaves the memory idle while it runs. Done with the next row's
-// loads, it overlaps them (measured: a logistic-regression gradient pass rose from 84 % to
-// about the read bandwidth of one core).
+// loads, it overlaps them (measured on the 2-core development machine, one thread, logistic
+// regression on 60000 x 784 doubles: the Hessian operator's apply rose from about 90 % to
+// 97 % of a plain read of the features, the gradient from 85 % to 88 %; a software prefetch
+// of the next row instead changed nothing).
 template <class T>
 void dense_axpy_and_dots(T alpha, const T* a, T* y, const T* b, const T* w1, const T* w2, std::size_t n, T* dot1,
                          T* dot2) {
