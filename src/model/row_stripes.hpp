@@ -28,7 +28,6 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <memory>
 #include <vector>
 
 #include "descent/core/aligned_buffer.hpp"
