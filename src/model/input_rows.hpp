@@ -1,6 +1,7 @@
 // Row-by-row access to a dataset's features, dense or sparse (CSR), for the parts of a
 // model that work one sample at a time: a narrow or sparse first layer, per-sample norms.
-// Sparse rows touch only their nonzeros, so nothing is ever densified.
+// Sparse rows touch only their nonzeros, so nothing is ever densified. Dense rows go through
+// row_kernels.hpp, whose sums do not depend on where a row lies in memory.
 #pragma once
 
 #include <Eigen/Core>
@@ -8,6 +9,7 @@
 #include <cstdint>
 
 #include "descent/data/dataset.hpp"
+#include "row_kernels.hpp"
 
 namespace descent::detail {
 
@@ -27,7 +29,7 @@ class InputRows {
 
   // x_i . w for w of length cols.
   T dot(std::size_t i, const T* w) const {
-    if (!sparse_) return dense_row(i).dot(Vector(w, static_cast<Eigen::Index>(cols_)));
+    if (!sparse_) return dense_dot(dense_data(i), w, cols_);
     T sum = 0;
     for (auto p = offsets_[i]; p < offsets_[i + 1]; ++p) sum += values_[p] * w[columns_[p]];
     return sum;
@@ -36,10 +38,24 @@ class InputRows {
   // y += alpha x_i.
   void axpy(std::size_t i, T alpha, T* y) const {
     if (!sparse_) {
-      MutableVector(y, static_cast<Eigen::Index>(cols_)) += alpha * dense_row(i);
+      dense_axpy(alpha, dense_data(i), y, cols_);
       return;
     }
     for (auto p = offsets_[i]; p < offsets_[i + 1]; ++p) y[columns_[p]] += alpha * values_[p];
+  }
+
+  // y += (alpha x_i) .* x_i (elementwise square: a Hessian's diagonal).
+  void squared_axpy(std::size_t i, T alpha, T* y) const {
+    if (!sparse_) {
+      dense_squared_axpy(alpha, dense_data(i), y, cols_);
+      return;
+    }
+    for (auto p = offsets_[i]; p < offsets_[i + 1]; ++p) y[columns_[p]] += (alpha * values_[p]) * values_[p];
+  }
+
+  // Values stored in row i: cols for dense data, its nonzeros for sparse.
+  std::size_t stored_values(std::size_t i) const {
+    return sparse_ ? static_cast<std::size_t>(offsets_[i + 1] - offsets_[i]) : cols_;
   }
 
   // |x_i|^2, summed in double.
@@ -59,10 +75,6 @@ class InputRows {
   const T* dense_data(std::size_t i) const { return values_ + i * cols_; }
 
  private:
-  using Vector = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>;
-  using MutableVector = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, 1>>;
-  Vector dense_row(std::size_t i) const { return Vector(values_ + i * cols_, static_cast<Eigen::Index>(cols_)); }
-
   std::size_t cols_ = 0;
   bool sparse_ = false;
   const std::int64_t* offsets_ = nullptr;

@@ -67,14 +67,11 @@ void multiply_by_derivative(Activation f, const T* z, const T* a, T* d, std::siz
   }
 }
 
-// log(1 + e^t) = max(t, 0) + log1p(e^-|t|): exp only ever sees a non-positive argument.
-double softplus(double t) { return std::max(t, 0.0) + std::log1p(std::exp(-std::abs(t))); }
-
-// 1 / (1 + e^-t), through e^-|t| only.
-double sigmoid(double t) {
-  const double e = std::exp(-std::abs(t));
-  return t >= 0 ? 1 / (1 + e) : e / (1 + e);
-}
+// The logistic loss log(1 + e^t) and its slope sigma(t) = 1 / (1 + e^-t), both through
+// e = e^-|t| only (one exponential, never of a positive argument):
+// log(1 + e^t) = max(t, 0) + log1p(e), sigma(t) = 1 / (1 + e) for t >= 0, e / (1 + e) else.
+double softplus_of(double t, double e) { return std::max(t, 0.0) + std::log1p(e); }
+double sigmoid_of(double t, double e) { return t >= 0 ? 1 / (1 + e) : e / (1 + e); }
 
 // Index of the largest of n scores (the first on ties).
 template <class T>
@@ -83,6 +80,28 @@ std::size_t argmax(const T* z, std::size_t n) {
   for (std::size_t j = 1; j < n; ++j)
     if (z[j] > z[best]) best = j;
   return best;
+}
+
+// sigma(z) (1 - sigma(z)) = e / (1 + e)^2 with e = e^-|z| (the curvature is even in z): no
+// cancellation and no overflow, full relative accuracy even where it underflows towards 0.
+template <class T>
+T logistic_curvature(T z) {
+  const double e = std::exp(-std::abs(static_cast<double>(z)));
+  return static_cast<T>(e / ((1 + e) * (1 + e)));
+}
+
+// p = softmax(z) over n scores, shifted by the largest as in the head; p may be z.
+template <class T>
+void softmax_probabilities(const T* z, std::size_t n, T* p) {
+  const T top = z[argmax(z, n)];
+  double total = 0;
+  for (std::size_t j = 0; j < n; ++j) {
+    const T e = std::exp(z[j] - top);
+    total += static_cast<double>(e);
+    p[j] = e;
+  }
+  const T inv_total = static_cast<T>(1 / total);
+  for (std::size_t j = 0; j < n; ++j) p[j] *= inv_total;
 }
 
 template <class T>
@@ -264,41 +283,44 @@ void LayerStack<T>::check_labels(const Dataset<T>& data, RowSet chunk) const {
 template <class T>
 double LayerStack<T>::head_row(double y, std::size_t k, bool want_delta, T scale, bool* hit) const {
   const std::size_t k_out = layers_.back().out;
-  const T* z = ws_.pre.back().data();
-  T* delta = ws_.delta.back().data();
+  return head_scores(y, ws_.pre.back().data() + k * k_out, want_delta, scale, ws_.delta.back().data() + k * k_out, hit);
+}
+
+template <class T>
+double LayerStack<T>::head_scores(double y, const T* z, bool want_delta, T scale, T* delta, bool* hit) const {
+  const std::size_t k_out = layers_.back().out;
   switch (config_.head) {
     case Head::squared_error: {
-      const double r = static_cast<double>(z[k]) - y;
-      if (want_delta) delta[k] = scale * static_cast<T>(r);
+      const double r = static_cast<double>(z[0]) - y;
+      if (want_delta) delta[0] = scale * static_cast<T>(r);
       *hit = false;
       return 0.5 * r * r;
     }
     case Head::logistic: {
       const double s = y > 0 ? 1.0 : -1.0;
-      const double t = -s * static_cast<double>(z[k]);
-      if (want_delta) delta[k] = scale * static_cast<T>(-s * sigmoid(t));
-      *hit = (z[k] > T(0)) == (s > 0);
-      return softplus(t);
+      const double t = -s * static_cast<double>(z[0]);
+      const double e = std::exp(-std::abs(t));
+      if (want_delta) delta[0] = scale * static_cast<T>(-s * sigmoid_of(t, e));
+      *hit = (z[0] > T(0)) == (s > 0);
+      return softplus_of(t, e);
     }
     case Head::softmax_cross_entropy: {
       const std::size_t c = static_cast<std::size_t>(y);
-      const T* row = z + k * k_out;
-      const std::size_t best = argmax(row, k_out);
-      const T top = row[best];
+      const std::size_t best = argmax(z, k_out);
+      const T top = z[best];
       // sum_j e^(z_j - max) lies in [1, K]: no overflow, and log of it is exact to eps.
       double total = 0;
-      T* d = delta + k * k_out;
       for (std::size_t j = 0; j < k_out; ++j) {
-        const T e = std::exp(row[j] - top);
+        const T e = std::exp(z[j] - top);
         total += static_cast<double>(e);
-        if (want_delta) d[j] = e;
+        if (want_delta) delta[j] = e;
       }
       if (want_delta) {
         const T inv_total = static_cast<T>(1 / total);
-        for (std::size_t j = 0; j < k_out; ++j) d[j] = scale * (d[j] * inv_total - (j == c ? T(1) : T(0)));
+        for (std::size_t j = 0; j < k_out; ++j) delta[j] = scale * (delta[j] * inv_total - (j == c ? T(1) : T(0)));
       }
       *hit = best == c;
-      return std::log(total) + static_cast<double>(top) - static_cast<double>(row[c]);
+      return std::log(total) + static_cast<double>(top) - static_cast<double>(z[c]);
     }
   }
   return 0;
@@ -383,6 +405,15 @@ double LayerStack<T>::loss(const T* x, const Dataset<T>& data, RowSet rows, T sc
 template <class T>
 double LayerStack<T>::loss_with_labels(const T* x, const Dataset<T>& data, RowSet rows, const T* labels, T scale,
                                        T* gradient) const {
+  if (striped_input(data)) {
+    // Every label is checked before any row runs (the stripes may run on threads).
+    if (labels == nullptr) {
+      check_labels(data, rows);
+    } else {
+      check_substitute_labels(data, rows, labels, 0);
+    }
+    return striped_loss(x, data, rows, labels, scale, gradient);
+  }
   if (gradient != nullptr) std::fill_n(gradient, layout_.size(), T(0));
   double sum = 0;
   for_each_forward_chunk(x, data, rows, [&](RowSet chunk, std::size_t begin) {
@@ -399,16 +430,298 @@ double LayerStack<T>::loss_with_labels(const T* x, const Dataset<T>& data, RowSe
 template <class T>
 double LayerStack<T>::head_with_labels(const Dataset<T>& data, RowSet chunk, const T* chunk_labels, std::size_t first,
                                        bool want_delta, T scale) const {
-  // The checks of check_labels(), on the substitute labels, all before any row runs (so
-  // that the rows can run on threads); the message names the batch entry and its row.
-  for (std::size_t k = 0; k < chunk.count; ++k) {
-    const double y = static_cast<double>(chunk_labels[k]);
+  // All checked before any row runs, so that the rows can run on threads.
+  check_substitute_labels(data, chunk, chunk_labels, first);
+  return head(data, chunk, want_delta, scale, nullptr, chunk_labels);
+}
+
+template <class T>
+void LayerStack<T>::check_substitute_labels(const Dataset<T>& data, RowSet rows, const T* labels,
+                                            std::size_t first) const {
+  // The checks of check_labels(), on the substitute labels; the message names the batch
+  // entry and its row.
+  for (std::size_t k = 0; k < rows.count; ++k) {
+    const double y = static_cast<double>(labels[k]);
     if (const std::string problem = label_problem(y); !problem.empty())
       throw MismatchError(config_.model + ": substitute label " + format_number(y) + " of batch[" +
-                          std::to_string(first + k) + "] (row " + std::to_string(chunk[k]) + " of '" + data.source() +
+                          std::to_string(first + k) + "] (row " + std::to_string(rows[k]) + " of '" + data.source() +
                           "') " + problem);
   }
-  return head(data, chunk, want_delta, scale, nullptr, chunk_labels);
+}
+
+template <class T>
+template <class Row>
+void LayerStack<T>::striped_pass(const Dataset<T>& data, RowSet rows, const T* first, const T* second, bool squared,
+                                 const Row& row, T* out) const {
+  const Layer& layer = layers_.front();
+  const std::size_t k_out = layer.out, d = layer.in;
+  const InputRows<T> input(data);
+  // The plan depends on the values the rows hold, counted from the rows themselves: a batch
+  // and a dataset made of its rows are cut alike.
+  double values = static_cast<double>(rows.count) * static_cast<double>(d);
+  if (data.is_sparse()) {
+    values = 0;
+    for (std::size_t k = 0; k < rows.count; ++k) values += static_cast<double>(input.stored_values(rows[k]));
+  }
+  // The plan ignores what the pass computes (row_stripes.hpp); the choice of threads counts it.
+  const StripePlan plan = plan_stripes(rows.count, values, k_out, layout_.size());
+  const double products = (first != nullptr ? 1 : 0) + (second != nullptr ? 1 : 0) + (out != nullptr ? 1 : 0);
+  const double multiply_adds = values * static_cast<double>(k_out) * products;
+  const double value_ns = data.is_sparse() ? kSparseValueNs : kVectorizedValueNs;
+  const double row_ns =
+      config_.head == Head::softmax_cross_entropy ? kSoftmaxClassNs * static_cast<double>(k_out) : kSingleOutputHeadNs;
+  const bool threaded = worth_threads(multiply_adds * value_ns + static_cast<double>(rows.count) * row_ns);
+  // z = b + W a_i, as forward() computes it (bias first, then the dot product added), so that
+  // a row's scores have the same bits here and there.
+  const auto scores = [&](const T* params, std::size_t i, T* z) {
+    for (std::size_t o = 0; o < k_out; ++o) {
+      T value = config_.bias ? params[layer.bias + o] : T(0);
+      value += input.dot(i, params + layer.weight + o * d);
+      z[o] = value;
+    }
+  };
+  // Dense rows, one output, a sum and scores: row k's axpy and row k + 1's dot products in
+  // one loop (row_kernels.hpp), the same arithmetic as the general loop below.
+  const bool pipelined =
+      !data.is_sparse() && k_out == 1 && out != nullptr && !squared && (first != nullptr || second != nullptr);
+  if (pipelined) {
+    const T* features = data.dense().values.data();
+    // The vectors whose scores are taken: w1 (x, or v alone), w2 (v after x).
+    const T* p1 = first != nullptr ? first : second;
+    const T* p2 = first != nullptr ? second : nullptr;
+    run_stripes(plan, threaded, ws_.stripes, out, layout_.size(), 3,
+                [&](std::size_t begin, std::size_t end, T* sum, T* scratch) {
+                  if (begin == end) return;
+                  T* z = scratch;
+                  T* s = scratch + 1;
+                  T* q = scratch + 2;
+                  // Scores of row k from its dot products, bias first as in forward().
+                  T dot1 = 0, dot2 = 0;
+                  const auto set_scores = [&] {
+                    T value = config_.bias ? p1[layer.bias] : T(0);
+                    value += dot1;
+                    (first != nullptr ? z : s)[0] = value;
+                    if (p2 != nullptr) {
+                      T other = config_.bias ? p2[layer.bias] : T(0);
+                      other += dot2;
+                      s[0] = other;
+                    }
+                  };
+                  dot1 = dense_dot(features + rows[begin] * d, p1 + layer.weight, d);
+                  if (p2 != nullptr) dot2 = dense_dot(features + rows[begin] * d, p2 + layer.weight, d);
+                  set_scores();
+                  for (std::size_t k = begin; k < end; ++k) {
+                    const T* a = features + rows[k] * d;
+                    row(k, z, s, q);
+                    if (k + 1 < end) {
+                      dense_axpy_and_dots(q[0], a, sum + layer.weight, features + rows[k + 1] * d, p1 + layer.weight,
+                                          p2 != nullptr ? p2 + layer.weight : nullptr, d, &dot1, &dot2);
+                      set_scores();
+                    } else {
+                      dense_axpy(q[0], a, sum + layer.weight, d);
+                    }
+                    if (config_.bias) sum[layer.bias] += q[0];
+                  }
+                });
+    return;
+  }
+  run_stripes(plan, threaded, ws_.stripes, out, layout_.size(), 3 * k_out,
+              [&](std::size_t begin, std::size_t end, T* sum, T* scratch) {
+                T* z = scratch;
+                T* s = scratch + k_out;
+                T* q = scratch + 2 * k_out;
+                for (std::size_t k = begin; k < end; ++k) {
+                  const std::size_t i = rows[k];
+                  if (first != nullptr) scores(first, i, z);
+                  if (second != nullptr) scores(second, i, s);
+                  row(k, z, s, q);
+                  if (sum == nullptr) continue;
+                  for (std::size_t o = 0; o < k_out; ++o) {
+                    T* w = sum + layer.weight + o * d;
+                    if (squared) {
+                      input.squared_axpy(i, q[o], w);
+                    } else {
+                      input.axpy(i, q[o], w);
+                    }
+                  }
+                  if (config_.bias)
+                    for (std::size_t o = 0; o < k_out; ++o) sum[layer.bias + o] += q[o];
+                }
+              });
+}
+
+template <class T>
+double LayerStack<T>::striped_loss(const T* x, const Dataset<T>& data, RowSet rows, const T* labels, T scale,
+                                   T* gradient) const {
+  if (ws_.pass_loss.size() < rows.count) ws_.pass_loss.resize(rows.count);
+  const auto dataset_labels = data.labels();
+  const bool want_delta = gradient != nullptr;
+  striped_pass(
+      data, rows, x, nullptr, false,
+      [&](std::size_t k, T* z, T*, T* q) {
+        const T y = labels != nullptr ? labels[k] : dataset_labels[rows[k]];
+        bool hit = false;
+        ws_.pass_loss[k] = head_scores(static_cast<double>(y), z, want_delta, scale, q, &hit);
+      },
+      gradient);
+  double sum = 0;
+  for (std::size_t begin = 0; begin < rows.count; begin += kChunkRows) {
+    const std::size_t end = std::min(rows.count, begin + kChunkRows);
+    double chunk = 0;
+    for (std::size_t k = begin; k < end; ++k) chunk += ws_.pass_loss[k];
+    sum += chunk;
+  }
+  return sum;
+}
+
+template <class T>
+std::size_t LayerStack<T>::curvature_width() const noexcept {
+  switch (config_.head) {
+    case Head::squared_error:
+      return 0;
+    case Head::logistic:
+      return 1;
+    case Head::softmax_cross_entropy:
+      return layers_.back().out;
+  }
+  return 0;
+}
+
+template <class T>
+void LayerStack<T>::row_curvature(const T* z, T* c) const {
+  switch (config_.head) {
+    case Head::squared_error:
+      return;
+    case Head::logistic:
+      c[0] = logistic_curvature(z[0]);
+      return;
+    case Head::softmax_cross_entropy:
+      softmax_probabilities(z, layers_.back().out, c);
+      return;
+  }
+}
+
+template <class T>
+void LayerStack<T>::curvature_product(const T* c, const T* s, T scale, T* q) const {
+  switch (config_.head) {
+    case Head::squared_error:
+      q[0] = scale * s[0];
+      return;
+    case Head::logistic:
+      q[0] = (scale * c[0]) * s[0];
+      return;
+    case Head::softmax_cross_entropy: {
+      // (diag(p) - p p^T) s = p .* (s - p.s); p.s, a mean of s, summed in double.
+      const std::size_t k_out = layers_.back().out;
+      double mean = 0;
+      for (std::size_t j = 0; j < k_out; ++j) mean += static_cast<double>(c[j]) * static_cast<double>(s[j]);
+      const T centre = static_cast<T>(mean);
+      for (std::size_t j = 0; j < k_out; ++j) q[j] = (scale * c[j]) * (s[j] - centre);
+      return;
+    }
+  }
+}
+
+template <class T>
+void LayerStack<T>::curvature_diagonal(const T* c, T scale, T* q) const {
+  switch (config_.head) {
+    case Head::squared_error:
+      q[0] = scale;
+      return;
+    case Head::logistic:
+      q[0] = scale * c[0];
+      return;
+    case Head::softmax_cross_entropy:
+      for (std::size_t j = 0; j < layers_.back().out; ++j) q[j] = (scale * c[j]) * (T(1) - c[j]);
+      return;
+  }
+}
+
+template <class T>
+void LayerStack<T>::curvatures(const T* x, const Dataset<T>& data, RowSet rows, T* out) const {
+  if (!is_single_layer()) throw MismatchError(config_.model + ": curvatures exist only for single-layer models");
+  const std::size_t width = curvature_width();
+  if (width == 0) return;
+  const std::size_t k_out = layers_.front().out;
+  const double row_ns =
+      config_.head == Head::softmax_cross_entropy ? kSoftmaxClassNs * static_cast<double>(k_out) : kSingleOutputHeadNs;
+  for_each_forward_chunk(x, data, rows, [&](RowSet chunk, std::size_t begin) {
+    const T* z = ws_.pre.front().data();
+    for_each_tile(chunk.count, kRowTile, worth_threads(static_cast<double>(chunk.count) * row_ns),
+                  [&](std::size_t first, std::size_t end) {
+                    for (std::size_t k = first; k < end; ++k) row_curvature(z + k * k_out, out + (begin + k) * width);
+                  });
+  });
+}
+
+template <class T>
+void LayerStack<T>::hessian_product(const T* x, const T* curvature, const Dataset<T>& data, RowSet rows, T scale,
+                                    const T* v, T* out) const {
+  if (!is_single_layer())
+    throw MismatchError(config_.model + ": exact Hessian-vector products exist only for single-layer models");
+  const std::size_t width = curvature_width();
+  const std::size_t k_out = layers_.front().out;
+  if (striped_input(data)) {
+    // The curvature of a row computed from its scores z in place, or read from the cache.
+    striped_pass(
+        data, rows, x, v, false,
+        [&](std::size_t k, T* z, T* s, T* q) {
+          const T* c = nullptr;
+          if (x != nullptr) {
+            row_curvature(z, z);
+            c = z;
+          } else if (width > 0) {
+            c = curvature + k * width;
+          }
+          curvature_product(c, s, scale, q);
+        },
+        out);
+  } else {
+    // Dense data, many outputs: per chunk, the scores of v by a GEMM, the per-row products,
+    // and out += Q^T A by a GEMM while the chunk is in cache (accumulate_gradient).
+    std::fill_n(out, layout_.size(), T(0));
+    const std::size_t chunk_rows = std::min(rows.count, kChunkRows);
+    reserve(chunk_rows);
+    if (x != nullptr) grow(ws_.chunk_curvature, chunk_rows * width);
+    const double row_ns = kSoftmaxClassNs * static_cast<double>(k_out);
+    for (std::size_t begin = 0; begin < rows.count; begin += kChunkRows) {
+      const RowSet chunk = rows.slice(begin, std::min(kChunkRows, rows.count - begin));
+      const std::size_t m = chunk.count;
+      const bool threaded = worth_threads(static_cast<double>(m) * row_ns);
+      const T* c = curvature != nullptr ? curvature + begin * width : nullptr;
+      if (x != nullptr) {
+        forward(x, data, chunk);
+        const T* z = ws_.pre.front().data();
+        T* own = ws_.chunk_curvature.data();
+        for_each_tile(m, kRowTile, threaded, [&](std::size_t first, std::size_t end) {
+          for (std::size_t k = first; k < end; ++k) row_curvature(z + k * k_out, own + k * width);
+        });
+        c = own;
+      }
+      forward(v, data, chunk);
+      const T* s = ws_.pre.front().data();
+      T* q = ws_.delta.front().data();
+      for_each_tile(m, kRowTile, threaded, [&](std::size_t first, std::size_t end) {
+        for (std::size_t k = first; k < end; ++k)
+          curvature_product(width > 0 ? c + k * width : nullptr, s + k * k_out, scale, q + k * k_out);
+      });
+      accumulate_gradient(data, chunk, out);
+    }
+  }
+  add_penalty_gradient(v, out);
+}
+
+template <class T>
+void LayerStack<T>::hessian_diagonal(const T* curvature, const Dataset<T>& data, RowSet rows, T scale, T* out) const {
+  if (!is_single_layer()) throw MismatchError(config_.model + ": Hessian diagonals exist only for single-layer models");
+  const std::size_t width = curvature_width();
+  striped_pass(
+      data, rows, nullptr, nullptr, true,
+      [&](std::size_t k, T*, T*, T* q) { curvature_diagonal(width > 0 ? curvature + k * width : nullptr, scale, q); },
+      out);
+  if (config_.l2 != 0)
+    for (const Layer& layer : layers_)
+      VectorMap<T>(out + layer.weight, static_cast<Eigen::Index>(layer.out * layer.in)).array() += l2_;
 }
 
 template <class T>
@@ -424,8 +737,7 @@ double LayerStack<T>::score_derivatives(const T* x, const Dataset<T>& data, RowS
 }
 
 template <class T>
-void LayerStack<T>::add_weighted_rows(const Dataset<T>& data, RowSet rows, const T* coefficients,
-                                      T* gradient) const {
+void LayerStack<T>::add_weighted_rows(const Dataset<T>& data, RowSet rows, const T* coefficients, T* gradient) const {
   if (!is_single_linear_output())
     throw MismatchError(config_.model + ": weighted rows exist only for single-output linear models");
   const Layer& layer = layers_[0];

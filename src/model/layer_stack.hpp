@@ -26,6 +26,14 @@
 // the sizes (fixed_tiles.hpp); the head keeps one loss per row and adds them in row order.
 // Threads start only when the work pays for them, which never changes how it is cut: results
 // do not depend on the thread count.
+//
+// Single-layer stacks whose input is read row by row (least squares and logistic regression,
+// softmax regression on sparse data or with few classes) make their full passes differently:
+// one pass over the rows cut into stripes (row_stripes.hpp), each row's scores, head and
+// contribution to the gradient computed while the row is in L1, the stripes on threads and
+// their partial sums added in stripe order. The same passes give these stacks' exact
+// Hessian-vector products and Hessian diagonals (docs/models.md), where a dense softmax with
+// many classes uses the chunked GEMMs instead.
 #pragma once
 
 #include <cstddef>
@@ -39,6 +47,7 @@
 #include "descent/model/model.hpp"
 #include "panel_gemm.hpp"
 #include "row_set.hpp"
+#include "row_stripes.hpp"
 
 namespace descent::detail {
 
@@ -106,6 +115,24 @@ class LayerStack {
   void add_weighted_rows(const Dataset<T>& data, RowSet rows, const T* coefficients, T* gradient) const;
   bool is_single_linear_output() const noexcept { return layers_.size() == 1 && layers_[0].out == 1; }
 
+  // Exact second derivatives, for single-layer stacks (least squares, logistic and softmax
+  // regression). With u_k the input row of rows[k] (and 1 for the bias), H_k the second
+  // derivative of its loss in its scores, and the rows' curvature (what H_k depends on):
+  bool is_single_layer() const noexcept { return layers_.size() == 1; }
+  // Values per row the curvature takes: 0 (squared error: H_k = 1 whatever x is), 1
+  // (logistic: sigma(z)(1 - sigma(z))) or K (softmax: p = softmax(z), H_k = diag(p) - p p^T).
+  std::size_t curvature_width() const noexcept;
+  // out[k * width ...] = the curvature of row rows[k] at x.
+  void curvatures(const T* x, const Dataset<T>& data, RowSet rows, T* out) const;
+  // out = scale sum_k (H_k (V u_k)) u_k^T + lambda (V, 0) in the parameters' layout: the
+  // Hessian times v. With x not null the curvatures are computed from x as the rows pass;
+  // else they are read from `curvature` (curvatures() of the same rows), with the same bits.
+  // `out` must not overlap x, v or curvature.
+  void hessian_product(const T* x, const T* curvature, const Dataset<T>& data, RowSet rows, T scale, const T* v,
+                       T* out) const;
+  // out = the diagonal of the same matrix: scale sum_k diag(H_k) (u_k .* u_k)^T + lambda (1, 0).
+  void hessian_diagonal(const T* curvature, const Dataset<T>& data, RowSet rows, T scale, T* out) const;
+
   // Data loss sum and correct predictions over `rows`.
   RowsEvaluation evaluate(const T* x, const Dataset<T>& data, RowSet rows) const;
   // One prediction per row (labels are not read).
@@ -132,6 +159,9 @@ class LayerStack {
     std::vector<double> weight_squares;   // |W_l|^2, for per-sample norms with L2
     std::vector<double> row_loss;         // the head's loss per row, added in row order
     std::vector<unsigned char> row_hit;   // the head's correct predictions per row
+    std::vector<double> pass_loss;        // striped passes: the loss of every row of the pass
+    AlignedBuffer<T> chunk_curvature;     // hessian_product on the GEMM path: the chunk's curvatures
+    StripeBuffers<T> stripes;
     PanelGemm<T> gemm;
   };
 
@@ -148,6 +178,27 @@ class LayerStack {
   // `substitute` (when not null) holds the chunk's labels in place of the dataset's, already checked.
   double head(const Dataset<T>& data, RowSet chunk, bool want_delta, T scale, std::size_t* correct,
               const T* substitute = nullptr) const;
+  // Whether full passes go through striped_pass (see the top of this file).
+  bool striped_input(const Dataset<T>& data) const { return is_single_layer() && !gemm_input(data); }
+  // One pass over `rows` for a single-layer stack reading its input row by row. For entry k
+  // (row i = rows[k], input u = (a_i, 1)): z = W a_i + b from parameters `first` and s = V a_i
+  // + v_b from `second` (each skipped when null), then row(k, z, s, q) writes the row's K
+  // coefficients q (z and s may be overwritten), and out += q u^T (q (a_i .* a_i, 1)^T when
+  // `squared`) in the parameters' layout. Rows run in stripes (row_stripes.hpp); out = 0
+  // first, null for a pass that only computes per-row values. `row` must not throw.
+  template <class Row>
+  void striped_pass(const Dataset<T>& data, RowSet rows, const T* first, const T* second, bool squared, const Row& row,
+                    T* out) const;
+  // loss_with_labels() as a striped pass, labels already checked: the same per-row losses,
+  // added in the chunks of for_each_forward_chunk, so that the sum has the same bits as a
+  // pass without the gradient (value()) and as evaluate().
+  double striped_loss(const T* x, const Dataset<T>& data, RowSet rows, const T* labels, T scale, T* gradient) const;
+  // The curvature of one row from its scores z (in place allowed: c may be z).
+  void row_curvature(const T* z, T* c) const;
+  // q = scale H s for one row: H from its curvature c (unused for squared error).
+  void curvature_product(const T* c, const T* s, T scale, T* q) const;
+  // q = scale diag(H) for one row.
+  void curvature_diagonal(const T* c, T scale, T* q) const;
   // Why the head cannot read label y ("is not a binary label ..."), or "" when it can.
   std::string label_problem(double y) const;
   // Throws MismatchError naming the first row of the chunk whose label the head cannot read.
@@ -155,6 +206,11 @@ class LayerStack {
   // Row k of the chunk, label y (checked): returns its loss, writes its delta when want_delta
   // and whether its prediction is right to *hit. Touches row k only.
   double head_row(double y, std::size_t k, bool want_delta, T scale, bool* hit) const;
+  // The same for one row's scores z (num_outputs() values), writing its delta to `delta`.
+  double head_scores(double y, const T* z, bool want_delta, T scale, T* delta, bool* hit) const;
+  // Throws MismatchError naming the first substitute label (labels[k] for entry k of `rows`,
+  // entry first + k of the whole batch) that the head cannot read.
+  void check_substitute_labels(const Dataset<T>& data, RowSet rows, const T* labels, std::size_t first) const;
   // head() for the chunk's substitute labels (chunk_labels[k] for row k of the chunk; entry
   // `first` of the whole batch), checked first.
   double head_with_labels(const Dataset<T>& data, RowSet chunk, const T* chunk_labels, std::size_t first,

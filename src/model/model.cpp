@@ -3,10 +3,11 @@
 #include <algorithm>
 #include <string>
 
-#include "descent/core/size_check.hpp"
 #include "descent/core/error.hpp"
+#include "descent/core/size_check.hpp"
 #include "label_checks.hpp"
 #include "layer_stack.hpp"
+#include "model_hessian.hpp"
 
 namespace descent {
 
@@ -130,8 +131,7 @@ LabelSpace<T> Model<T>::label_space() const {
 template <class T>
 void Model<T>::per_sample_gradients(std::span<const T> x, std::span<const std::size_t> batch, std::span<T> out) const {
   check_parameters(x);
-  detail::require_size(*this, "per-sample gradients (batch size x dimension)", out.size(),
-                       batch.size() * dimension());
+  detail::require_size(*this, "per-sample gradients (batch size x dimension)", out.size(), batch.size() * dimension());
   check_batch(batch, data_.size(), data_);
   stack_->per_sample_gradients(x.data(), data_, detail::RowSet::of(batch), out.data());
 }
@@ -146,13 +146,45 @@ void Model<T>::per_sample_gradient_norms(std::span<const T> x, std::span<const s
 }
 
 template <class T>
+bool Model<T>::has_hessian_vector() const {
+  return stack_->is_single_layer();
+}
+
+template <class T>
+void Model<T>::require_hessian(const char* what) const {
+  if (!has_hessian_vector())
+    throw MismatchError(this->name() + ": " + what +
+                        ": exact Hessian-vector products exist only for the single-layer models (least squares, "
+                        "logistic and softmax regression), not yet for an MLP with hidden layers");
+}
+
+template <class T>
+void Model<T>::hessian_vector(std::span<const T> x, std::span<const T> v, std::span<T> out) const {
+  require_hessian("hessian_vector");
+  check_parameters(x);
+  detail::require_size(*this, "hessian_vector: v", v.size(), dimension());
+  detail::require_size(*this, "hessian_vector: out", out.size(), dimension());
+  if (detail::overlap<T>(out, v) || detail::overlap<T>(out, x))
+    throw MismatchError(this->name() + ": hessian_vector: out overlaps " + (detail::overlap<T>(out, v) ? "v" : "x"));
+  const std::size_t n = data_.size();
+  const T scale = n > 0 ? T(1) / static_cast<T>(n) : T(0);
+  stack_->hessian_product(x.data(), nullptr, data_, detail::RowSet::range(0, n), scale, v.data(), out.data());
+}
+
+template <class T>
+LinearOperatorPtr<T> Model<T>::hessian_at(std::span<const T> x) const {
+  require_hessian("hessian_at");
+  check_parameters(x);
+  return std::make_unique<detail::ModelHessian<T>>(*this, *stack_, data_, x);
+}
+
+template <class T>
 bool Model<T>::is_generalized_linear() const {
   return stack_->is_single_linear_output();
 }
 
 template <class T>
-T Model<T>::score_derivatives(std::span<const T> x, std::span<const std::size_t> batch,
-                                 std::span<T> slopes) const {
+T Model<T>::score_derivatives(std::span<const T> x, std::span<const std::size_t> batch, std::span<T> slopes) const {
   if (!is_generalized_linear()) return FiniteSum<T>::score_derivatives(x, batch, slopes);
   check_parameters(x);
   detail::require_size(*this, "slopes", slopes.size(), batch.size());

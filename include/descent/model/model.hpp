@@ -9,12 +9,15 @@
 //
 // Lifetime: a model keeps a reference to its dataset, which must outlive the model and must
 // not be modified while the model is in use (labels are checked against the model when it
-// is built, and again row by row as they are read).
+// is built, and again row by row as they are read). The Hessian operator hessian_at()
+// returns keeps a reference to the model in turn: the model must outlive the operator.
 //
 // Threads: a model keeps its workspaces (activations, packing buffers) in mutable members,
 // grown to the largest batch chunk seen and then reused, so that steady-state calls do not
 // allocate. A model is therefore NOT safe to call from several threads at once; give each
-// thread its own model (they may share the dataset). Results do not depend on the number of
+// thread its own model (they may share the dataset). A Hessian operator computes in its
+// model's workspaces: use it on the thread that uses the model, never at the same time as the
+// model or another of its operators. Results do not depend on the number of
 // OpenMP threads: every sum is taken in a fixed order, and every product is cut into panels
 // fixed by its shape and run on OpenMP threads (see src/model/panel_gemm.hpp, and
 // src/model/sequential_gemm.hpp for why Eigen's threaded GEMM is not used).
@@ -69,12 +72,28 @@ class Model : public FiniteSum<T> {
   void per_sample_gradient_norms(std::span<const T> x, std::span<const std::size_t> batch,
                                  std::span<T> norms) const override;
 
+  // Exact Hessian-vector products, for the single-layer models: least squares, logistic and
+  // softmax regression (and an Mlp without hidden layers, which is softmax regression). An
+  // MLP with hidden layers has none yet: false, and the two functions below throw
+  // MismatchError. With u_i the row (and 1 for the bias) and H_i the loss's second derivative
+  // in the scores (1; sigma(z)(1 - sigma(z)); diag(p) - p p^T for softmax):
+  //   H v = (1/n) sum_i (H_i (V u_i)) u_i^T + lambda (V, 0)
+  // computed in one pass over the data (docs/models.md). `out` must not overlap x or v
+  // (MismatchError).
+  bool has_hessian_vector() const override;
+  void hessian_vector(std::span<const T> x, std::span<const T> v, std::span<T> out) const override;
+  // The Hessian at x as an operator: the per-sample curvatures at x are computed once (one
+  // pass), then each apply is one pass, bitwise equal to hessian_vector(x, v); diagonal() is
+  // the exact diagonal of H (one pass), for Jacobi preconditioning. The operator keeps a
+  // reference to this model (see Lifetime above) and a copy of the curvatures (n values for
+  // logistic regression, n K for softmax, none for least squares), not of x.
+  LinearOperatorPtr<T> hessian_at(std::span<const T> x) const override;
+
   // Least squares and logistic regression are generalized-linear (objective.hpp): u_i is
   // the row (and 1 for the bias), s_i the derivative of the loss at the score, r(x) =
   // lambda (w, 0). Softmax regression and the MLP are not.
   bool is_generalized_linear() const override;
-  T score_derivatives(std::span<const T> x, std::span<const std::size_t> batch,
-                         std::span<T> slopes) const override;
+  T score_derivatives(std::span<const T> x, std::span<const std::size_t> batch, std::span<T> slopes) const override;
   void add_sample_vectors(std::span<const std::size_t> batch, std::span<const T> coefficients,
                           std::span<T> out) const override;
   void add_regularizer_gradient(std::span<const T> x, std::span<T> out) const override;
@@ -120,6 +139,8 @@ class Model : public FiniteSum<T> {
 
  private:
   void check_parameters(std::span<const T> x) const;
+  // Throws MismatchError naming `what` unless has_hessian_vector().
+  void require_hessian(const char* what) const;
   void check_batch(std::span<const std::size_t> batch, std::size_t rows, const Dataset<T>& data) const;
 
   const Dataset<T>& data_;
