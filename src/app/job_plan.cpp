@@ -42,14 +42,14 @@ std::string list_key(const std::vector<std::string>& list, const std::string& li
   return list_name + "[" + std::to_string(list.size() == 1 ? 0 : k) + "]";
 }
 
-}  // namespace
-
 // A run that trains with a solver: the job's model and callbacks, no optimizer or estimator.
-RunSpec solver_run_spec(const JobConfig& c, const RunSpec& common, const std::string& origin, const std::string& spec) {
+RunSpec solver_run_spec(const RunSpec& common, const std::string& origin, const std::string& spec) {
   RunSpec run = common;
   run.solver = parse_at(origin, [&] { return parse_solver(spec); });
   return run;
 }
+
+}  // namespace
 
 RunSpec train_run_spec(const JobConfig& c) {
   const RunSpec common = common_run_spec(c);
@@ -57,7 +57,7 @@ RunSpec train_run_spec(const JobConfig& c) {
     if (!c.estimator.empty())
       throw ConfigError(c.origin("[estimator].spec") + ": does not apply to a solver run (" +
                         c.origin("[solver].spec") + " trains full-batch)");
-    return solver_run_spec(c, common, c.origin("[solver].spec"), c.solver);
+    return solver_run_spec(common, c.origin("[solver].spec"), c.solver);
   }
   RunSpec run = common;
   run.optimizer = parse_at(c.origin("[optimizer].spec"), [&] { return parse_transform(c.optimizer); });
@@ -89,9 +89,9 @@ std::vector<ComparedRun> compare_run_specs(const JobConfig& c) {
   }
   for (std::size_t k = 0; k < c.compare.solvers.size(); ++k) {
     const std::size_t index = c.compare_runs() + k;
-    ComparedRun r{.label = index < c.compare.labels.size() ? c.compare.labels[index] : c.compare.solvers[k],
-                  .run = solver_run_spec(c, common, c.origin("[compare].solvers[" + std::to_string(k) + "]"),
-                                         c.compare.solvers[k])};
+    ComparedRun r{
+        .label = index < c.compare.labels.size() ? c.compare.labels[index] : c.compare.solvers[k],
+        .run = solver_run_spec(common, c.origin("[compare].solvers[" + std::to_string(k) + "]"), c.compare.solvers[k])};
     runs.push_back(std::move(r));
   }
   return runs;
