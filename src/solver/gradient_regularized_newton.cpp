@@ -9,6 +9,7 @@
 
 #include "descent/core/error.hpp"
 #include "descent/solver/curvature.hpp"
+#include "descent/solver/jacobi_preconditioner.hpp"
 #include "vector_arithmetic.hpp"
 
 namespace descent {
@@ -17,11 +18,6 @@ const std::vector<std::string>& GradientRegularizedNewtonOptions::curvature_choi
 
 const std::vector<std::string>& GradientRegularizedNewtonOptions::linear_solver_choices() {
   static const std::vector<std::string> c = {"auto", "cg", "cholesky"};
-  return c;
-}
-
-const std::vector<std::string>& GradientRegularizedNewtonOptions::preconditioner_choices() {
-  static const std::vector<std::string> c = {"auto", "none", "jacobi"};
   return c;
 }
 
@@ -44,7 +40,7 @@ const std::vector<Field<GradientRegularizedNewtonOptions>>& GradientRegularizedN
        "theta: CG stops at ||(B + lambda I) d + g|| <= theta lambda ||d||"},
       {"max_cg_iterations", &O::max_cg_iterations, Range::at_least(0), "CG iterations per solve; 0: max(2 n, 10)"},
       {"preconditioner", &O::preconditioner, Range::any(),
-       "CG: jacobi with diag(B) + lambda; auto: jacobi where B has a diagonal", &preconditioner_choices()},
+       "CG: jacobi with diag(B) + lambda; auto: jacobi where B has a diagonal", &newton_preconditioner_choices()},
       {"gtol", &O::gtol, Range::non_negative(), "converged when ||g||_2 <= gtol"},
       {"ftol", &O::ftol, Range::non_negative(),
        "converged when f_k - f_{k+1} <= ftol max(|f_k|, |f_{k+1}|, 1) (0: off)"},

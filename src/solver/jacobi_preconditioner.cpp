@@ -9,6 +9,11 @@
 
 namespace descent {
 
+const std::vector<std::string>& newton_preconditioner_choices() {
+  static const std::vector<std::string> c = {"auto", "none", "jacobi"};
+  return c;
+}
+
 template <class T>
 JacobiPreconditioner<T>::JacobiPreconditioner(std::span<const T> diagonal, double relative_floor)
     : diagonal_(diagonal.begin(), diagonal.end()), inverse_(diagonal.size()) {

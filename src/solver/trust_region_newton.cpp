@@ -18,11 +18,6 @@ const std::vector<std::string>& TrustRegionNewtonOptions::forcing_choices() {
   return c;
 }
 
-const std::vector<std::string>& TrustRegionNewtonOptions::preconditioner_choices() {
-  static const std::vector<std::string> c = {"auto", "none", "jacobi"};
-  return c;
-}
-
 const std::vector<Field<TrustRegionNewtonOptions>>& TrustRegionNewtonOptions::fields() {
   using O = TrustRegionNewtonOptions;
   const Range open_unit{0, 1, true, true};
@@ -33,7 +28,8 @@ const std::vector<Field<TrustRegionNewtonOptions>>& TrustRegionNewtonOptions::fi
       {"forcing", &O::forcing, Range::any(), "xi_k: constant (xi) or quadratic (min(xi, ||g||))", &forcing_choices()},
       {"max_cg_iterations", &O::max_cg_iterations, Range::at_least(0), "CG iterations per step; 0: max(n, 5)"},
       {"preconditioner", &O::preconditioner, Range::any(),
-       "jacobi: M = (1 - a) I + a diag(H); auto: jacobi where the Hessian has a diagonal", &preconditioner_choices()},
+       "jacobi: M = (1 - a) I + a diag(H); auto: jacobi where the Hessian has a diagonal",
+       &newton_preconditioner_choices()},
       {"preconditioner_mix", &O::preconditioner_mix, Range{0, 1, true, false}, "a in M = (1 - a) I + a diag(H)"},
       {"initial_radius", &O::initial_radius, Range::non_negative(), "Delta_0; 0: ||g_0||_{M^-1}"},
       {"eta0", &O::eta0, Range::unit_closed_open(), "accept the step when actred > eta0 prered"},

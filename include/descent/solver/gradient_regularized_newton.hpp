@@ -90,7 +90,6 @@ struct GradientRegularizedNewtonOptions {
   std::int64_t max_steps = 1000;        // accepted steps (the run's, not the spec's)
   static const std::vector<std::string>& curvature_choices();
   static const std::vector<std::string>& linear_solver_choices();
-  static const std::vector<std::string>& preconditioner_choices();
   static const std::vector<Field<GradientRegularizedNewtonOptions>>& fields();
   void validate() const;  // the table's ranges (ConfigError naming the field)
 };

@@ -9,12 +9,17 @@
 // raised to that value, and a diagonal that is zero throughout gives M = I.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "descent/objective/linear_operator.hpp"
 #include "descent/solver/preconditioner.hpp"
 
 namespace descent {
+
+// The values of a Newton solver's `preconditioner` option: "auto" (jacobi where the
+// operator has a diagonal, none otherwise), "none", "jacobi".
+const std::vector<std::string>& newton_preconditioner_choices();
 
 template <class T>
 class JacobiPreconditioner final : public Preconditioner<T> {

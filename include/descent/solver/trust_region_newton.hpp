@@ -78,7 +78,6 @@ struct TrustRegionNewtonOptions {
   double sigma3 = 4;
   std::int64_t max_steps = 1000;  // iterations (trust-region subproblems), rejected ones included
   static const std::vector<std::string>& forcing_choices();
-  static const std::vector<std::string>& preconditioner_choices();
   static const std::vector<Field<TrustRegionNewtonOptions>>& fields();
   // The table's ranges, then eta0 < eta1 < eta2 and sigma1 < sigma2 (ConfigError).
   void validate() const;
