@@ -201,6 +201,10 @@ void JobConfig::validate() const {
     throw ConfigError(source + ": [compare].labels has " + std::to_string(compare.labels.size()) + " entries for " +
                       std::to_string(runs + compare.solvers.size()) + " runs");
   require_at_least(*this, "[solver].steps", static_cast<double>(solver_steps), 0, "steps");
+  if (!(privacy.delta > 0 && privacy.delta < 1))
+    throw ConfigError(value_prefix(*this, "[privacy].delta") + format_number(privacy.delta) +
+                      " violates 0 < delta < 1");
+  require_one_of(*this, "[privacy].accountant", privacy.accountant, {"rdp", "pld"});
   if (data.synthetic_classes < 2) throw ConfigError(source + ": [data].synthetic_classes must be at least 2");
   require(model.num_classes != 1, "[model]", "num_classes", 1, "num_classes = 0 or num_classes >= 2");
 }
@@ -293,6 +297,11 @@ JobConfig parse_job_config(const std::string& text, const std::string& source) {
   output.boolean("checkpoint", c.output.checkpoint);
   output.string("model", c.output.model);
   output.finish();
+
+  TableReader privacy(top.table("privacy"), "privacy", source);
+  privacy.number("delta", c.privacy.delta);
+  privacy.string("accountant", c.privacy.accountant);
+  privacy.finish();
 
   TableReader compare(top.table("compare"), "compare", source);
   compare.strings("optimizers", c.compare.optimizers);

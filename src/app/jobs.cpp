@@ -215,6 +215,7 @@ RunRecord train_one(const RunSpec& run, const JobData<T>& data, const Model<T>& 
   record.message = result.summary.message;
   record.history = result.history;
   record.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
+  if (options.estimator) record.privacy = options.estimator->privacy_ledger();
   if (final) *final = std::move(params);
   return record;
 }

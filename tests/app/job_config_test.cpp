@@ -106,6 +106,19 @@ TEST(JobConfig, ReferenceOptimumIsANumberOrAuto) {
             "job.toml:2:27: [compare].reference_epochs_factor = 0 violates reference_epochs_factor >= 1");
 }
 
+TEST(JobConfig, PrivacyTakesADeltaInTheOpenUnitIntervalAndAKnownAccountant) {
+  const JobConfig defaults = parse_job_config("", "job.toml");
+  EXPECT_EQ(defaults.privacy.delta, 1e-5);
+  EXPECT_EQ(defaults.privacy.accountant, "rdp");
+  const JobConfig c = parse_job_config("[privacy]\ndelta = 1e-6\naccountant = \"pld\"\n", "job.toml");
+  EXPECT_EQ(c.privacy.delta, 1e-6);
+  EXPECT_EQ(c.privacy.accountant, "pld");
+  EXPECT_EQ(error_of("[privacy]\ndelta = 1\n"), "job.toml: [privacy].delta = 1 violates 0 < delta < 1");
+  EXPECT_EQ(error_of("[privacy]\naccountant = \"rpd\"\n"),
+            "job.toml: [privacy].accountant = 'rpd' is not allowed; did you mean 'rdp'?");
+  EXPECT_EQ(error_of("[privacy]\nepsilon = 1\n").rfind("job.toml:2:1: unknown key 'epsilon' in [privacy]", 0), 0u);
+}
+
 TEST(JobConfig, SyntaxErrorsKeepTomlsPosition) {
   const std::string e = error_of("[training\nepochs = 3\n");
   EXPECT_EQ(e.rfind("job.toml:1:", 0), 0u) << e;

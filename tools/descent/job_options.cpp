@@ -43,6 +43,10 @@ void add_job_options(CLI::App& c, JobArgs& a) {
       ->type_name("SPEC");
   c.add_flag("--full-objective", a.full_objective,
              "[training].full_objective: evaluate f(x) over all samples after each epoch");
+  c.add_option("--privacy-delta", a.privacy_delta,
+               "[privacy].delta: a private run (--estimator 'dp_sgd(...)') reports its epsilon at this delta "
+               "(default 1e-5)");
+  c.add_option("--accountant", a.accountant, "[privacy].accountant: rdp (default) or pld");
   c.add_option("-o,--out", a.out, "[output].dir: where metrics, checkpoints and reports go");
   c.add_flag("-q,--quiet", a.quiet, "print nothing but errors");
 }
@@ -94,6 +98,8 @@ JobConfig job_config_from(const JobArgs& a) {
   if (a.threads) c.training.threads = *a.threads;
   if (a.precision) c.training.precision = *a.precision;
   if (a.out) c.output.dir = *a.out;
+  if (a.privacy_delta) c.privacy.delta = *a.privacy_delta;
+  if (a.accountant) c.privacy.accountant = *a.accountant;
   if (!a.config.empty())
     c.source = a.config;
   else
@@ -109,6 +115,8 @@ JobConfig job_config_from(const JobArgs& a) {
       {a.solver_steps.has_value(), {"[solver].steps", "--solver-steps"}},
       {a.batch_size.has_value(), {"[training].batch_size", "--batch-size"}},
       {a.precision.has_value(), {"[training].precision", "--precision"}},
+      {a.privacy_delta.has_value(), {"[privacy].delta", "--privacy-delta"}},
+      {a.accountant.has_value(), {"[privacy].accountant", "--accountant"}},
   };
   for (const auto& [set, key_flag] : flagged)
     if (set) c.flags[key_flag.first] = key_flag.second;

@@ -13,6 +13,7 @@
 //                stationarity_stop, callbacks
 //   [output]     dir, checkpoint, model
 //   [compare]    optimizers = [...], estimators = [...], labels = [...], target_loss, seeds
+//   [privacy]    delta, accountant (what a private run's summary reports: its epsilon at delta)
 // See docs/cli.md for every key with its default. The spec strings are parsed once, into
 // the RunSpecs of job_plan.hpp, before any data is read.
 #pragma once
@@ -98,6 +99,13 @@ struct CompareConfig {
   std::int64_t evals_per_epoch = 1;
 };
 
+// [privacy]: how a private run (estimator dp_sgd) reports what it spent. The estimator
+// records its steps; the accountant turns them into epsilon at this delta.
+struct PrivacyConfig {
+  double delta = 1e-5;           // in (0, 1); the usual choice is below 1 / (training rows)
+  std::string accountant = "rdp";  // "rdp" (Renyi DP, an upper bound) or "pld" (tight, slower)
+};
+
 struct JobConfig {
   std::string source = "(defaults)";  // the file it came from
   DataConfig data;
@@ -111,6 +119,7 @@ struct JobConfig {
   TrainingConfig training;
   OutputConfig output;
   CompareConfig compare;
+  PrivacyConfig privacy;
 
   // Where a key's value came from, for messages: the flag that set it ("--optimizer"), or
   // "<source>: <key>". Front ends that override keys record their flags here.

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cmath>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@
 #include "descent/data/dataset.hpp"
 #include "descent/data/preprocess.hpp"
 #include "descent/loop/train.hpp"
+#include "descent/privacy/accountant.hpp"
 
 namespace descent {
 
@@ -57,6 +59,7 @@ struct RunRecord {
   std::vector<EpochRecord> history;
   double wall_seconds = 0;
   std::size_t repetition = 0;  // compare --seeds: which repetition (0-based)
+  std::optional<GaussianSteps> privacy;  // a private estimator's ledger (Estimator::privacy_ledger)
 };
 
 // Runs the training job; returns its record. Writes the files listed above.

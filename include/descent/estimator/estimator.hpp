@@ -12,11 +12,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
 #include "descent/core/binary_io.hpp"
 #include "descent/objective/objective.hpp"
+#include "descent/privacy/accountant.hpp"
 
 namespace descent {
 
@@ -39,6 +41,11 @@ class Estimator {
 
   // Writes the direction at x. Must be called after bind() with the same objective.
   virtual Estimate<T> estimate(const Differentiable<T>& objective, std::span<const T> x, std::span<T> direction) = 0;
+
+  // What a private estimator (DP-SGD) has spent: the Gaussian steps it has run, counted
+  // across a resume, for an accountant (privacy/accountant.hpp) to turn into epsilon at a
+  // delta. nullopt for every estimator that gives no privacy guarantee.
+  virtual std::optional<GaussianSteps> privacy_ledger() const { return std::nullopt; }
 
   // Persistent state for checkpoints (RNG position, snapshots, tables).
   virtual void save(BinaryWriter& out) const = 0;
