@@ -53,7 +53,7 @@ __all__ = [
     "State", "Transform", "Schedule", "parse", "chain", "optimizers", "estimators", "registry", "Model",
     "minimize", "OptimizeResult",
     "LeastSquares", "LogisticRegression", "SoftmaxRegression", "Mlp", "train", "TrainResult", "solve",
-    "TrainedModel", "load", "read_libsvm", "read_csv", "read_idx", "read_npy",
+    "TrainedModel", "load", "read_libsvm", "read_csv", "read_idx", "read_npy", "clip_norm_guide",
 ]
 
 
@@ -674,6 +674,20 @@ def _features(X):
             csr.sum_duplicates()
         return (csr.data, csr.indices, csr.indptr, csr.shape[0], csr.shape[1])
     return X
+
+
+def clip_norm_guide(X, model: str = "logistic", *, bias: bool = True, grid: int = 5) -> dict:
+    """Where to tune DP-SGD's clip norm for logistic or softmax regression on features X
+    (an ndarray or scipy.sparse matrix): Das, Kale, Xu, Zhang & Sanghavi (ICML 2023) recommend
+    clip norms only up to the smallest per-sample Lipschitz constant min_i L_i, with L_i =
+    ||(x_i, 1)|| for logistic and sqrt(2) ||(x_i, 1)|| for softmax regression (without the 1
+    when bias=False). Returns a dict: min_lipschitz (the top of the range), median_lipschitz,
+    max_lipschitz, samples (rows with L_i > 0), zero_rows and candidates (grid clip norms
+    min_lipschitz / 2**(grid-1), ..., min_lipschitz). ConfigError for another model."""
+    _check_integers(grid=grid)
+    if grid < 1:
+        raise ValueError(f"grid: {grid} violates grid >= 1")
+    return _core.clip_norm_guide(_features(X), str(model), bool(bias), int(grid))
 
 
 def _resolve_model(model):

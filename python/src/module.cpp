@@ -2,6 +2,7 @@
 // handling and its docstrings are in python/descent/__init__.py.
 #include <pybind11/pybind11.h>
 
+#include "clip_guide.hpp"
 #include "errors.hpp"
 #include "kept_model.hpp"
 #include "minimize.hpp"
@@ -19,4 +20,5 @@ PYBIND11_MODULE(_core, m) {
   descent::python::bind_readers(m);
   descent::python::bind_train(m);
   descent::python::bind_reference(m);
+  descent::python::bind_clip_guide(m);
 }
