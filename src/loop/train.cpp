@@ -221,7 +221,12 @@ TrainResult<T> train(const FiniteSum<T>& objective, Parameters<T>& params, const
       sampler = poisson_sampler(std::min(1.0, double(options.batch_size) / double(n)), options.seed);
       break;
   }
-  const std::int64_t per_epoch = steps_per_epoch(options.sampling, n, options.batch_size);
+  std::int64_t per_epoch = steps_per_epoch(options.sampling, n, options.batch_size);
+  // An estimator that fixes its own batch (DP-SGD) defines the epoch: n samples in expectation.
+  if (options.estimator) {
+    if (const std::optional<double> per_step = options.estimator->samples_per_step(n); per_step && *per_step > 0)
+      per_epoch = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::llround(double(n) / *per_step)));
+  }
 
   TrainResult<T> result;
   MinimizeOptions<T> minimize_options;

@@ -42,6 +42,13 @@ class Estimator {
   // Writes the direction at x. Must be called after bind() with the same objective.
   virtual Estimate<T> estimate(const Differentiable<T>& objective, std::span<const T> x, std::span<T> direction) = 0;
 
+  // The samples one step uses in expectation, for an estimator that fixes it itself
+  // (DP-SGD: q n under Poisson sampling, or its batch size): train() then makes an epoch
+  // round(n / this) steps, one pass of fresh samples, whatever TrainOptions::batch_size says.
+  // nullopt (every other estimator): TrainOptions::batch_size and sampling decide, as they
+  // always have for them.
+  virtual std::optional<double> samples_per_step(std::size_t /*n*/) const { return std::nullopt; }
+
   // What a private estimator (DP-SGD) has spent: the Gaussian steps it has run, counted
   // across a resume, for an accountant (privacy/accountant.hpp) to turn into epsilon at a
   // delta. nullopt for every estimator that gives no privacy guarantee.

@@ -50,7 +50,8 @@ struct TrainOptions {
   std::uint64_t seed = 0;                                         // sampling stream
   // The gradient estimator (null: minibatches of batch_size drawn by `sampling`). An epoch
   // is still steps_per_epoch(sampling, n, batch_size) updates, so give it the estimator's
-  // own batch size to make an epoch one pass of fresh samples.
+  // own batch size to make an epoch one pass of fresh samples; an estimator that reports
+  // Estimator::samples_per_step (DP-SGD) sets the epoch's length itself.
   EstimatorPtr<T> estimator;
   // Evaluate f(x) over all samples at each epoch's end (EpochRecord::objective): a pass that
   // the data_passes do not count. Variance-reduced methods are judged by it, since their
