@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "descent/core/error.hpp"
+#include "descent/estimator/minibatch.hpp"
 #include "descent/loop/callbacks/iterate_averaging.hpp"
 #include "descent/transform/adam.hpp"
 #include "descent/transform/sgd.hpp"
@@ -89,7 +90,8 @@ TEST(Train, AResumeMidEpochReportsTheWholeEpochsLossAndKeepsTheAverage) {
   // Stopped in the middle of epoch 2 (step 6 of 4 per epoch) and resumed: epoch 2's loss
   // counts the batches before the stop too, and the Polyak average over steps > 2 and the
   // final parameters are those of a run that never stopped, bit for bit.
-  const auto ckpt = std::filesystem::temp_directory_path() / ("descent_train_mid_" + std::to_string(::getpid()) + ".ckpt");
+  const auto ckpt =
+      std::filesystem::temp_directory_path() / ("descent_train_mid_" + std::to_string(::getpid()) + ".ckpt");
   CentresSum<double> f(30, 5);
   auto opt = sgd({.lr = constant(0.1)});
   TrainOptions<double> base{.epochs = 3, .batch_size = 8, .seed = 4, .quiet = true};
@@ -174,6 +176,40 @@ TEST(Train, PoissonSamplingEpochsAreNSamplesInExpectation) {
   EXPECT_EQ(result.summary.steps, 20 * 10);
   // 200 batches of Binomial(100, 0.1) samples: mean 2000, sd sqrt(200 * 9) = 42.
   EXPECT_NEAR(double(result.summary.sample_gradients), 2000.0, 3 * 42.4);
+}
+
+// A minibatch estimator that says how many samples a step uses: train() takes the epoch's
+// length from it, not from TrainOptions::batch_size.
+class FixedBatchEstimator final : public Estimator<double> {
+ public:
+  explicit FixedBatchEstimator(std::size_t batch)
+      : inner_(MinibatchOptions{.batch_size = batch, .seed = 3}), batch_(batch) {}
+  std::string spec() const override { return "fixed_batch"; }
+  void bind(const Differentiable<double>& f) override { inner_.bind(f); }
+  Estimate<double> estimate(const Differentiable<double>& f, std::span<const double> x, std::span<double> d) override {
+    return inner_.estimate(f, x, d);
+  }
+  std::optional<double> samples_per_step(std::size_t) const override { return static_cast<double>(batch_); }
+  void save(BinaryWriter& out) const override { inner_.save(out); }
+  void load(BinaryReader& in) override { inner_.load(in); }
+
+ private:
+  Minibatch<double> inner_;
+  std::size_t batch_;
+};
+
+TEST(Train, AnEstimatorThatFixesItsBatchSetsTheEpochsLength) {
+  CentresSum<double> f(100, 2);
+  Parameters<double> x(ParameterLayout::flat(2));
+  auto opt = sgd({.lr = constant(0.1)});
+  // batch_size 10 would make 10 steps an epoch; the estimator's 25 samples a step make 4.
+  TrainOptions<double> options{.epochs = 3, .batch_size = 10, .seed = 2, .quiet = true};
+  options.estimator = std::make_shared<FixedBatchEstimator>(25);
+  const auto result = train(f, x, *opt, options);
+  EXPECT_EQ(result.summary.steps, 3 * 4);
+  ASSERT_EQ(result.history.size(), 3u);
+  EXPECT_EQ(result.history[0].step, 4);
+  EXPECT_EQ(result.summary.sample_gradients, 3 * 100);
 }
 
 TEST(Train, RejectsImpossibleOptions) {
