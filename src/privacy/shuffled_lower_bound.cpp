@@ -271,6 +271,13 @@ ShuffledEpsilonBound shuffled_epsilon_lower_bound(double noise_multiplier, std::
     return result;
   }
 
+  // E epochs reveal the first epoch's output, so the exact one-epoch bound holds for them too
+  // (post-processing); the Monte Carlo below can only raise it.
+  const ShuffledEpsilonBound first_epoch =
+      shuffled_epsilon_lower_bound(noise_multiplier, batches_per_epoch, 1, delta, samples, seed, failure_probability);
+  result.epsilon = result.epsilon_estimate = first_epoch.epsilon;
+  result.certified_delta = first_epoch.certified_delta;
+
   // Candidate epsilons on a grid, so that one union bound covers whichever is reported.
   constexpr double kEpsilonStep = 0.01;
   const auto candidates = static_cast<std::int64_t>(std::ceil(top / kEpsilonStep)) + 1;

@@ -59,7 +59,9 @@ ShuffledDeltaEstimate shuffled_delta_monte_carlo(double noise_multiplier, std::i
                                                  std::uint64_t seed = 1, double failure_probability = 1e-3);
 
 // The largest epsilon at which the shuffled mechanism (sigma, T batches per epoch, `epochs`
-// epochs, each reshuffled) is certified not to be (epsilon, delta)-DP; 0 when none is.
+// epochs, each reshuffled) is certified not to be (epsilon, delta)-DP; 0 when none is. With
+// several epochs, the larger of the exact one-epoch bound (the run reveals its first epoch)
+// and the Monte Carlo one.
 // `samples` Monte Carlo draws (used when epochs >= 2; 10% of them choose a truncation level
 // for the confidence bound, the rest estimate), from the Philox stream of `seed`.
 // Throws ConfigError naming the argument for sigma <= 0, T < 1, epochs < 1, delta outside
