@@ -42,7 +42,8 @@ if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
     os.environ["OMP_WAIT_POLICY"] = "passive"
 
 from . import _core
-from ._core import ConfigError, Error, FormatError, IoError, MismatchError, ParseError, State, Transform, parse
+from ._core import (ConfigError, Error, FormatError, IoError, MismatchError, ParseError, State, Transform,
+                    noise_multiplier, parse, privacy_epsilon)
 from ._kept import TrainedModel, load
 from ._readers import read_csv, read_idx, read_libsvm, read_npy
 
@@ -54,6 +55,7 @@ __all__ = [
     "minimize", "OptimizeResult",
     "LeastSquares", "LogisticRegression", "SoftmaxRegression", "Mlp", "train", "TrainResult", "solve",
     "TrainedModel", "load", "read_libsvm", "read_csv", "read_idx", "read_npy", "clip_norm_guide",
+    "privacy_epsilon", "noise_multiplier",
 ]
 
 

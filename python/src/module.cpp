@@ -6,6 +6,7 @@
 #include "errors.hpp"
 #include "kept_model.hpp"
 #include "minimize.hpp"
+#include "privacy.hpp"
 #include "readers.hpp"
 #include "reference.hpp"
 #include "train.hpp"
@@ -21,4 +22,5 @@ PYBIND11_MODULE(_core, m) {
   descent::python::bind_train(m);
   descent::python::bind_reference(m);
   descent::python::bind_clip_guide(m);
+  descent::python::bind_privacy(m);
 }

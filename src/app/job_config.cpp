@@ -9,6 +9,7 @@
 
 #include "descent/core/atomic_file.hpp"
 #include "descent/core/error.hpp"
+#include "descent/privacy/make_accountant.hpp"
 #include "descent/core/suggest.hpp"
 #include "descent/run/run_spec.hpp"
 #include "descent/spec/registry.hpp"
@@ -204,7 +205,7 @@ void JobConfig::validate() const {
   if (!(privacy.delta > 0 && privacy.delta < 1))
     throw ConfigError(value_prefix(*this, "[privacy].delta") + format_number(privacy.delta) +
                       " violates 0 < delta < 1");
-  require_one_of(*this, "[privacy].accountant", privacy.accountant, {"rdp", "pld"});
+  require_one_of(*this, "[privacy].accountant", privacy.accountant, accountant_names());
   if (data.synthetic_classes < 2) throw ConfigError(source + ": [data].synthetic_classes must be at least 2");
   require(model.num_classes != 1, "[model]", "num_classes", 1, "num_classes = 0 or num_classes >= 2");
 }

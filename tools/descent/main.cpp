@@ -14,6 +14,7 @@
 #include "minimize_command.hpp"
 #include "option_error.hpp"
 #include "predict_command.hpp"
+#include "privacy_command.hpp"
 #include "train_command.hpp"
 #include "wait_policy.hpp"
 
@@ -34,6 +35,8 @@ int main(int argc, char** argv) {
   CLI::App* predict = add_predict_command(app, predict_args);
   EvaluateArgs evaluate_args;
   CLI::App* evaluate = add_evaluate_command(app, evaluate_args);
+  PrivacyArgs privacy_args;
+  CLI::App* privacy = add_privacy_command(app, privacy_args);
 
   try {
     app.parse(argc, argv);
@@ -50,6 +53,7 @@ int main(int argc, char** argv) {
     }
     if (predict->parsed()) return run_predict(predict_args);
     if (evaluate->parsed()) return run_evaluate(evaluate_args);
+    if (privacy->parsed()) return run_privacy(privacy_args);
     const std::atomic<bool>& interrupted = install_interrupt_handler();
     if (train->parsed()) return run_train(train_args, interrupted);
     if (compare->parsed()) return run_compare(compare_args, interrupted);

@@ -1,0 +1,81 @@
+// `descent privacy`: epsilon for a noise multiplier, the noise multiplier for an epsilon, and
+// usage errors that name the option to fix.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "support/cli_runner.hpp"
+
+namespace descent {
+namespace {
+
+using testing::Cli;
+
+// Issue 13's point: 7.3291111714841742 at order 3.9 (tests/fixtures/privacy/rdp_golden.csv).
+TEST_F(Cli, PrivacyPrintsEpsilonAndTheBestOrder) {
+  const auto r = run("privacy --sigma 1.5 --q 0.04 --steps 2250 --delta 1e-5");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "accountant: rdp\nepsilon: 7.329111171\nbest order: 3.9\n");
+  EXPECT_EQ(r.err, "");
+}
+
+// The PLD accountant on the same point: dp_accounting 0.6.0's PLD gives 6.7687874
+// (tests/fixtures/privacy/pld_golden.csv), tighter than RDP's 7.329.
+TEST_F(Cli, PrivacyWithThePldAccountant) {
+  const auto r = run("privacy --sigma 1.5 --q 0.04 --steps 2250 --delta 1e-5 --accountant pld");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "accountant: pld(discretization_interval=1e-04, tail_mass=1e-15, connect_dots=true)\n"
+                   "epsilon: 6.768787606\n");
+}
+
+TEST_F(Cli, PrivacyFindsTheNoiseMultiplierForAnEpsilon) {
+  const auto r = run("privacy --epsilon 7.3291111714841742 --q 0.04 --steps 2250 --delta 1e-5 --accountant rdp");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto at = r.out.find("noise multiplier: ");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const double sigma = std::stod(r.out.substr(at + 18));
+  EXPECT_GE(sigma, 1.5 * (1 - 1e-9));  // printed to 10 digits; the bracket is [sigma*, sigma* (1 + 1e-6)]
+  EXPECT_LE(sigma, 1.5 * (1 + 1e-6));
+  EXPECT_NE(r.out.find("(the smallest noise multiplier with epsilon <= 7.329111171, to a relative 1e-06)"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST_F(Cli, PrivacyUsageErrorsNameTheOption) {
+  auto r = run("privacy --sigma 0 --q 0.04 --steps 10 --delta 1e-5");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "descent privacy: --sigma: GaussianSteps::noise_multiplier = 0 violates noise_multiplier > 0\n");
+  r = run("privacy --sigma 1 --q 1.5 --steps 10 --delta 1e-5");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "descent privacy: --q: GaussianSteps::sampling_rate = 1.5 violates 0 < sampling_rate <= 1\n");
+  r = run("privacy --sigma 1 --q 0.5 --steps -3 --delta 1e-5");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "descent privacy: --steps: GaussianSteps::steps = -3 violates steps >= 0\n");
+  r = run("privacy --sigma 1 --q 0.5 --steps 10 --delta 2");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "descent privacy: --delta: RdpAccountant::delta = 2 violates 0 < delta < 1\n");
+  r = run("privacy --sigma 1 --q 0.5 --steps 10 --delta 1e-5 --accountant moments");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "descent privacy: --accountant: accountant = 'moments' is not one of rdp, pld\n");
+  r = run("privacy --q 0.5 --steps 10 --delta 1e-5");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err,
+            "descent privacy: --sigma: give either --sigma (to print epsilon) or --epsilon (to print the noise "
+            "multiplier)\n");
+  r = run("privacy --sigma 1 --epsilon 2 --q 0.5 --steps 10 --delta 1e-5");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("excludes"), std::string::npos) << r.err;
+  r = run("privacy --epsilon -1 --q 0.5 --steps 10 --delta 1e-5");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "descent privacy: --epsilon: NoiseCalibration::target_epsilon = -1 violates target_epsilon > 0\n");
+  r = run("privacy --epsilon 1e-9 --q 1 --steps 1000000 --delta 1e-5");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("cannot be reached: even noise_multiplier = 10000"), std::string::npos) << r.err;
+  // sigma so small that the RDP is infinite at every order.
+  r = run("privacy --sigma 1e-160 --q 0.5 --steps 1 --delta 1e-5");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("no order gives a finite epsilon"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace descent
