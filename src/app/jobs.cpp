@@ -20,6 +20,7 @@
 #include "descent/data/preprocess.hpp"
 #include "descent/data/read_dataset.hpp"
 #include "descent/model/evaluate.hpp"
+#include "descent/privacy/make_accountant.hpp"
 #include "descent/report/line_plot.hpp"
 #include "descent/run/build.hpp"
 #include "descent/run/model_file.hpp"
@@ -264,6 +265,36 @@ ModelData<T> load_for_model(const JobConfig& config) {
   return result;
 }
 
+// What a private run spent: its ledger through [privacy].accountant at [privacy].delta. An
+// epsilon the accountant cannot certify is reported as null with the accountant's reason.
+nlohmann::json privacy_report(const PrivacyConfig& config, const GaussianSteps& ledger) {
+  const PrivacyAccountantPtr accountant = make_accountant(config.accountant);
+  accountant->compose(ledger);
+  nlohmann::json report = {{"accountant", accountant->spec()},
+                           {"delta", config.delta},
+                           {"noise_multiplier", ledger.noise_multiplier},
+                           {"sampling_rate", ledger.sampling_rate},
+                           {"steps", ledger.steps}};
+  try {
+    report["epsilon"] = accountant->epsilon(config.delta);
+  } catch (const ConfigError& e) {
+    report["epsilon"] = nullptr;
+    report["epsilon_error"] = e.what();
+  }
+  return report;
+}
+
+std::string privacy_line(const nlohmann::json& report) {
+  const std::string epsilon = report["epsilon"].is_null()
+                                  ? "not certified (" + report["epsilon_error"].get<std::string>() + ")"
+                                  : format_number(report["epsilon"].get<double>());
+  return "privacy: epsilon = " + epsilon + " at delta = " + format_number(report["delta"].get<double>()) + " (" +
+         report["accountant"].get<std::string>() + "; noise multiplier " +
+         format_number(report["noise_multiplier"].get<double>()) + ", sampling rate " +
+         format_number(report["sampling_rate"].get<double>()) + ", " +
+         std::to_string(report["steps"].get<std::int64_t>()) + " steps)";
+}
+
 template <class T>
 RunRecord run_train_typed(const JobConfig& config, const RunSpec& run, const JobControls& controls) {
   const ModelData<T> loaded = load_for_model<T>(config);
@@ -275,17 +306,21 @@ RunRecord run_train_typed(const JobConfig& config, const RunSpec& run, const Job
   Parameters<T> final_params;
   RunRecord record =
       train_one<T>(run, data, *model, start, "train", dir, controls, config.output.checkpoint, &final_params);
+  // A private run's guarantee goes into the summary, the model file and the terminal.
+  const nlohmann::json privacy = record.privacy ? privacy_report(config.privacy, *record.privacy) : nlohmann::json();
+  if (!privacy.is_null() && !controls.quiet) std::fprintf(stderr, "%s\n", privacy_line(privacy).c_str());
   // The model is kept whenever its parameters are finite: a run stopped by Ctrl-C or a
   // stopping rule has a usable model, a diverged one has none to keep.
   if (record.termination != Termination::non_finite) {
     TrainedModel<T> kept =
         TrainedModel<T>::keep(run.model, *model, data.preprocessing, loaded.positive_class, std::move(final_params));
-    kept.set_training_info(nlohmann::json{{"data", data.description},
-                                          {"optimizer", record.optimizer},
-                                          {"estimator", record.estimator},
-                                          {"epochs", record.history.empty() ? 0 : record.history.back().epoch},
-                                          {"termination", to_string(record.termination)}}
-                               .dump());
+    nlohmann::json info = {{"data", data.description},
+                           {"optimizer", record.optimizer},
+                           {"estimator", record.estimator},
+                           {"epochs", record.history.empty() ? 0 : record.history.back().epoch},
+                           {"termination", to_string(record.termination)}};
+    if (!privacy.is_null()) info["privacy"] = privacy;
+    kept.set_training_info(info.dump());
     save_model(config.output.model_path(), kept);
   }
   nlohmann::json summary = {
@@ -310,6 +345,7 @@ RunRecord run_train_typed(const JobConfig& config, const RunSpec& run, const Job
   summary["openmp"] = {{"threads", num_threads()},
                        {"OMP_WAIT_POLICY", env("OMP_WAIT_POLICY")},
                        {"GOMP_SPINCOUNT", env("GOMP_SPINCOUNT")}};
+  if (!privacy.is_null()) summary["privacy"] = privacy;
   write_file_atomically(dir / "summary.json", summary.dump(2) + "\n");
   return record;
 }
