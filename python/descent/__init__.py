@@ -626,6 +626,9 @@ class TrainResult:
     termination  "max_steps" when every epoch ran; message, steps, final_loss
     model        the descent.TrainedModel (None when the run diverged); predict(X),
                  predict_proba(X), evaluate(X, y) and save(path) delegate to it
+    privacy_ledger  a private run's (estimator "dp_sgd(...)") noisy steps: dict noise_multiplier,
+                 sampling_rate, steps; None for other estimators. privacy_epsilon(delta) turns it
+                 into the run's epsilon.
     """
 
     def __init__(self, out: dict):
@@ -638,6 +641,16 @@ class TrainResult:
         self.message = out["message"]
         self.steps = out["steps"]
         self.final_loss = out["final_loss"]
+        self.privacy_ledger = out["privacy_ledger"]
+
+    def privacy_epsilon(self, delta: float = 1e-5, accountant: str = "rdp") -> float:
+        """The epsilon a private run (estimator "dp_sgd(...)") has spent at delta, by the "rdp" or
+        "pld" accountant; MismatchError for a run without a private estimator."""
+        if self.privacy_ledger is None:
+            raise MismatchError("the run used no private estimator (dp_sgd): it has no privacy ledger")
+        spent = self.privacy_ledger
+        return privacy_epsilon(spent["noise_multiplier"], spent["sampling_rate"], spent["steps"], delta,
+                               accountant=accountant)
 
     def _kept(self) -> TrainedModel:
         if self.model is None:

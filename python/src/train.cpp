@@ -198,8 +198,14 @@ py::dict train_typed(const RunSpec& run, py::handle X, py::handle y, py::handle 
   py::object kept = py::none();
   if (result.summary.termination != Termination::non_finite)
     kept = py::cast(keep_model(TrainedModel<T>::keep(run.model, *model, FittedPreprocessing{}, std::nullopt, params)));
+  // A private estimator's ledger (Estimator::privacy_ledger): what the accountant needs.
+  py::object ledger = py::none();
+  if (options.estimator)
+    if (const std::optional<GaussianSteps> spent = options.estimator->privacy_ledger())
+      ledger = py::dict(py::arg("noise_multiplier") = spent->noise_multiplier,
+                        py::arg("sampling_rate") = spent->sampling_rate, py::arg("steps") = spent->steps);
   return py::dict(py::arg("params") = flat, py::arg("blocks") = blocks, py::arg("history") = history,
-                  py::arg("model") = kept,
+                  py::arg("model") = kept, py::arg("privacy_ledger") = ledger,
                   py::arg("termination") = to_string(result.summary.termination),
                   py::arg("message") = result.summary.message, py::arg("steps") = result.summary.steps,
                   py::arg("final_loss") = static_cast<double>(result.summary.final_value));
