@@ -24,8 +24,15 @@ TEST_F(Cli, PrivacyPrintsEpsilonAndTheBestOrder) {
 TEST_F(Cli, PrivacyWithThePldAccountant) {
   const auto r = run("privacy --sigma 1.5 --q 0.04 --steps 2250 --delta 1e-5 --accountant pld");
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(r.out, "accountant: pld(discretization_interval=1e-04, tail_mass=1e-15, connect_dots=true)\n"
-                   "epsilon: 6.768787606\n");
+  EXPECT_EQ(r.out.rfind("accountant: pld(discretization_interval=1e-04, tail_mass=1e-15, connect_dots=true)\n"
+                        "epsilon: ",
+                        0),
+            0u)
+      << r.out;
+  // The FFT's rounding differs between builds in the 9th digit; dp_accounting's own figure
+  // is 6.7687874, and both sit within N h of the exact epsilon on the same grid.
+  const double epsilon = std::stod(r.out.substr(r.out.find("epsilon: ") + 9));
+  EXPECT_NEAR(epsilon, 6.7687874, 1e-5);
 }
 
 TEST_F(Cli, PrivacyFindsTheNoiseMultiplierForAnEpsilon) {
