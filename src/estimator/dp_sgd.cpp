@@ -5,6 +5,7 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -15,6 +16,10 @@
 #include "descent/core/error.hpp"
 #include "descent/core/size_check.hpp"
 #include "finite_sum_binding.hpp"
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 namespace descent {
 
@@ -57,25 +62,36 @@ constexpr std::size_t kPairsPerTile = 512;
 // microseconds; a tile of 512 pairs about as much).
 constexpr std::size_t kMinTilesForThreads = 4;
 
-// 53 random bits as a double in [0, 1), as Random::uniform() makes it.
-inline double unit_interval(std::uint64_t word) { return static_cast<double>(word >> 11) * 0x1.0p-53; }
+// 53 random bits as a double in [0, 1), as Random::uniform() makes it: (word >> 11) 2^-53.
+// The integer is converted exactly without a 64-bit conversion instruction (x86 has none on
+// vectors before AVX-512), so that the loops over a tile vectorize: its top 52 bits become a
+// double through the exponent (2^52 + v is exact below 2^53), its last bit likewise.
+inline double unit_interval(std::uint64_t word) {
+  constexpr std::uint64_t kTwo52 = 0x4330000000000000u;  // the bits of 2^52
+  const std::uint64_t v = word >> 11;
+  const double high = std::bit_cast<double>(kTwo52 | (v >> 1)) - 0x1.0p52;
+  const double low = std::bit_cast<double>(kTwo52 | (v & 1u)) - 0x1.0p52;
+  return (2 * high + low) * 0x1.0p-53;
+}
 
 // out[2m] (and out[2m + 1] when < count) += stddev z for the `pairs` Box-Muller pairs whose
-// uniforms are words[2m] (u1 = 1 - unit_interval: in (0, 1], safe for log) and words[2m + 1].
+// uniforms come from first_words[m] (u1 = 1 - unit_interval: in (0, 1], safe for log) and
+// second_words[m] (u2).
 template <class T>
-void box_muller_tile(const std::uint64_t* words, std::size_t pairs, T stddev, T* out, std::size_t count) {
+void box_muller_tile(const std::uint64_t* first_words, const std::uint64_t* second_words, std::size_t pairs, T stddev,
+                     T* out, std::size_t count) {
   alignas(64) double radius[kPairsPerTile];
   alignas(64) T angle[kPairsPerTile];
   alignas(64) T cosine[kPairsPerTile];
   alignas(64) T sine[kPairsPerTile];
   for (std::size_t m = 0; m < pairs; ++m) {
-    radius[m] = 1.0 - unit_interval(words[2 * m]);
-    angle[m] = static_cast<T>(2 * std::numbers::pi * unit_interval(words[2 * m + 1]));
+    radius[m] = 1.0 - unit_interval(first_words[m]);
+    angle[m] = static_cast<T>(2 * std::numbers::pi * unit_interval(second_words[m]));
   }
   // The radius in double (Eigen vectorizes log in double): sqrt(-2 ln u1) reaches 8.6 for the
   // smallest u1 = 2^-53, where a float u1 would stop at 5.8 standard deviations.
-  using DoubleArray = Eigen::Map<Eigen::Array<double, Eigen::Dynamic, 1>, Eigen::Aligned64>;
-  using TArray = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>, Eigen::Aligned64>;
+  using DoubleArray = Eigen::Map<Eigen::Array<double, Eigen::Dynamic, 1>, Eigen::Aligned32>;
+  using TArray = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>, Eigen::Aligned32>;
   const auto n = static_cast<Eigen::Index>(pairs);
   DoubleArray r(radius, n);
   r = (-2.0 * r.log()).sqrt();
@@ -90,49 +106,85 @@ void box_muller_tile(const std::uint64_t* words, std::size_t pairs, T stddev, T*
       sine[m] = std::sin(angle[m]);
     }
   }
-  for (std::size_t m = 0; m < pairs; ++m) {
+  const std::size_t full = std::min(pairs, count / 2);  // pairs whose both values are used
+  for (std::size_t m = 0; m < full; ++m) {
     const T scaled = stddev * static_cast<T>(radius[m]);
     out[2 * m] += scaled * cosine[m];
-    if (2 * m + 1 < count) out[2 * m + 1] += scaled * sine[m];
+    out[2 * m + 1] += scaled * sine[m];
   }
+  if (full < pairs) out[2 * full] += stddev * static_cast<T>(radius[full]) * cosine[full];
 }
 
-// The two 64-bit words of the pairs first .. first + count - 1 of the Philox noise stream
-// from `position` (a multiple of 4): pair m reads draws position + 4 m .. + 3, one Philox
-// block, as Random reads them (Random::at and next_u64: the high word first). The blocks are
-// computed side by side, one array per counter word, so that the compiler runs the ten
-// rounds on vectors (a 32 x 32 -> 64-bit product per lane); the bijection is philox4x32's.
+// The words of the pairs first .. first + count - 1 (count <= kPairsPerTile) of the Philox
+// noise stream from `position` (a multiple of 4): pair m reads draws position + 4 m .. + 3,
+// one Philox block r, as Random reads them (next_u64 takes the earlier draw as the high
+// word): first_words[m] = r0 r1, second_words[m] = r2 r3. Blocks are computed side by side
+// with each 32-bit counter word in a 64-bit lane, where one 32 x 32 -> 64-bit product per
+// lane is a single instruction (AVX2: vpmuludq, four blocks at a time); the bijection is
+// philox4x32's (random.hpp), which the scalar loop spells out for other targets.
 void philox_words(const std::array<std::uint32_t, 2>& key, std::uint64_t position, std::uint64_t first,
-                  std::size_t count, std::uint64_t* words) {
-  constexpr std::uint32_t kMul0 = 0xD2511F53u, kMul1 = 0xCD9E8D57u;
+                  std::size_t count, std::uint64_t* first_words, std::uint64_t* second_words) {
+  constexpr std::uint64_t kMul0 = 0xD2511F53u, kMul1 = 0xCD9E8D57u, kLow = 0xFFFFFFFFu;
   constexpr std::uint32_t kWeyl0 = 0x9E3779B9u, kWeyl1 = 0xBB67AE85u;
-  alignas(64) std::uint32_t c0[kPairsPerTile], c1[kPairsPerTile], c2[kPairsPerTile], c3[kPairsPerTile];
+  constexpr std::uint64_t kStream = static_cast<std::uint64_t>(Stream::noise), kSubstream = 0;
+  std::array<std::uint64_t, 10> k0, k1;  // the key schedule
+  k0[0] = key[0];
+  k1[0] = key[1];
+  for (std::size_t r = 1; r < 10; ++r) {
+    k0[r] = static_cast<std::uint32_t>(k0[r - 1] + kWeyl0);
+    k1[r] = static_cast<std::uint32_t>(k1[r - 1] + kWeyl1);
+  }
   const std::uint64_t block0 = (position >> 2) + first;
-  for (std::size_t m = 0; m < count; ++m) {
-    const std::uint64_t block = block0 + m;
-    c0[m] = static_cast<std::uint32_t>(block);
-    c1[m] = static_cast<std::uint32_t>(block >> 32);
-    c2[m] = static_cast<std::uint32_t>(Stream::noise);
-    c3[m] = 0;  // substream
-  }
-  std::uint32_t k0 = key[0], k1 = key[1];
-  for (int round = 0; round < 10; ++round) {
-    for (std::size_t m = 0; m < count; ++m) {
-      const std::uint64_t p0 = std::uint64_t{kMul0} * c0[m];
-      const std::uint64_t p1 = std::uint64_t{kMul1} * c2[m];
-      const std::uint32_t n0 = static_cast<std::uint32_t>(p1 >> 32) ^ c1[m] ^ k0;
-      const std::uint32_t n2 = static_cast<std::uint32_t>(p0 >> 32) ^ c3[m] ^ k1;
-      c0[m] = n0;
-      c1[m] = static_cast<std::uint32_t>(p1);
-      c2[m] = n2;
-      c3[m] = static_cast<std::uint32_t>(p0);
+  std::size_t m = 0;
+#if defined(__AVX2__)
+  const __m256i mul0 = _mm256_set1_epi64x(static_cast<long long>(kMul0));
+  const __m256i mul1 = _mm256_set1_epi64x(static_cast<long long>(kMul1));
+  const __m256i low = _mm256_set1_epi64x(static_cast<long long>(kLow));
+  // Eight blocks per iteration in two independent groups of four: a round is a chain of a
+  // product (5 cycles) and two one-cycle operations, so one group alone would wait on latency.
+  constexpr std::size_t kGroups = 2;
+  for (; m + 4 * kGroups <= count; m += 4 * kGroups) {
+    __m256i c0[kGroups], c1[kGroups], c2[kGroups], c3[kGroups];
+    for (std::size_t g = 0; g < kGroups; ++g) {
+      const __m256i block = _mm256_add_epi64(_mm256_set1_epi64x(static_cast<long long>(block0 + m + 4 * g)),
+                                             _mm256_set_epi64x(3, 2, 1, 0));
+      c0[g] = _mm256_and_si256(block, low);
+      c1[g] = _mm256_srli_epi64(block, 32);
+      c2[g] = _mm256_set1_epi64x(static_cast<long long>(kStream));
+      c3[g] = _mm256_set1_epi64x(static_cast<long long>(kSubstream));
     }
-    k0 += kWeyl0;
-    k1 += kWeyl1;
+    for (std::size_t r = 0; r < 10; ++r) {
+      const __m256i key0 = _mm256_set1_epi64x(static_cast<long long>(k0[r]));
+      const __m256i key1 = _mm256_set1_epi64x(static_cast<long long>(k1[r]));
+      for (std::size_t g = 0; g < kGroups; ++g) {
+        const __m256i p0 = _mm256_mul_epu32(c0[g], mul0);
+        const __m256i p1 = _mm256_mul_epu32(c2[g], mul1);
+        c0[g] = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p1, 32), c1[g]), key0);
+        c1[g] = _mm256_and_si256(p1, low);
+        c2[g] = _mm256_xor_si256(_mm256_xor_si256(_mm256_srli_epi64(p0, 32), c3[g]), key1);
+        c3[g] = _mm256_and_si256(p0, low);
+      }
+    }
+    for (std::size_t g = 0; g < kGroups; ++g) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(first_words + m + 4 * g),
+                          _mm256_or_si256(_mm256_slli_epi64(c0[g], 32), c1[g]));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(second_words + m + 4 * g),
+                          _mm256_or_si256(_mm256_slli_epi64(c2[g], 32), c3[g]));
+    }
   }
-  for (std::size_t m = 0; m < count; ++m) {
-    words[2 * m] = (std::uint64_t{c0[m]} << 32) | c1[m];
-    words[2 * m + 1] = (std::uint64_t{c2[m]} << 32) | c3[m];
+#endif
+  for (; m < count; ++m) {
+    const std::uint64_t block = block0 + m;
+    std::uint64_t c0 = block & kLow, c1 = block >> 32, c2 = kStream, c3 = kSubstream;
+    for (std::size_t r = 0; r < 10; ++r) {
+      const std::uint64_t p0 = kMul0 * c0, p1 = kMul1 * c2;
+      c0 = (p1 >> 32) ^ c1 ^ k0[r];
+      c1 = p1 & kLow;
+      c2 = (p0 >> 32) ^ c3 ^ k1[r];
+      c3 = p0 & kLow;
+    }
+    first_words[m] = (c0 << 32) | c1;
+    second_words[m] = (c2 << 32) | c3;
   }
 }
 
@@ -170,9 +222,10 @@ std::uint64_t add_gaussian_noise(std::uint64_t seed, std::uint64_t position, T s
   const auto tile = [&](std::size_t t) {
     const std::size_t first = t * kPairsPerTile;
     const std::size_t n = std::min(kPairsPerTile, pairs - first);
-    alignas(64) std::uint64_t words[2 * kPairsPerTile];
-    philox_words(key, position, first, n, words);
-    box_muller_tile(words, n, stddev, out.data() + 2 * first, count - 2 * first);
+    alignas(64) std::uint64_t first_words[kPairsPerTile];
+    alignas(64) std::uint64_t second_words[kPairsPerTile];
+    philox_words(key, position, first, n, first_words, second_words);
+    box_muller_tile(first_words, second_words, n, stddev, out.data() + 2 * first, count - 2 * first);
   };
   // Every value depends on its index only: the tiles may run on any threads.
   if (tiles >= kMinTilesForThreads) {
@@ -190,13 +243,17 @@ void add_secure_gaussian_noise(T stddev, std::span<T> out) {
   const std::size_t pairs = (count + 1) / 2;
   // The words are read on this thread (an exception cannot leave a parallel region), then
   // transformed in tiles like the Philox words.
-  std::vector<std::uint64_t> words(2 * pairs);
+  // Kept per thread across calls: a fresh buffer of this size would be mapped and faulted in
+  // page by page at every step.
+  thread_local std::vector<std::uint64_t> words;
+  words.resize(2 * pairs);
   system_random_bytes(words.data(), words.size() * sizeof(std::uint64_t));
   const std::size_t tiles = (pairs + kPairsPerTile - 1) / kPairsPerTile;
   const auto tile = [&](std::size_t t) {
     const std::size_t first = t * kPairsPerTile;
-    box_muller_tile(words.data() + 2 * first, std::min(kPairsPerTile, pairs - first), stddev, out.data() + 2 * first,
-                    count - 2 * first);
+    // Any 16 bytes make a pair: the first half of the words gives the radii, the second the angles.
+    box_muller_tile(words.data() + first, words.data() + pairs + first, std::min(kPairsPerTile, pairs - first), stddev,
+                    out.data() + 2 * first, count - 2 * first);
   };
   if (tiles >= kMinTilesForThreads) {
 #pragma omp parallel for schedule(static)
