@@ -248,11 +248,13 @@ void add_secure_gaussian_noise(T stddev, std::span<T> out) {
   thread_local std::vector<std::uint64_t> words;
   words.resize(2 * pairs);
   system_random_bytes(words.data(), words.size() * sizeof(std::uint64_t));
+  // Through a pointer: inside the parallel region `words` would name each thread's own buffer.
+  const std::uint64_t* filled = words.data();
   const std::size_t tiles = (pairs + kPairsPerTile - 1) / kPairsPerTile;
   const auto tile = [&](std::size_t t) {
     const std::size_t first = t * kPairsPerTile;
     // Any 16 bytes make a pair: the first half of the words gives the radii, the second the angles.
-    box_muller_tile(words.data() + first, words.data() + pairs + first, std::min(kPairsPerTile, pairs - first), stddev,
+    box_muller_tile(filled + first, filled + pairs + first, std::min(kPairsPerTile, pairs - first), stddev,
                     out.data() + 2 * first, count - 2 * first);
   };
   if (tiles >= kMinTilesForThreads) {

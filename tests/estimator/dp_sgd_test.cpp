@@ -252,6 +252,14 @@ TEST(DpSgdNoise, FloatNoiseFollowsTheSameStream) {
   const double eps = std::numeric_limits<float>::epsilon();
   const double tolerance = 1.5 * 8.6 * (0x1.0p-22 + 6 * eps);
   for (std::size_t j = 0; j < out.size(); ++j) EXPECT_NEAR(out[j], 1.5 * z[j], tolerance) << j;
+  // Double, long enough for the tiles to run on threads (10 tiles): the same values as the
+  // recipe up to the roundings of log, sqrt, cos and sin (a few ulp each) and two products,
+  // 16 eps (|z| + r) with r <= 8.6.
+  std::vector<double> wide(10001, 0.0);
+  add_gaussian_noise<double>(23, 0, 1.0, wide);
+  const auto expected = stream_normals(23, 0, wide.size());
+  for (std::size_t j = 0; j < wide.size(); ++j)
+    ASSERT_NEAR(wide[j], expected[j], 16 * kEps * (std::abs(expected[j]) + 8.6)) << j;
   std::vector<double> twice(8, 0.0);
   EXPECT_THROW(add_gaussian_noise<double>(17, 2, 1.0, twice), MismatchError);  // not a multiple of 4
 }
@@ -332,6 +340,20 @@ TEST(DpSgdNoise, SecureNoiseHasTheSameDistribution) {
   const Moments m = noise_moments(dp, n, p, steps);
   expect_gaussian(m, sigma * clip / (q * n), 5, steps, p);
   EXPECT_EQ(dp.noise_position(), 0u);  // the Philox stream is not used
+  // A vector long enough for the tiles to run on threads (10001 values: 10 tiles of 512 pairs):
+  // every value drawn, mean and spread of N(0, 1) within 5 standard errors.
+  std::vector<double> wide(10001, 0.0);
+  add_secure_gaussian_noise(1.0, std::span<double>(wide));
+  double sum = 0, squares = 0;
+  for (double v : wide) {
+    ASSERT_TRUE(std::isfinite(v));
+    ASSERT_NE(v, 0.0);
+    sum += v;
+    squares += v * v;
+  }
+  const double count = static_cast<double>(wide.size());
+  EXPECT_LE(std::abs(sum / count), 5 / std::sqrt(count));
+  EXPECT_LE(std::abs(std::sqrt(squares / count) - 1), 5 / std::sqrt(2 * count));
   // Two secure estimators with the same seed draw different noise.
   DpSgd<double> a({.secure = true}, 1), b({.secure = true}, 1);
   const ZeroLosses<double> zero(10, 4);
