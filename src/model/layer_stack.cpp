@@ -116,6 +116,35 @@ void grow(AlignedBuffer<T>& buffer, std::size_t size) {
   if (buffer.size() < size) buffer = AlignedBuffer<T>(size);
 }
 
+// sum_i v_i^2 in double with four partial sums (element i into sum i mod 4, the four added at
+// the end): the order is fixed by n alone, and the additions no longer wait on each other,
+// which an in-order sum over a hidden layer's few hundred values per row would (ghost
+// clipping takes two such sums per layer and row).
+template <class T>
+double squared_sum_in_lanes(const T* v, std::size_t n) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += static_cast<double>(v[i]) * static_cast<double>(v[i]);
+    s1 += static_cast<double>(v[i + 1]) * static_cast<double>(v[i + 1]);
+    s2 += static_cast<double>(v[i + 2]) * static_cast<double>(v[i + 2]);
+    s3 += static_cast<double>(v[i + 3]) * static_cast<double>(v[i + 3]);
+  }
+  for (; i < n; ++i) s0 += static_cast<double>(v[i]) * static_cast<double>(v[i]);
+  return (s0 + s1) + (s2 + s3);
+}
+
+// Scales v (n values) by min(1, limit / sqrt(squares)), where squares is the squared norm of
+// the gradient v stands for. Inside the ball nothing is multiplied, so an unclipped row keeps
+// its bits; a NaN norm is not inside (the gradient then carries the NaN on).
+template <class T>
+void clip_row(T* v, std::size_t n, double squares, double limit) {
+  const double norm = std::sqrt(std::max(squares, 0.0));
+  if (norm <= limit) return;
+  const T factor = static_cast<T>(limit / norm);
+  for (std::size_t i = 0; i < n; ++i) v[i] *= factor;
+}
+
 // Elements per tile of elementwise work: 16 KiB of floats, a multiple of every vector width.
 constexpr std::size_t kElementTile = 4096;
 // Rows per tile of per-sample work.
@@ -858,6 +887,108 @@ void LayerStack<T>::per_sample_gradient_norms(const T* x, const Dataset<T>& data
                     for (std::size_t k = first; k < end; ++k) one_row(k);
                   });
   });
+}
+
+template <class T>
+std::vector<std::size_t> LayerStack<T>::layer_bounds() const {
+  // The layout holds W_0, b_0, W_1, b_1, ... in this order: a layer's blocks are contiguous.
+  std::vector<std::size_t> bounds;
+  for (const Layer& layer : layers_) bounds.push_back(layer.weight);
+  bounds.push_back(layout_.size());
+  return bounds;
+}
+
+template <class T>
+const double* LayerStack<T>::input_squared_norms(const Dataset<T>& data) const {
+  const std::size_t n = data.size();
+  if (ws_.input_squares_of == &data && ws_.input_squares.size() == n) return ws_.input_squares.data();
+  ws_.input_squares.resize(n);
+  const InputRows<T> input(data);
+  double* out = ws_.input_squares.data();
+  for_each_tile(n, kRowTile, worth_threads(static_cast<double>(n) * input_norm_ns(data)),
+                [&](std::size_t first, std::size_t end) {
+                  for (std::size_t i = first; i < end; ++i) out[i] = input.squared_norm(i);
+                });
+  ws_.input_squares_of = &data;
+  return out;
+}
+
+template <class T>
+void LayerStack<T>::clip_deltas(const Dataset<T>& data, RowSet chunk, double limit, bool per_layer) const {
+  const double* input_squares = input_squared_norms(data);
+  const double bias = config_.bias ? 1 : 0;
+  // |grad_l loss_k|^2 = |d_l a_{l-1}^T|_F^2 + |d_l|^2 = |d_l|^2 (|a_{l-1}|^2 + 1), each sum in order.
+  const auto layer_squares = [&](std::size_t l, std::size_t k) {
+    const Layer& layer = layers_[l];
+    const double dd = squared_sum_in_lanes(ws_.delta[l].data() + k * layer.out, layer.out);
+    const double aa =
+        l == 0 ? input_squares[chunk[k]] : squared_sum_in_lanes(layer_input(l) + k * layer_input_stride(l), layer.in);
+    return dd * (aa + bias);
+  };
+  double row_values = 0;
+  for (std::size_t l = 1; l < layers_.size(); ++l) row_values += static_cast<double>(layers_[l].in);
+  for (const Layer& layer : layers_) row_values += 2 * static_cast<double>(layer.out);
+  const double row_ns = kInOrderSumValueNs / 4 * row_values;
+  // Each row touches only its own deltas: any grouping of rows on threads gives the same bits.
+  for_each_tile(chunk.count, kRowTile, worth_threads(static_cast<double>(chunk.count) * row_ns),
+                [&](std::size_t first, std::size_t end) {
+                  for (std::size_t k = first; k < end; ++k) {
+                    if (per_layer) {
+                      for (std::size_t l = 0; l < layers_.size(); ++l)
+                        clip_row(ws_.delta[l].data() + k * layers_[l].out, layers_[l].out, layer_squares(l, k), limit);
+                      continue;
+                    }
+                    double total = 0;
+                    for (std::size_t l = 0; l < layers_.size(); ++l) total += layer_squares(l, k);
+                    const double norm = std::sqrt(total);
+                    if (norm <= limit) continue;
+                    for (std::size_t l = 0; l < layers_.size(); ++l)
+                      clip_row(ws_.delta[l].data() + k * layers_[l].out, layers_[l].out, total, limit);
+                  }
+                });
+}
+
+template <class T>
+double LayerStack<T>::clipped_loss_gradient(const T* x, const Dataset<T>& data, RowSet rows, double clip_norm,
+                                            bool per_layer, T* gradient) const {
+  const double limit = per_layer ? clip_norm / std::sqrt(static_cast<double>(layers_.size())) : clip_norm;
+  if (striped_input(data)) {
+    // One layer: its row's gradient is q (a_i, 1)^T, with q the head's K coefficients, so
+    // |grad|^2 = |q|^2 (|a_i|^2 + 1); q is clipped before the pass adds q (a_i, 1)^T. Labels
+    // are all checked first (the stripes may run on threads, and `row` must not throw).
+    check_labels(data, rows);
+    if (ws_.pass_loss.size() < rows.count) ws_.pass_loss.resize(rows.count);
+    const auto labels = data.labels();
+    const double* input_squares = input_squared_norms(data);
+    const std::size_t k_out = layers_.front().out;
+    const double bias = config_.bias ? 1 : 0;
+    striped_pass(
+        data, rows, x, nullptr, false,
+        [&](std::size_t k, T* z, T*, T* q) {
+          bool hit = false;
+          ws_.pass_loss[k] = head_scores(static_cast<double>(labels[rows[k]]), z, true, T(1), q, &hit);
+          clip_row(q, k_out, squared_sum(q, k_out) * (input_squares[rows[k]] + bias), limit);
+        },
+        gradient);
+    // The losses added in the chunks of for_each_forward_chunk, as striped_loss adds them.
+    double sum = 0;
+    for (std::size_t begin = 0; begin < rows.count; begin += kChunkRows) {
+      const std::size_t end = std::min(rows.count, begin + kChunkRows);
+      double chunk = 0;
+      for (std::size_t k = begin; k < end; ++k) chunk += ws_.pass_loss[k];
+      sum += chunk;
+    }
+    return sum;
+  }
+  std::fill_n(gradient, layout_.size(), T(0));
+  double sum = 0;
+  for_each_forward_chunk(x, data, rows, [&](RowSet chunk, std::size_t) {
+    sum += head(data, chunk, true, T(1), nullptr);
+    backpropagate(x, chunk.count);
+    clip_deltas(data, chunk, limit, per_layer);
+    accumulate_gradient(data, chunk, gradient);
+  });
+  return sum;
 }
 
 template <class T>

@@ -102,6 +102,23 @@ class LayerStack {
   // gradient += lambda W_l on every weight block.
   void add_penalty_gradient(const T* x, T* gradient) const;
 
+  // Ghost clipping (DP-SGD): gradient = sum_k clip(grad loss_{rows[k]}), the gradients of the data
+  // losses only (no L2 term), each clipped to norm clip_norm (per_layer: each layer's
+  // weight and bias to clip_norm / sqrt(layers), see GradientClipping in objective.hpp);
+  // returns the rows' summed data loss. One forward and backward pass, as loss() makes:
+  // sample k's gradient of layer l is the outer product d_{l,k} (a_{l-1,k}, 1)^T, whose norm
+  // the deltas and layer inputs give exactly (|d|^2 (|a|^2 + 1), as per_sample_gradient_norms),
+  // and scaling row k of D_l by a factor scales exactly that sample's gradient of layer l.
+  // So each row's deltas are scaled by min(1, C / norm) after the backward pass and the
+  // gradient is accumulated as loss() accumulates it: with C above every norm the result
+  // has the bits of loss() with scale 1. Stacks whose full passes are striped (see the top
+  // of this file) clip each row's coefficients inside the striped pass instead. The first
+  // call for a dataset computes |a_i|^2 of all its rows once (input_squared_norms).
+  double clipped_loss_gradient(const T* x, const Dataset<T>& data, RowSet rows, double clip_norm, bool per_layer,
+                               T* gradient) const;
+  // Where each layer's parameters begin (its weight, then its bias), followed by the size.
+  std::vector<std::size_t> layer_bounds() const;
+
   // Row k of `out` (rows.count x dimension) = grad f_{rows[k]}, L2 term included.
   void per_sample_gradients(const T* x, const Dataset<T>& data, RowSet rows, T* out) const;
   // norms[k] = |grad f_{rows[k]}|, without forming the gradients.
@@ -161,6 +178,8 @@ class LayerStack {
     std::vector<unsigned char> row_hit;   // the head's correct predictions per row
     std::vector<double> pass_loss;        // striped passes: the loss of every row of the pass
     AlignedBuffer<T> chunk_curvature;     // hessian_product on the GEMM path: the chunk's curvatures
+    std::vector<double> input_squares;    // ghost clipping: |a_i|^2 of every row of input_squares_of
+    const Dataset<T>* input_squares_of = nullptr;
     StripeBuffers<T> stripes;
     PanelGemm<T> gemm;
   };
@@ -215,6 +234,13 @@ class LayerStack {
   // `first` of the whole batch), checked first.
   double head_with_labels(const Dataset<T>& data, RowSet chunk, const T* chunk_labels, std::size_t first,
                           bool want_delta, T scale) const;
+  // |a_i|^2 of every row of `data` (summed in double, in order), computed on the first call for
+  // this dataset and kept: ghost clipping needs it for every row of every batch, and it is a
+  // property of the data alone (which must not change while the model is in use, model.hpp).
+  const double* input_squared_norms(const Dataset<T>& data) const;
+  // Ghost clipping of a chunk after backpropagate(): row k of every D_l scaled by
+  // min(1, limit / |grad loss_k|) (flat) or row k of each D_l by min(1, limit / |grad_l loss_k|).
+  void clip_deltas(const Dataset<T>& data, RowSet chunk, double limit, bool per_layer) const;
   // D_{l-1} from D_l, for every layer.
   void backpropagate(const T* x, std::size_t m) const;
   // gradient += D_l^T A_{l-1}, 1^T D_l for every layer.

@@ -146,6 +146,34 @@ void Model<T>::per_sample_gradient_norms(std::span<const T> x, std::span<const s
 }
 
 template <class T>
+T Model<T>::clipped_gradient_sum(std::span<const T> x, std::span<const std::size_t> batch,
+                                 const GradientClipping& clipping, std::span<T> out) const {
+  validate(clipping);
+  check_parameters(x);
+  detail::require_size(*this, "clipped gradient sum", out.size(), dimension());
+  check_batch(batch, data_.size(), data_);
+  if (batch.empty()) {
+    std::fill(out.begin(), out.end(), T(0));
+    return T(0);
+  }
+  const double sum = stack_->clipped_loss_gradient(x.data(), data_, detail::RowSet::of(batch), clipping.norm,
+                                                   clipping.per_group, out.data());
+  return static_cast<T>(sum / static_cast<double>(batch.size()) + stack_->penalty(x.data()));
+}
+
+template <class T>
+void Model<T>::add_unclipped_gradient(std::span<const T> x, std::span<T> out) const {
+  check_parameters(x);
+  detail::require_size(*this, "out", out.size(), dimension());
+  stack_->add_penalty_gradient(x.data(), out.data());
+}
+
+template <class T>
+std::vector<std::size_t> Model<T>::parameter_groups() const {
+  return stack_->layer_bounds();
+}
+
+template <class T>
 bool Model<T>::has_hessian_vector() const {
   return stack_->is_single_layer();
 }

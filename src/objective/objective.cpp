@@ -1,5 +1,6 @@
 #include "descent/objective/objective.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -107,6 +108,70 @@ void FiniteSum<T>::per_sample_gradient_norms(std::span<const T> x, std::span<con
     for (T gi : g) s += gi * gi;
     norms[k] = std::sqrt(s);
   }
+}
+
+void validate(const GradientClipping& clipping) {
+  require(std::isfinite(clipping.norm) && clipping.norm > 0, "GradientClipping", "norm", clipping.norm, "norm > 0");
+}
+
+namespace {
+
+// min(1, limit / |g|) applied to g, with |g| summed in double in index order. A gradient
+// inside the ball is left as it is (not multiplied by 1), a NaN norm poisons g (the loop's
+// non-finite guard then stops the run rather than hiding it).
+template <class T>
+void clip_to(std::span<T> g, double limit) {
+  double squares = 0;
+  for (T v : g) squares += static_cast<double>(v) * static_cast<double>(v);
+  const double norm = std::sqrt(squares);
+  if (norm <= limit) return;
+  const T factor = static_cast<T>(limit / norm);
+  for (T& v : g) v *= factor;
+}
+
+}  // namespace
+
+template <class T>
+T FiniteSum<T>::clipped_gradient_sum(std::span<const T> x, std::span<const std::size_t> batch,
+                                     const GradientClipping& clipping, std::span<T> out) const {
+  validate(clipping);
+  const std::size_t d = this->dimension();
+  if (out.size() != d)
+    throw MismatchError("clipped_gradient_sum: output has " + std::to_string(out.size()) + " elements, '" +
+                        this->name() + "' has dimension " + std::to_string(d));
+  std::fill(out.begin(), out.end(), T(0));
+  if (batch.empty()) return T(0);
+  const std::vector<std::size_t> bounds = parameter_groups();
+  const std::size_t groups = bounds.size() - 1;
+  const double limit = clipping.per_group ? clipping.norm / std::sqrt(static_cast<double>(groups)) : clipping.norm;
+  // grad r(x), taken out of every sample's gradient: it is the same for all, carries no
+  // information about the sample, and DP-SGD adds it once after the noise.
+  std::vector<T> shared(d, T(0));
+  add_unclipped_gradient(x, shared);
+  std::vector<T> g(d);
+  double value_sum = 0;
+  for (std::size_t k = 0; k < batch.size(); ++k) {
+    value_sum += static_cast<double>(batch_value_and_gradient(x, batch.subspan(k, 1), g));
+    for (std::size_t j = 0; j < d; ++j) g[j] -= shared[j];
+    if (clipping.per_group) {
+      for (std::size_t l = 0; l < groups; ++l)
+        clip_to(std::span<T>(g).subspan(bounds[l], bounds[l + 1] - bounds[l]), limit);
+    } else {
+      clip_to(std::span<T>(g), limit);
+    }
+    for (std::size_t j = 0; j < d; ++j) out[j] += g[j];
+  }
+  return static_cast<T>(value_sum / static_cast<double>(batch.size()));
+}
+
+template <class T>
+void FiniteSum<T>::add_unclipped_gradient(std::span<const T> x, std::span<T> out) const {
+  if (is_generalized_linear()) add_regularizer_gradient(x, out);
+}
+
+template <class T>
+std::vector<std::size_t> FiniteSum<T>::parameter_groups() const {
+  return {0, this->dimension()};
 }
 
 template <class T>

@@ -4,6 +4,7 @@
 
 #include "descent/estimator/adaptive_batch.hpp"
 #include "descent/estimator/adaptive_loopless_svrg.hpp"
+#include "descent/estimator/dp_sgd.hpp"
 #include "descent/estimator/full_gradient.hpp"
 #include "descent/estimator/importance_sampling.hpp"
 #include "descent/estimator/label_noise.hpp"
@@ -84,6 +85,16 @@ std::vector<Entry> estimator_entries() {
       "Lau, Liu & Kolar (AdAdaGrad), 2024; Byrd et al., Math. Prog. 2012; Bollapragada, Byrd & Nocedal, SIOPT 2018",
       []<class T>(const AdaptiveBatchOptions& o, std::uint64_t seed) -> EstimatorPtr<T> {
         return std::make_shared<AdaptiveBatch<T>>(o, seed);
+      }));
+  v.push_back(estimator_entry<DpSgdOptions>(
+      "dp_sgd",
+      "differentially private SGD: per-sample gradients clipped to clip_norm (ghost clipping on models), Gaussian "
+      "noise of std noise_multiplier * clip_norm on their sum, divided by the expected batch size; Poisson or "
+      "shuffled batches; any transform after it (dp_sgd + adam = DP-Adam)",
+      "Abadi et al., CCS 2016; Goodfellow, arXiv:1510.01799 (per-example norms); Li et al., ICLR 2022 (ghost "
+      "clipping)",
+      []<class T>(const DpSgdOptions& o, std::uint64_t seed) -> EstimatorPtr<T> {
+        return std::make_shared<DpSgd<T>>(o, seed);
       }));
   v.push_back(estimator_entry<NoOptions>(
       "full_gradient", "the exact gradient grad f(x); one pass over the data of a finite sum", "-",

@@ -27,6 +27,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "descent/core/parameter_layout.hpp"
 #include "descent/data/dataset.hpp"
@@ -71,6 +72,21 @@ class Model : public FiniteSum<T> {
   // |delta|^2 |a|^2 (+ 2 lambda delta.(W a) + lambda^2 |W|^2), see docs/models.md.
   void per_sample_gradient_norms(std::span<const T> x, std::span<const std::size_t> batch,
                                  std::span<T> norms) const override;
+
+  // Ghost clipping (DP-SGD, objective.hpp): the sum of the batch's clipped data-loss gradients
+  // (the L2 term is left out of what is clipped; add_unclipped_gradient adds lambda (W, 0)) in
+  // one forward and backward pass per chunk, at about the cost of batch_value_and_gradient:
+  // each sample's gradient of layer l is d a^T (and d for the bias), whose norm is
+  // |d| sqrt(|a|^2 + 1) from values the pass already has, and clipping it is scaling that
+  // sample's row of the layer's deltas before they are summed into the gradient. Per-group
+  // clipping clips each layer (its weight and bias) to C / sqrt(layers). Returns f_B(x), the
+  // batch's mean value including the L2 term, like batch_value_and_gradient.
+  T clipped_gradient_sum(std::span<const T> x, std::span<const std::size_t> batch, const GradientClipping& clipping,
+                         std::span<T> out) const override;
+  // out += lambda (W, 0): the L2 term's gradient, for every model (0 without L2).
+  void add_unclipped_gradient(std::span<const T> x, std::span<T> out) const override;
+  // One group per affine layer: its weight and its bias.
+  std::vector<std::size_t> parameter_groups() const override;
 
   // Exact Hessian-vector products, for the single-layer models: least squares, logistic and
   // softmax regression (and an Mlp without hidden layers, which is softmax regression). An

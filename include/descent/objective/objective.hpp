@@ -36,6 +36,20 @@ struct LabelSpace {
   T negative_label = 0;
 };
 
+// How FiniteSum::clipped_gradient_sum bounds each sample's gradient (DP-SGD, Abadi et al. 2016).
+struct GradientClipping {
+  // C > 0 and finite: after clipping every sample's gradient has norm <= C.
+  double norm = 1;
+  // false (flat): g_i <- g_i min(1, C / |g_i|), one norm over all parameters.
+  // true (per group): with G parameter groups (FiniteSum::parameter_groups: a model's layers),
+  // each group's part g_i^(l) <- g_i^(l) min(1, (C / sqrt G) / |g_i^(l)|), so that
+  // |g_i|^2 = sum_l |g_i^(l)|^2 <= G C^2 / G = C^2: the whole gradient stays within C.
+  bool per_group = false;
+};
+
+// Throws ConfigError "GradientClipping::norm = <value> violates norm > 0" unless norm is > 0 and finite.
+void validate(const GradientClipping& clipping);
+
 template <class T>
 class Function {
  public:
@@ -109,6 +123,29 @@ class FiniteSum : public Differentiable<T> {
                                   std::span<T> out) const;
   // out += r(x).
   virtual void add_regularizer_gradient(std::span<const T> x, std::span<T> out) const;
+
+  // Per-sample clipping (DP-SGD). With f_i = loss_i + r, where r is the part of every f_i that
+  // does not depend on the sample (the regularizer), writes
+  //   out = sum_{k in batch, in order} clip(grad loss_{batch[k]}(x))
+  // (clipping as GradientClipping describes; repeats count as often as they occur; an empty
+  // batch gives 0) and returns f_B(x), the batch's mean value with the regularizer included, as
+  // batch_value_and_gradient returns it (0 for an empty batch). The regularizer is left out
+  // of what is clipped: its gradient is added by add_unclipped_gradient, outside the clipping.
+  // The default materializes each sample's gradient with batch_value_and_gradient on that
+  // sample alone, takes out grad r(x) for generalized-linear objectives (the only ones whose
+  // regularizer it can see; every other objective has its whole grad f_i clipped, and
+  // add_unclipped_gradient adds nothing), clips it and adds it to `out` in batch order.
+  // Models override it with one forward and backward pass (ghost clipping, model.hpp).
+  // Throws ConfigError for a clipping norm that is not > 0 and finite.
+  virtual T clipped_gradient_sum(std::span<const T> x, std::span<const std::size_t> batch,
+                                 const GradientClipping& clipping, std::span<T> out) const;
+  // out += the gradient of what clipped_gradient_sum leaves out: grad r(x) (see above); the
+  // default adds add_regularizer_gradient for generalized-linear objectives, nothing otherwise.
+  virtual void add_unclipped_gradient(std::span<const T> x, std::span<T> out) const;
+  // Where the parameter groups of per-group clipping begin, followed by dimension(): group g
+  // is [bounds[g], bounds[g + 1]). The default is one group, the whole vector; models have one
+  // group per affine layer (its weight and bias).
+  virtual std::vector<std::size_t> parameter_groups() const;
 
   // Substitute labels (label-noise SGD, estimator/label_noise.hpp): objectives whose samples
   // carry a label (the models over a Dataset) may evaluate a batch as if the label of
