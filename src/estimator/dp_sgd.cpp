@@ -299,12 +299,18 @@ void DpSgd<T>::bind(const Differentiable<T>& objective) {
 }
 
 template <class T>
-GaussianSteps DpSgd<T>::privacy_ledger() const {
+std::optional<double> DpSgd<T>::samples_per_step(std::size_t n) const {
+  if (options_.sampling == "poisson") return options_.rate * static_cast<double>(n);
+  return static_cast<double>(std::min<std::size_t>(static_cast<std::size_t>(options_.batch_size), n));
+}
+
+template <class T>
+std::optional<GaussianSteps> DpSgd<T>::privacy_ledger() const {
   if (options_.sampling == "shuffle" && samples_ == 0)
     throw MismatchError(
         "dp_sgd: the privacy ledger of shuffled batches needs the number of samples (call bind() first)");
   const double q = options_.sampling == "poisson" ? options_.rate : expected_batch_ / static_cast<double>(samples_);
-  return {.noise_multiplier = options_.noise_multiplier, .sampling_rate = q, .steps = steps_};
+  return GaussianSteps{.noise_multiplier = options_.noise_multiplier, .sampling_rate = q, .steps = steps_};
 }
 
 template <class T>

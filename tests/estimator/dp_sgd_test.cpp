@@ -176,7 +176,7 @@ TEST(DpSgdFormula, PoissonLogisticRegressionMatchesTheHandComputation) {
   // The steps exercised both sides of the clip.
   EXPECT_GT(clipped, 0u);
   EXPECT_GT(kept, 0u);
-  const GaussianSteps ledger = dp.privacy_ledger();
+  const GaussianSteps ledger = dp.privacy_ledger().value();
   EXPECT_EQ(ledger.noise_multiplier, sigma);
   EXPECT_EQ(ledger.sampling_rate, q);
   EXPECT_EQ(ledger.steps, 3);
@@ -218,7 +218,7 @@ TEST(DpSgdFormula, ShuffledLeastSquaresMatchesTheHandComputation) {
   std::sort(seen.begin(), seen.end());
   for (std::size_t i = 0; i < n; ++i) EXPECT_EQ(seen[i], i);
   // The ledger's convention for shuffling: q = batch_size / n.
-  EXPECT_EQ(dp.privacy_ledger().sampling_rate, static_cast<double>(b) / n);
+  EXPECT_EQ(dp.privacy_ledger()->sampling_rate, static_cast<double>(b) / n);
 }
 
 // An empty Poisson batch still gets its noise: the direction is sigma C z / (q n) exactly as
@@ -544,7 +544,7 @@ void expect_resumes_bit_for_bit(const DpSgdOptions& options) {
     resumed.estimate(model, x, direction);
     EXPECT_TRUE(bitwise_equal(direction, after[static_cast<std::size_t>(s)])) << "step " << s;
   }
-  EXPECT_EQ(resumed.privacy_ledger().steps, first.privacy_ledger().steps);
+  EXPECT_EQ(resumed.privacy_ledger()->steps, first.privacy_ledger()->steps);
   EXPECT_EQ(resumed.noise_position(), first.noise_position());
 
   // Another clip norm, or a truncated state: refused by name, nothing changed.
@@ -558,6 +558,19 @@ void expect_resumes_bit_for_bit(const DpSgdOptions& options) {
   const std::string truncated = saved.bytes().substr(0, saved.bytes().size() - 3);
   BinaryReader short_in(truncated, "checkpoint");
   EXPECT_THROW(resumed.load(short_in), FormatError);
+}
+
+// The estimator fixes its own batch, so it sets the epoch's length for train(): q n samples a
+// step under Poisson sampling, min(batch_size, n) under shuffling.
+TEST(DpSgdEpoch, SamplesPerStepIsTheExpectedBatch) {
+  DpSgdOptions poisson;
+  poisson.rate = 0.25;
+  EXPECT_EQ(DpSgd<double>(poisson).samples_per_step(400), 100.0);
+  DpSgdOptions shuffle;
+  shuffle.sampling = "shuffle";
+  shuffle.batch_size = 64;
+  EXPECT_EQ(DpSgd<double>(shuffle).samples_per_step(400), 64.0);
+  EXPECT_EQ(DpSgd<double>(shuffle).samples_per_step(50), 50.0);
 }
 
 TEST(DpSgdCheckpoint, PoissonResumesBitForBit) {

@@ -50,6 +50,7 @@ TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
                                              "step_decay",
                                              "warmup",  // schedules
                                              "adaptive_batch",
+                                             "dp_sgd",
                                              "full_gradient",
                                              "importance",
                                              "label_noise",

@@ -34,6 +34,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -89,7 +90,9 @@ class DpSgd final : public Estimator<T> {
   double expected_batch_size() const noexcept { return expected_batch_; }
   // After bind(): the steps run so far as the accountant sees them: {sigma, q, steps}, with
   // q = rate (poisson) or min(batch_size, n) / n (shuffle: the usual convention, see above).
-  GaussianSteps privacy_ledger() const;
+  std::optional<GaussianSteps> privacy_ledger() const override;
+  // q n (poisson) or min(batch_size, n) (shuffle): train() makes an epoch n / this steps.
+  std::optional<double> samples_per_step(std::size_t n) const override;
   std::int64_t steps() const noexcept { return steps_; }
   double epochs() const { return sampler_->epochs(); }
   // The last step's batch (for tests and diagnostics).
