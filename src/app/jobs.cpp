@@ -285,13 +285,19 @@ nlohmann::json privacy_report(const PrivacyConfig& config, const GaussianSteps& 
 }
 
 std::string privacy_line(const nlohmann::json& report) {
+  // Four significant digits on the terminal; summary.json keeps every digit.
+  const auto short_number = [](double v) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.4g", v);
+    return std::string(text);
+  };
   const std::string epsilon = report["epsilon"].is_null()
                                   ? "not certified (" + report["epsilon_error"].get<std::string>() + ")"
-                                  : format_number(report["epsilon"].get<double>());
+                                  : short_number(report["epsilon"].get<double>());
   return "privacy: epsilon = " + epsilon + " at delta = " + format_number(report["delta"].get<double>()) + " (" +
          report["accountant"].get<std::string>() + "; noise multiplier " +
-         format_number(report["noise_multiplier"].get<double>()) + ", sampling rate " +
-         format_number(report["sampling_rate"].get<double>()) + ", " +
+         short_number(report["noise_multiplier"].get<double>()) + ", sampling rate " +
+         short_number(report["sampling_rate"].get<double>()) + ", " +
          std::to_string(report["steps"].get<std::int64_t>()) + " steps)";
 }
 

@@ -2,6 +2,8 @@
 // usage errors that name the option to fix.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "support/cli_runner.hpp"
@@ -10,6 +12,7 @@ namespace descent {
 namespace {
 
 using testing::Cli;
+using testing::read_text;
 
 // Issue 13's point: 7.3291111714841742 at order 3.9 (tests/fixtures/privacy/rdp_golden.csv).
 TEST_F(Cli, PrivacyPrintsEpsilonAndTheBestOrder) {
@@ -82,6 +85,55 @@ TEST_F(Cli, PrivacyUsageErrorsNameTheOption) {
   r = run("privacy --sigma 1e-160 --q 0.5 --steps 1 --delta 1e-5");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("no order gives a finite epsilon"), std::string::npos) << r.err;
+}
+
+// A private run end to end: the epoch is 1/q steps, the summary reports the epsilon of its
+// ledger by the chosen accountant (the same figure `descent privacy` prints for that ledger),
+// and a resumed run's ledger counts the steps before the resume.
+TEST_F(Cli, PrivateTrainingReportsTheEpsilonItSpent) {
+  const auto train = [&](const char* out) {
+    return "train --data synthetic --model softmax --optimizer 'momentum(lr=0.1)' -q "
+           "--estimator 'dp_sgd(clip_norm=1, noise_multiplier=1.2, rate=0.05)' --privacy-delta 1e-6 --out '" +
+           file(out).string() + "' ";
+  };
+  const std::string common = train("dp");
+  auto r = run(common + "--epochs 1");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto summary = nlohmann::json::parse(read_text(file("dp") / "summary.json"));
+  EXPECT_EQ(summary["epochs"][0]["step"], 20);  // n / (q n) = 1 / 0.05 steps an epoch
+  auto privacy = summary["privacy"];
+  EXPECT_EQ(privacy["accountant"], "rdp");
+  EXPECT_EQ(privacy["steps"], 20);
+  EXPECT_EQ(privacy["sampling_rate"], 0.05);
+  EXPECT_EQ(privacy["noise_multiplier"], 1.2);
+  EXPECT_EQ(privacy["delta"], 1e-6);
+  auto alone = run("privacy --sigma 1.2 --q 0.05 --steps 20 --delta 1e-6");
+  ASSERT_EQ(alone.status, 0) << alone.err;
+  EXPECT_NEAR(privacy["epsilon"].get<double>(), std::stod(alone.out.substr(alone.out.find("epsilon: ") + 9)),
+              1e-9 * privacy["epsilon"].get<double>());  // printed to 10 digits
+
+  // Two more epochs from the checkpoint: 60 steps in the ledger, a larger epsilon.
+  r = run(common + "--epochs 3 --resume");
+  ASSERT_EQ(r.status, 0) << r.err;
+  summary = nlohmann::json::parse(read_text(file("dp") / "summary.json"));
+  EXPECT_EQ(summary["privacy"]["steps"], 60);
+  EXPECT_GT(summary["privacy"]["epsilon"].get<double>(), privacy["epsilon"].get<double>());
+
+  // The PLD accountant on the same ledger: tighter.
+  r = run(train("dp_pld") + "--epochs 1 --accountant pld");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto pld = nlohmann::json::parse(read_text(file("dp_pld") / "summary.json"))["privacy"];
+  EXPECT_EQ(pld["accountant"].get<std::string>().rfind("pld(", 0), 0u);
+  EXPECT_LT(pld["epsilon"].get<double>(), privacy["epsilon"].get<double>());
+
+  const std::string plain =
+      "train --data synthetic --model softmax --epochs 1 -q --out '" + file("bad").string() + "' ";
+  r = run(plain + "--estimator 'dp_sgd(rate=0.05)' --privacy-delta 0");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--privacy-delta: 0 violates 0 < delta < 1"), std::string::npos) << r.err;
+  r = run(plain + "--estimator 'dp_sgd(noise_multiplier=0)'");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("DpSgdOptions::noise_multiplier = 0 violates noise_multiplier > 0"), std::string::npos) << r.err;
 }
 
 }  // namespace
