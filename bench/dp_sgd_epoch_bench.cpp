@@ -21,10 +21,6 @@
 #include <benchmark/benchmark.h>
 
 #include <cstddef>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,34 +34,30 @@
 #include "descent/estimator/minibatch.hpp"
 #include "descent/model/mlp.hpp"
 #include "descent/model/softmax_regression.hpp"
+#include "fashion_mnist_bench_main.hpp"
 
 namespace {
 
 constexpr std::size_t kFeatures = 784;
 constexpr std::size_t kBatch = 256;
 
-std::string g_data_dir = "/usr/share/datasets/fashion-mnist";
-std::size_t g_rows = 60000;
-
-bool have_fashion_mnist() {
-  return std::filesystem::exists(g_data_dir + "/train-images-idx3-ubyte.gz") &&
-         std::filesystem::exists(g_data_dir + "/train-labels-idx1-ubyte.gz");
-}
+descent_bench::DataOptions g_data;
 
 descent::Dataset<float> load_data() {
-  if (!have_fashion_mnist()) {
+  if (!g_data.have_fashion_mnist()) {
     descent::Random rng(1, descent::Stream::data, 0);
-    descent::DenseFeatures<float> features{g_rows, kFeatures, descent::AlignedBuffer<float>(g_rows * kFeatures)};
-    std::vector<float> labels(g_rows);
-    for (std::size_t i = 0; i < g_rows * kFeatures; ++i) features.values[i] = static_cast<float>(rng.normal());
-    for (std::size_t i = 0; i < g_rows; ++i) labels[i] = static_cast<float>(i < 10 ? i : rng.below(10));
+    descent::DenseFeatures<float> features{g_data.rows, kFeatures,
+                                           descent::AlignedBuffer<float>(g_data.rows * kFeatures)};
+    std::vector<float> labels(g_data.rows);
+    for (std::size_t i = 0; i < g_data.rows * kFeatures; ++i) features.values[i] = static_cast<float>(rng.normal());
+    for (std::size_t i = 0; i < g_data.rows; ++i) labels[i] = static_cast<float>(i < 10 ? i : rng.below(10));
     return descent::Dataset<float>(std::move(features), std::move(labels), "synthetic");
   }
-  auto data = descent::read_idx_dataset<float>(g_data_dir + "/train-images-idx3-ubyte.gz",
-                                               g_data_dir + "/train-labels-idx1-ubyte.gz");
-  if (g_rows < data.size()) {
-    std::vector<std::size_t> first(g_rows);
-    for (std::size_t i = 0; i < g_rows; ++i) first[i] = i;
+  auto data = descent::read_idx_dataset<float>(g_data.dir + "/train-images-idx3-ubyte.gz",
+                                               g_data.dir + "/train-labels-idx1-ubyte.gz");
+  if (g_data.rows < data.size()) {
+    std::vector<std::size_t> first(g_data.rows);
+    for (std::size_t i = 0; i < g_data.rows; ++i) first[i] = i;
     data = data.subset(first);
   }
   descent::Standardizer<float>::fit(data).apply(data);
@@ -189,33 +181,5 @@ void register_cases() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<char*> rest = {argv[0]};
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
-      g_data_dir = argv[++i];
-    } else if (std::strcmp(argv[i], "--rows") == 0 && i + 1 < argc) {
-      const long rows = std::strtol(argv[++i], nullptr, 10);
-      if (rows < 1) {
-        std::fprintf(stderr, "dp_sgd_epoch_bench: --rows must be a positive number of rows\n");
-        return 1;
-      }
-      g_rows = static_cast<std::size_t>(rows);
-    } else {
-      rest.push_back(argv[i]);
-    }
-  }
-  int rest_count = static_cast<int>(rest.size());
-  register_cases();
-  benchmark::AddCustomContext(
-      "data", have_fashion_mnist() ? "fashion-mnist train (" + g_data_dir + ")" : "synthetic 60000 x 784");
-  benchmark::AddCustomContext("descent_threads", std::to_string(descent::num_threads()));
-  benchmark::Initialize(&rest_count, rest.data());
-  if (benchmark::ReportUnrecognizedArguments(rest_count, rest.data())) return 1;
-  const std::size_t ran = benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  if (ran == 0) {
-    std::fprintf(stderr, "dp_sgd_epoch_bench: no benchmark matched the filter\n");
-    return 1;
-  }
-  return 0;
+  return descent_bench::run_benchmarks(argc, argv, "dp_sgd_epoch_bench", g_data, [] { register_cases(); });
 }

@@ -21,10 +21,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,18 +32,13 @@
 #include "descent/data/idx_reader.hpp"
 #include "descent/data/preprocess.hpp"
 #include "descent/model/logistic_regression.hpp"
+#include "fashion_mnist_bench_main.hpp"
 
 namespace {
 
 constexpr std::size_t kFeatures = 784;
 
-std::string g_data_dir = "/usr/share/datasets/fashion-mnist";
-std::size_t g_rows = 60000;
-
-bool have_fashion_mnist() {
-  return std::filesystem::exists(g_data_dir + "/train-images-idx3-ubyte.gz") &&
-         std::filesystem::exists(g_data_dir + "/train-labels-idx1-ubyte.gz");
-}
+descent_bench::DataOptions g_data;
 
 // Synthetic data of Fashion-MNIST's shape: standard normal features (already standardized),
 // labels 1 where a random hyperplane scores the row positive, else 0.
@@ -56,9 +47,9 @@ descent::Dataset<T> synthetic_data() {
   descent::Random rng(1, descent::Stream::data, 0);
   std::vector<double> normal(kFeatures);
   for (double& v : normal) v = rng.normal();
-  descent::DenseFeatures<T> features{g_rows, kFeatures, descent::AlignedBuffer<T>(g_rows * kFeatures)};
-  std::vector<T> labels(g_rows);
-  for (std::size_t i = 0; i < g_rows; ++i) {
+  descent::DenseFeatures<T> features{g_data.rows, kFeatures, descent::AlignedBuffer<T>(g_data.rows * kFeatures)};
+  std::vector<T> labels(g_data.rows);
+  for (std::size_t i = 0; i < g_data.rows; ++i) {
     double score = 0;
     for (std::size_t j = 0; j < kFeatures; ++j) {
       const double value = rng.normal();
@@ -72,12 +63,12 @@ descent::Dataset<T> synthetic_data() {
 
 template <class T>
 descent::Dataset<T> load_data() {
-  if (!have_fashion_mnist()) return synthetic_data<T>();
-  auto data = descent::read_idx_dataset<T>(g_data_dir + "/train-images-idx3-ubyte.gz",
-                                           g_data_dir + "/train-labels-idx1-ubyte.gz");
-  if (g_rows < data.size()) {
-    std::vector<std::size_t> first(g_rows);
-    for (std::size_t i = 0; i < g_rows; ++i) first[i] = i;
+  if (!g_data.have_fashion_mnist()) return synthetic_data<T>();
+  auto data = descent::read_idx_dataset<T>(g_data.dir + "/train-images-idx3-ubyte.gz",
+                                           g_data.dir + "/train-labels-idx1-ubyte.gz");
+  if (g_data.rows < data.size()) {
+    std::vector<std::size_t> first(g_data.rows);
+    for (std::size_t i = 0; i < g_data.rows; ++i) first[i] = i;
     data = data.subset(first);
   }
   descent::Standardizer<T>::fit(data).apply(data);
@@ -203,35 +194,8 @@ void register_precision(const char* precision) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // --data DIR and --rows N are ours; everything else goes to Google Benchmark.
-  std::vector<char*> rest = {argv[0]};
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
-      g_data_dir = argv[++i];
-    } else if (std::strcmp(argv[i], "--rows") == 0 && i + 1 < argc) {
-      const long rows = std::strtol(argv[++i], nullptr, 10);
-      if (rows < 1) {
-        std::fprintf(stderr, "model_pass_bench: --rows must be a positive number of rows\n");
-        return 1;
-      }
-      g_rows = static_cast<std::size_t>(rows);
-    } else {
-      rest.push_back(argv[i]);
-    }
-  }
-  int rest_count = static_cast<int>(rest.size());
-  register_precision<double>("fp64");
-  register_precision<float>("fp32");
-  benchmark::AddCustomContext(
-      "data", have_fashion_mnist() ? "fashion-mnist train (" + g_data_dir + ")" : "synthetic 60000 x 784");
-  benchmark::AddCustomContext("descent_threads", std::to_string(descent::num_threads()));
-  benchmark::Initialize(&rest_count, rest.data());
-  if (benchmark::ReportUnrecognizedArguments(rest_count, rest.data())) return 1;
-  const std::size_t ran = benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  if (ran == 0) {
-    std::fprintf(stderr, "model_pass_bench: no benchmark matched the filter\n");
-    return 1;
-  }
-  return 0;
+  return descent_bench::run_benchmarks(argc, argv, "model_pass_bench", g_data, [] {
+    register_precision<double>("fp64");
+    register_precision<float>("fp32");
+  });
 }

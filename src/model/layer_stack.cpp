@@ -579,6 +579,20 @@ void LayerStack<T>::striped_pass(const Dataset<T>& data, RowSet rows, const T* f
               });
 }
 
+// The per-row losses of a striped pass (ws_.pass_loss[0, count)) added chunk by chunk as
+// for_each_forward_chunk adds them, so that a striped pass and a chunked one agree bit for bit.
+template <class T>
+double LayerStack<T>::summed_pass_losses(std::size_t count) const {
+  double sum = 0;
+  for (std::size_t begin = 0; begin < count; begin += kChunkRows) {
+    const std::size_t end = std::min(count, begin + kChunkRows);
+    double chunk = 0;
+    for (std::size_t k = begin; k < end; ++k) chunk += ws_.pass_loss[k];
+    sum += chunk;
+  }
+  return sum;
+}
+
 template <class T>
 double LayerStack<T>::striped_loss(const T* x, const Dataset<T>& data, RowSet rows, const T* labels, T scale,
                                    T* gradient) const {
@@ -593,14 +607,7 @@ double LayerStack<T>::striped_loss(const T* x, const Dataset<T>& data, RowSet ro
         ws_.pass_loss[k] = head_scores(static_cast<double>(y), z, want_delta, scale, q, &hit);
       },
       gradient);
-  double sum = 0;
-  for (std::size_t begin = 0; begin < rows.count; begin += kChunkRows) {
-    const std::size_t end = std::min(rows.count, begin + kChunkRows);
-    double chunk = 0;
-    for (std::size_t k = begin; k < end; ++k) chunk += ws_.pass_loss[k];
-    sum += chunk;
-  }
-  return sum;
+  return summed_pass_losses(rows.count);
 }
 
 template <class T>
@@ -970,15 +977,7 @@ double LayerStack<T>::clipped_loss_gradient(const T* x, const Dataset<T>& data, 
           clip_row(q, k_out, squared_sum(q, k_out) * (input_squares[rows[k]] + bias), limit);
         },
         gradient);
-    // The losses added in the chunks of for_each_forward_chunk, as striped_loss adds them.
-    double sum = 0;
-    for (std::size_t begin = 0; begin < rows.count; begin += kChunkRows) {
-      const std::size_t end = std::min(rows.count, begin + kChunkRows);
-      double chunk = 0;
-      for (std::size_t k = begin; k < end; ++k) chunk += ws_.pass_loss[k];
-      sum += chunk;
-    }
-    return sum;
+    return summed_pass_losses(rows.count);
   }
   std::fill_n(gradient, layout_.size(), T(0));
   double sum = 0;

@@ -211,6 +211,7 @@ class LayerStack {
   // loss_with_labels() as a striped pass, labels already checked: the same per-row losses,
   // added in the chunks of for_each_forward_chunk, so that the sum has the same bits as a
   // pass without the gradient (value()) and as evaluate().
+  double summed_pass_losses(std::size_t count) const;
   double striped_loss(const T* x, const Dataset<T>& data, RowSet rows, const T* labels, T scale, T* gradient) const;
   // The curvature of one row from its scores z (in place allowed: c may be z).
   void row_curvature(const T* z, T* c) const;
