@@ -6,12 +6,12 @@
 #include <algorithm>
 
 #include "arrays.hpp"
-#include "kept_model.hpp"
 #include "descent/loop/train.hpp"
 #include "descent/model/evaluate.hpp"
 #include "descent/run/build.hpp"
 #include "descent/spec/model_kind.hpp"
 #include "descent/spec/registry.hpp"
+#include "kept_model.hpp"
 #include "signal_watch.hpp"
 #include "transforms.hpp"
 
@@ -226,12 +226,12 @@ py::dict solve_typed(const RunSpec& run, py::handle X, py::handle y, std::int64_
   }
   watch->rethrow_if_interrupted();
   py::array_t<T> flat = to_numpy(std::span<const T>(params.flat()));
-  return py::dict(py::arg("params") = flat, py::arg("solver") = run.solver->canonical(),
-                  py::arg("termination") = to_string(summary.termination), py::arg("message") = summary.message,
-                  py::arg("steps") = summary.steps, py::arg("final_loss") = static_cast<double>(summary.final_value),
-                  py::arg("sample_gradients") = summary.sample_gradients,
-                  py::arg("data_passes") =
-                      static_cast<double>(summary.sample_gradients) / static_cast<double>(data.size()));
+  return py::dict(
+      py::arg("params") = flat, py::arg("solver") = run.solver->canonical(),
+      py::arg("termination") = to_string(summary.termination), py::arg("message") = summary.message,
+      py::arg("steps") = summary.steps, py::arg("final_loss") = static_cast<double>(summary.final_value),
+      py::arg("sample_gradients") = summary.sample_gradients,
+      py::arg("data_passes") = static_cast<double>(summary.sample_gradients) / static_cast<double>(data.size()));
 }
 
 py::dict run_solve(const std::string& kind, const py::dict& model_options, py::handle X, py::handle y,
@@ -247,8 +247,7 @@ py::dict run_train(const std::string& kind, const py::dict& model_options, py::h
                    const PyTransform& optimizer, std::int64_t epochs, std::size_t batch_size, std::uint64_t seed,
                    std::uint64_t init_seed, const std::string& sampling, const std::string& estimator,
                    bool full_objective, const std::string& average, const std::string& stationarity_stop,
-                   const std::vector<std::string>& callbacks, py::handle initial, py::handle X_val,
-                   py::handle y_val) {
+                   const std::vector<std::string>& callbacks, py::handle initial, py::handle X_val, py::handle y_val) {
   RunSpec run;
   run.model = model_spec(kind, model_options, init_seed);
   run.optimizer = optimizer.transform;
@@ -267,9 +266,8 @@ py::dict run_train(const std::string& kind, const py::dict& model_options, py::h
 }  // namespace
 
 void bind_train(py::module_& m) {
-  m.def("solve", &run_solve, py::arg("kind"), py::arg("model_options"), py::arg("X"), py::arg("y"),
-        py::arg("solver"), py::arg("steps"), py::arg("seed"), py::arg("init_seed"),
-        "The loop behind descent.solve (use that).");
+  m.def("solve", &run_solve, py::arg("kind"), py::arg("model_options"), py::arg("X"), py::arg("y"), py::arg("solver"),
+        py::arg("steps"), py::arg("seed"), py::arg("init_seed"), "The loop behind descent.solve (use that).");
   m.def("train", &run_train, py::arg("kind"), py::arg("model_options"), py::arg("X"), py::arg("y"),
         py::arg("optimizer"), py::arg("epochs"), py::arg("batch_size"), py::arg("seed"), py::arg("init_seed"),
         py::arg("sampling"), py::arg("estimator"), py::arg("full_objective"), py::arg("average"),

@@ -9,8 +9,8 @@
 
 #include "descent/core/atomic_file.hpp"
 #include "descent/core/error.hpp"
-#include "descent/privacy/make_accountant.hpp"
 #include "descent/core/suggest.hpp"
+#include "descent/privacy/make_accountant.hpp"
 #include "descent/run/run_spec.hpp"
 #include "descent/spec/registry.hpp"
 
@@ -215,9 +215,7 @@ std::string JobConfig::origin(const std::string& key) const {
   return it != flags.end() ? it->second : source + ": " + key;
 }
 
-std::size_t JobConfig::compare_runs() const {
-  return std::max(compare.optimizers.size(), compare.estimators.size());
-}
+std::size_t JobConfig::compare_runs() const { return std::max(compare.optimizers.size(), compare.estimators.size()); }
 
 const std::string& JobConfig::compare_optimizer(std::size_t k) const {
   if (compare.optimizers.empty()) return optimizer;

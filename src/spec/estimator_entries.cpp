@@ -61,8 +61,9 @@ template <class Options>
 template <class Options, class Build>
 Entry estimator_entry(std::string name, std::string summary, std::string reference, Build build) {
   Entry e;
-  e.doc = {name, EntryKind::estimator, std::move(summary), std::move(reference), describe_fields(Options{}, {}),
-           Options::kName};
+  e.doc = {
+      name,          EntryKind::estimator, std::move(summary), std::move(reference), describe_fields(Options{}, {}),
+      Options::kName};
   e.make = Make<EstimatorSpec>([name, build](const SpecCall& call, const Source& src) {
     const Options options = bound_options<Options>(call, src);
     auto make_float = [build, options](std::uint64_t seed) { return build.template operator()<float>(options, seed); };
@@ -110,8 +111,7 @@ std::vector<Entry> estimator_entries() {
       "label_noise",
       "minibatch gradient at labels noised afresh each step: y + sigma N(0, 1) (regression), or another class "
       "drawn uniformly with probability flip_probability (classification)",
-      "Damian, Ma & Lee, NeurIPS 2021",
-      []<class T>(const LabelNoiseOptions& o, std::uint64_t seed) -> EstimatorPtr<T> {
+      "Damian, Ma & Lee, NeurIPS 2021", []<class T>(const LabelNoiseOptions& o, std::uint64_t seed) -> EstimatorPtr<T> {
         return std::make_shared<LabelNoise<T>>(o, seed);
       }));
   v.push_back(estimator_entry<LooplessSvrgOptions>(

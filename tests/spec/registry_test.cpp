@@ -69,7 +69,7 @@ TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
                                              "tron",  // solvers
                                              "exponential",
                                              "polyak",
-                                             "tail",  // averaging
+                                             "tail",          // averaging
                                              "stationarity",  // stopping rules
                                              "least_squares",
                                              "logistic",
@@ -405,7 +405,8 @@ TEST(Registry, UnknownNamesSuggestTheClosestOne) {
       {"chain(rmsprp)", 7, "unknown optimizer or transform 'rmsprp'; did you mean 'rmsprop'?"},
       {"adam(lr=cosin(1, 10))", 9, "unknown schedule 'cosin'; did you mean 'cosine'?"},
       {"xyzzy", 1,
-       "unknown optimizer or transform 'xyzzy'; expected one of: adagrad, adagrad_norm, adam, adamw, amsgrad, momentum, nesterov, "
+       "unknown optimizer or transform 'xyzzy'; expected one of: adagrad, adagrad_norm, adam, adamw, amsgrad, "
+       "momentum, nesterov, "
        "rmsprop, sgd, add_decayed_weights, chain, clip_by_global_norm, clip_by_value, mfac, scale_by_schedule, "
        "weight_decay"},
       {"adam(lr=foo)", 9,

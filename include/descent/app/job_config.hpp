@@ -57,11 +57,11 @@ struct TrainingConfig {
   std::size_t batch_size = 128;
   std::string sampling = "shuffle";  // "shuffle", "replacement", "poisson"
   std::uint64_t seed = 0;
-  int threads = 0;                  // 0: OpenMP's default
-  std::string precision = "float";  // "float" or "double"
-  bool full_objective = false;      // f(x) over all samples after each epoch (a pass not counted in data_passes)
-  std::string average;              // averaging spec: polyak(...), tail(...), exponential(...); "" = none
-  std::string stationarity_stop;    // stationarity(...) spec; "" = none
+  int threads = 0;                     // 0: OpenMP's default
+  std::string precision = "float";     // "float" or "double"
+  bool full_objective = false;         // f(x) over all samples after each epoch (a pass not counted in data_passes)
+  std::string average;                 // averaging spec: polyak(...), tail(...), exponential(...); "" = none
+  std::string stationarity_stop;       // stationarity(...) spec; "" = none
   std::vector<std::string> callbacks;  // further callback specs (`descent list --kind averaging`, `stopping`)
 };
 
@@ -78,10 +78,10 @@ struct CompareConfig {
   // Estimator specs; empty: every run uses [estimator]. Runs pair optimizers[k] with
   // estimators[k]; a list of one entry pairs with every entry of the other list.
   std::vector<std::string> estimators;
-  std::vector<std::string> labels;      // legend names, for the optimizer runs then the solver runs
+  std::vector<std::string> labels;  // legend names, for the optimizer runs then the solver runs
   // Solver specs compared too: each a run after the optimizer runs ([solver].steps iterations).
   std::vector<std::string> solvers;
-  double target_loss = 0;               // report time/epochs to reach this training loss (0: off)
+  double target_loss = 0;  // report time/epochs to reach this training loss (0: off)
   // Repetitions of every run: repetition s (0-based) adds s to [training].seed and to
   // [model].init_seed, the same for every method (a paired design); the report gives
   // mean, std, min and max over them and the plots the mean with a min-max band.
@@ -94,7 +94,7 @@ struct CompareConfig {
   // epochs; f* is the least f(x) it reaches (reported in report.md).
   bool reference_optimum_auto = false;
   std::int64_t reference_epochs_factor = 10;  // >= 1; [compare].reference_epochs_factor
-  std::string reference_source;  // how f* was obtained, for the report (set by the job)
+  std::string reference_source;               // how f* was obtained, for the report (set by the job)
   // Points per epoch on the curves (>= 1): k > 1 adds k - 1 evaluations inside each epoch.
   std::int64_t evals_per_epoch = 1;
 };
@@ -102,7 +102,7 @@ struct CompareConfig {
 // [privacy]: how a private run (estimator dp_sgd) reports what it spent. The estimator
 // records its steps; the accountant turns them into epsilon at this delta.
 struct PrivacyConfig {
-  double delta = 1e-5;           // in (0, 1); the usual choice is below 1 / (training rows)
+  double delta = 1e-5;             // in (0, 1); the usual choice is below 1 / (training rows)
   std::string accountant = "rdp";  // "rdp" (Renyi DP, an upper bound) or "pld" (tight, slower)
 };
 

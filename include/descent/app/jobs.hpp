@@ -58,7 +58,7 @@ struct RunRecord {
   std::string message;
   std::vector<EpochRecord> history;
   double wall_seconds = 0;
-  std::size_t repetition = 0;  // compare --seeds: which repetition (0-based)
+  std::size_t repetition = 0;            // compare --seeds: which repetition (0-based)
   std::optional<GaussianSteps> privacy;  // a private estimator's ledger (Estimator::privacy_ledger)
 };
 

@@ -47,7 +47,7 @@ struct TrainOptions {
   std::int64_t epochs = 10;      // >= 1
   std::size_t batch_size = 128;  // >= 1; for Poisson sampling the expected size (q = batch / n)
   Sampling sampling = Sampling::shuffle;
-  std::uint64_t seed = 0;                                         // sampling stream
+  std::uint64_t seed = 0;  // sampling stream
   // The gradient estimator (null: minibatches of batch_size drawn by `sampling`). An epoch
   // is still steps_per_epoch(sampling, n, batch_size) updates, so give it the estimator's
   // own batch size to make an epoch one pass of fresh samples; an estimator that reports
@@ -67,8 +67,8 @@ struct TrainOptions {
   // evaluation and f(x) (full_objective) at that point and the mean minibatch loss since
   // the previous record as train_loss. The epoch's own record keeps the whole epoch's mean.
   std::int64_t evaluations_per_epoch = 1;
-  std::vector<std::shared_ptr<Callback<T>>> callbacks;            // extra callbacks (loggers...)
-  std::function<void(const EpochRecord&)> on_epoch;               // called with each record as it is made
+  std::vector<std::shared_ptr<Callback<T>>> callbacks;  // extra callbacks (loggers...)
+  std::function<void(const EpochRecord&)> on_epoch;     // called with each record as it is made
   std::string checkpoint;   // checkpoint file written after every epoch and at the end ("" = none)
   std::string resume_from;  // checkpoint to continue from
   bool progress = true;     // progress bar on a TTY (stderr); plain epoch lines otherwise

@@ -116,8 +116,7 @@ class FiniteSum : public Differentiable<T> {
   // functions below throw MismatchError unless is_generalized_linear().
   virtual bool is_generalized_linear() const { return false; }
   // slopes[k] = s_{batch[k]}(x); returns f_B(x), the batch's mean value (regularizer included).
-  virtual T score_derivatives(std::span<const T> x, std::span<const std::size_t> batch,
-                                 std::span<T> slopes) const;
+  virtual T score_derivatives(std::span<const T> x, std::span<const std::size_t> batch, std::span<T> slopes) const;
   // out += sum_k coefficients[k] u_{batch[k]}, in batch order.
   virtual void add_sample_vectors(std::span<const std::size_t> batch, std::span<const T> coefficients,
                                   std::span<T> out) const;
