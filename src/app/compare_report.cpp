@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "descent/app/jobs.hpp"
+#include "descent/app/privacy_report.hpp"
 #include "descent/core/atomic_file.hpp"
 #include "descent/core/error.hpp"
 #include "descent/report/line_plot.hpp"
@@ -100,8 +101,8 @@ PlotSeries series(const Method& m, GetX get_x, GetY get_y) {
 // "mean ± std [min, max]" of a spread, each number with `format`.
 std::string spread_cell(const Spread& s, const char* format) {
   if (s.count == 0) return "-";
-  return cell(s.mean, format) + " ± " + cell(s.std, format) + " [" + cell(s.min, format) + ", " +
-         cell(s.max, format) + "]";
+  return cell(s.mean, format) + " ± " + cell(s.std, format) + " [" + cell(s.min, format) + ", " + cell(s.max, format) +
+         "]";
 }
 
 }  // namespace
@@ -133,19 +134,20 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
   const std::vector<Method> methods = methods_of(runs);
   const std::size_t seeds = config.compare.seeds;
   if (seeds > 1)
-    md_text += "- " + std::to_string(seeds) + " repetitions per run (seeds " + std::to_string(config.training.seed) +
-               ".." + std::to_string(config.training.seed + seeds - 1) +
-               ", the same for every run): mean ± std [min, max] over them; plots: the mean, shaded from min to max\n\n";
+    md_text +=
+        "- " + std::to_string(seeds) + " repetitions per run (seeds " + std::to_string(config.training.seed) + ".." +
+        std::to_string(config.training.seed + seeds - 1) +
+        ", the same for every run): mean ± std [min, max] over them; plots: the mean, shaded from min to max\n\n";
   const double fstar = config.compare.reference_optimum;
   const bool gap = std::isfinite(fstar);
   if (gap)
-    md_text += "- reference optimum f* = " + format_number(fstar) +
-               (config.compare.reference_source.empty() ? std::string()
-                                                        : " (" + config.compare.reference_source + ")") +
-               ": the loss plots show f - f* (points at or below f* are left out of the log axis)\n\n";
-  md_text += "| run | final " + loss_name + (gap ? std::string(" | final f - f*") : std::string()) + " | test accuracy | data passes | wall time (s) | time to loss " +
-             cell(target, "%g") + " (s) | epochs to loss " + cell(target, "%g") + " | passes to loss " +
-             cell(target, "%g") + " | end |\n";
+    md_text +=
+        "- reference optimum f* = " + format_number(fstar) +
+        (config.compare.reference_source.empty() ? std::string() : " (" + config.compare.reference_source + ")") +
+        ": the loss plots show f - f* (points at or below f* are left out of the log axis)\n\n";
+  md_text += "| run | final " + loss_name + (gap ? std::string(" | final f - f*") : std::string()) +
+             " | test accuracy | data passes | wall time (s) | time to loss " + cell(target, "%g") +
+             " (s) | epochs to loss " + cell(target, "%g") + " | passes to loss " + cell(target, "%g") + " | end |\n";
   md_text += std::string(gap ? "|---" : "") + "|---|---|---|---|---|---|---|---|---|\n";
   for (const Method& m : methods) {
     std::vector<double> loss, accuracy, passes, wall, time_to, epochs_to, passes_to;
@@ -185,11 +187,20 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
     std::vector<double> gaps;
     for (double v : loss) gaps.push_back(v - fstar);
     md_text += "| " + md(m.first->label) + " | " + one(loss, objective ? "%.10g" : "%.4f") + " | " +
-               (gap ? one(gaps, "%.3e") + " | " : std::string()) +
-               one(accuracy, "%.4f") + " | " + cell(spread(passes).mean, "%.1f") + " | " + one(wall, "%.1f") + " | " +
-               reached(time_to, "%.1f") + " | " + reached(epochs_to, "%.1f") + " | " + reached(passes_to, "%.1f") +
-               " | " + ends + " |\n";
+               (gap ? one(gaps, "%.3e") + " | " : std::string()) + one(accuracy, "%.4f") + " | " +
+               cell(spread(passes).mean, "%.1f") + " | " + one(wall, "%.1f") + " | " + reached(time_to, "%.1f") +
+               " | " + reached(epochs_to, "%.1f") + " | " + reached(passes_to, "%.1f") + " | " + ends + " |\n";
   }
+  // Private runs: what each spent (the first repetition's ledger; repetitions differ only in seed).
+  bool private_runs = false;
+  for (const Method& m : methods)
+    if (m.first->privacy) {
+      if (!private_runs) md_text += "\nPrivacy, by the " + config.privacy.accountant + " accountant:\n\n";
+      private_runs = true;
+      // The terminal's line without its leading "privacy: ".
+      md_text += "- " + md(m.first->label) + ": " +
+                 privacy_line(privacy_report(config.privacy, *m.first->privacy)).substr(9) + "\n";
+    }
   md_text +=
       "\nPlots: [loss vs epoch](loss_vs_epoch.svg), [loss vs data passes](loss_vs_passes.svg), "
       "[loss vs seconds](loss_vs_seconds.svg), [test accuracy vs epoch](accuracy_vs_epoch.svg).\n\n";
@@ -213,8 +224,8 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
     by_time.push_back(series(m, seconds, plotted));
     accuracy.push_back(series(m, epoch, [](const EpochRecord& e) { return e.test_accuracy; }));
   }
-  const std::string y_label = gap ? (objective ? "f(x) - f*" : "training loss - f*")
-                                  : (objective ? "objective f(x)" : "training loss");
+  const std::string y_label =
+      gap ? (objective ? "f(x) - f*" : "training loss - f*") : (objective ? "objective f(x)" : "training loss");
   write_file_atomically(dir / "loss_vs_epoch.svg", render_line_plot(by_epoch, {.title = "Training loss",
                                                                                .x_label = "epoch",
                                                                                .y_label = y_label,
@@ -225,18 +236,15 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
                                                      .x_label = "data passes (per-sample gradients / n)",
                                                      .y_label = y_label,
                                                      .log_y = true}));
-  write_file_atomically(dir / "loss_vs_seconds.svg",
-                        render_line_plot(by_time, {.title = "Training loss against wall time",
-                                                   .x_label = "seconds",
-                                                   .y_label = y_label,
-                                                   .log_y = true}));
   write_file_atomically(
-      dir / "accuracy_vs_epoch.svg",
-      render_line_plot(accuracy,
-                       {.title = "Test accuracy",
-                        .x_label = "epoch",
-                        .y_label = "test accuracy",
-                        .integer_x = whole_epochs}));
+      dir / "loss_vs_seconds.svg",
+      render_line_plot(
+          by_time,
+          {.title = "Training loss against wall time", .x_label = "seconds", .y_label = y_label, .log_y = true}));
+  write_file_atomically(dir / "accuracy_vs_epoch.svg", render_line_plot(accuracy, {.title = "Test accuracy",
+                                                                                   .x_label = "epoch",
+                                                                                   .y_label = "test accuracy",
+                                                                                   .integer_x = whole_epochs}));
 
   nlohmann::json results = nlohmann::json::array();
   for (const auto& run : runs) {
@@ -247,6 +255,7 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
                         {"termination", to_string(run.termination)},
                         {"wall_seconds", run.wall_seconds},
                         {"epochs", nlohmann::json::array()}};
+    if (run.privacy) r["privacy"] = privacy_report(config.privacy, *run.privacy);
     for (const auto& e : run.history)
       r["epochs"].push_back(
           {{"epoch", e.epoch},

@@ -136,5 +136,22 @@ TEST_F(Cli, PrivateTrainingReportsTheEpsilonItSpent) {
   EXPECT_NE(r.err.find("DpSgdOptions::noise_multiplier = 0 violates noise_multiplier > 0"), std::string::npos) << r.err;
 }
 
+// A comparison of a private and an ordinary run: the report lists what the private one spent,
+// results.json carries its privacy report, and the ordinary run has none.
+TEST_F(Cli, CompareReportsThePrivateRunsEpsilon) {
+  const auto r = run("compare --data synthetic --model softmax --epochs 1 -q --out '" + file("cmp").string() +
+                     "' --compare 'momentum(lr=0.1)' --compare-estimator 'dp_sgd(rate=0.05)' "
+                     "--compare-estimator 'minibatch(32)'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::string report = read_text(file("cmp") / "report.md");
+  EXPECT_NE(report.find("Privacy, by the rdp accountant:"), std::string::npos) << report;
+  EXPECT_NE(report.find("epsilon = "), std::string::npos) << report;
+  const auto results = nlohmann::json::parse(read_text(file("cmp") / "results.json"));
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0]["privacy"]["steps"], 20);
+  EXPECT_GT(results[0]["privacy"]["epsilon"].get<double>(), 0);
+  EXPECT_FALSE(results[1].contains("privacy"));
+}
+
 }  // namespace
 }  // namespace descent
