@@ -5,6 +5,7 @@
 #include "descent/core/error.hpp"
 #include "descent/solver/empirical_fisher.hpp"
 #include "descent/spec/hyperparameters.hpp"
+#include "evaluation_cost.hpp"
 
 namespace descent {
 
@@ -69,8 +70,7 @@ CurvatureOperator<T> curvature_at(const Differentiable<T>& f, std::span<const T>
   if (x.size() != f.dimension())
     throw MismatchError("curvature_at: x has " + std::to_string(x.size()) + " elements, objective '" + f.name() +
                         "' has dimension " + std::to_string(f.dimension()));
-  const auto* sum = dynamic_cast<const FiniteSum<T>*>(&f);
-  const std::int64_t pass = sum ? static_cast<std::int64_t>(sum->num_samples()) : 0;
+  const std::int64_t pass = solver_detail::samples_per_evaluation(f);
   CurvatureOperator<T> out;
   switch (curvature) {
     case Curvature::hessian:
@@ -82,7 +82,8 @@ CurvatureOperator<T> curvature_at(const Differentiable<T>& f, std::span<const T>
       out.product_sample_gradients = pass;
       break;
     case Curvature::fisher:
-      out.matrix = std::make_unique<EmpiricalFisher<T>>(*sum, x);
+      // require_curvature checked that the Fisher's objective is a finite sum.
+      out.matrix = std::make_unique<EmpiricalFisher<T>>(dynamic_cast<const FiniteSum<T>&>(f), x);
       out.build_sample_gradients = pass;
       break;
   }

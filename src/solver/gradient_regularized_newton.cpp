@@ -10,6 +10,7 @@
 #include "descent/core/error.hpp"
 #include "descent/solver/curvature.hpp"
 #include "descent/solver/jacobi_preconditioner.hpp"
+#include "evaluation_cost.hpp"
 #include "vector_arithmetic.hpp"
 
 namespace descent {
@@ -113,8 +114,7 @@ GradientRegularizedNewtonResult<T> gradient_regularized_newton(
   require_curvature(f, curvature, kSolver);
   const bool dense = o.linear_solver == "cholesky" ||
                      (o.linear_solver == "auto" && n <= static_cast<std::size_t>(o.cholesky_max_dimension));
-  const auto* sum = dynamic_cast<const FiniteSum<T>*>(&f);
-  const std::int64_t pass = sum ? static_cast<std::int64_t>(sum->num_samples()) : 0;
+  const std::int64_t pass = solver_detail::samples_per_evaluation(f);
 
   GradientRegularizedNewtonResult<T> result;
   Summary<T>& summary = result.summary;

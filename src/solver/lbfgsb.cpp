@@ -11,6 +11,7 @@
 #include "descent/solver/cauchy_point.hpp"
 #include "descent/solver/compact_bfgs.hpp"
 #include "descent/solver/more_thuente.hpp"
+#include "evaluation_cost.hpp"
 
 namespace descent {
 
@@ -137,10 +138,8 @@ double max_feasible_step(std::span<const double> x, std::span<const double> d, s
 template <class T>
 class Evaluator {
  public:
-  explicit Evaluator(const Differentiable<T>& f) : f_(f), x_(f.dimension()), g_(f.dimension()) {
-    const auto* sum = dynamic_cast<const FiniteSum<T>*>(&f);
-    samples_per_call_ = sum ? static_cast<std::int64_t>(sum->num_samples()) : 0;
-  }
+  explicit Evaluator(const Differentiable<T>& f)
+      : f_(f), x_(f.dimension()), g_(f.dimension()), samples_per_call_(solver_detail::samples_per_evaluation(f)) {}
   double operator()(std::span<const double> x, std::span<double> g) {
     for (std::size_t i = 0; i < x.size(); ++i) x_[i] = static_cast<T>(x[i]);
     const auto start = std::chrono::steady_clock::now();

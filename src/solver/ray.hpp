@@ -14,6 +14,7 @@
 #include "descent/objective/objective.hpp"
 #include "descent/solver/line_search.hpp"
 #include "descent/spec/solver_spec.hpp"
+#include "evaluation_cost.hpp"
 
 namespace descent::solver_detail {
 
@@ -21,7 +22,7 @@ template <class T>
 class Ray {
  public:
   explicit Ray(const Differentiable<T>& f)
-      : f_(f), x_(f.dimension()), g_(f.dimension()), samples_per_call_(samples_of(f)) {}
+      : f_(f), x_(f.dimension()), g_(f.dimension()), samples_per_call_(samples_per_evaluation(f)) {}
 
   // Evaluates f and its gradient at `x` itself (the start, or a point to re-evaluate).
   T evaluate(std::span<const T> x, std::span<T> gradient) {
@@ -63,11 +64,6 @@ class Ray {
   double seconds() const { return seconds_; }
 
  private:
-  static std::int64_t samples_of(const Differentiable<T>& f) {
-    const auto* sum = dynamic_cast<const FiniteSum<T>*>(&f);
-    return sum ? static_cast<std::int64_t>(sum->num_samples()) : 0;
-  }
-
   const Differentiable<T>& f_;
   std::span<const T> origin_, direction_;
   std::vector<T> x_, g_;

@@ -9,6 +9,7 @@
 #include "descent/core/error.hpp"
 #include "descent/solver/jacobi_preconditioner.hpp"
 #include "descent/solver/steihaug.hpp"
+#include "evaluation_cost.hpp"
 #include "vector_arithmetic.hpp"
 
 namespace descent {
@@ -106,8 +107,7 @@ TrustRegionNewtonResult<T> trust_region_newton(const Differentiable<T>& f, Param
                         std::to_string(n) + " of '" + f.name() + "'");
   if (!f.has_hessian_vector())
     throw MismatchError("trust_region_newton needs Hessian-vector products; '" + f.name() + "' does not provide them");
-  const auto* sum = dynamic_cast<const FiniteSum<T>*>(&f);
-  const std::int64_t pass = sum ? static_cast<std::int64_t>(sum->num_samples()) : 0;
+  const std::int64_t pass = solver_detail::samples_per_evaluation(f);
 
   TrustRegionNewtonResult<T> result;
   Summary<T>& summary = result.summary;
