@@ -197,9 +197,8 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
     if (m.first->privacy) {
       if (!private_runs) md_text += "\nPrivacy, by the " + config.privacy.accountant + " accountant:\n\n";
       private_runs = true;
-      // The terminal's line without its leading "privacy: ".
-      md_text += "- " + md(m.first->label) + ": " +
-                 privacy_line(privacy_report(config.privacy, *m.first->privacy)).substr(9) + "\n";
+      md_text +=
+          "- " + md(m.first->label) + ": " + privacy_summary(privacy_report(config.privacy, *m.first->privacy)) + "\n";
     }
   md_text +=
       "\nPlots: [loss vs epoch](loss_vs_epoch.svg), [loss vs data passes](loss_vs_passes.svg), "

@@ -278,7 +278,7 @@ RunRecord run_train_typed(const JobConfig& config, const RunSpec& run, const Job
       train_one<T>(run, data, *model, start, "train", dir, controls, config.output.checkpoint, &final_params);
   // A private run's guarantee goes into the summary, the model file and the terminal.
   const nlohmann::json privacy = record.privacy ? privacy_report(config.privacy, *record.privacy) : nlohmann::json();
-  if (!privacy.is_null() && !controls.quiet) std::fprintf(stderr, "%s\n", privacy_line(privacy).c_str());
+  if (!privacy.is_null() && !controls.quiet) std::fprintf(stderr, "privacy: %s\n", privacy_summary(privacy).c_str());
   // The model is kept whenever its parameters are finite: a run stopped by Ctrl-C or a
   // stopping rule has a usable model, a diverged one has none to keep.
   if (record.termination != Termination::non_finite) {

@@ -24,7 +24,7 @@ nlohmann::json privacy_report(const PrivacyConfig& config, const GaussianSteps& 
   return report;
 }
 
-std::string privacy_line(const nlohmann::json& report) {
+std::string privacy_summary(const nlohmann::json& report) {
   // Four significant digits on the terminal; summary.json keeps every digit.
   const auto short_number = [](double v) {
     char text[32];
@@ -34,7 +34,7 @@ std::string privacy_line(const nlohmann::json& report) {
   const std::string epsilon = report["epsilon"].is_null()
                                   ? "not certified (" + report["epsilon_error"].get<std::string>() + ")"
                                   : short_number(report["epsilon"].get<double>());
-  return "privacy: epsilon = " + epsilon + " at delta = " + format_number(report["delta"].get<double>()) + " (" +
+  return "epsilon = " + epsilon + " at delta = " + format_number(report["delta"].get<double>()) + " (" +
          report["accountant"].get<std::string>() + "; noise multiplier " +
          short_number(report["noise_multiplier"].get<double>()) + ", sampling rate " +
          short_number(report["sampling_rate"].get<double>()) + ", " +

@@ -16,7 +16,8 @@ namespace descent {
 // accountant cannot certify is null, with the accountant's reason under "epsilon_error".
 nlohmann::json privacy_report(const PrivacyConfig& config, const GaussianSteps& ledger);
 
-// "privacy: epsilon = 2.481 at delta = 1e-05 (rdp; noise multiplier 1, sampling rate 0.05, 20 steps)"
-std::string privacy_line(const nlohmann::json& report);
+// "epsilon = 2.481 at delta = 1e-05 (rdp; noise multiplier 1, sampling rate 0.05, 20 steps)"
+// (the terminal prints it after "privacy: ", a comparison's report after the run's label).
+std::string privacy_summary(const nlohmann::json& report);
 
 }  // namespace descent
