@@ -1,6 +1,7 @@
 #include "descent/app/job_config.hpp"
 
 #include <toml++/toml.h>
+#include <cmath>
 
 #include <algorithm>
 #include <filesystem>
@@ -206,6 +207,9 @@ void JobConfig::validate() const {
     throw ConfigError(value_prefix(*this, "[privacy].delta") + format_number(privacy.delta) +
                       " violates 0 < delta < 1");
   require_one_of(*this, "[privacy].accountant", privacy.accountant, accountant_names());
+  if (!(distributed.timeout > 0 && std::isfinite(distributed.timeout)))
+    throw ConfigError(value_prefix(*this, "[distributed].timeout") + format_number(distributed.timeout) +
+                      " violates timeout > 0");
   if (data.synthetic_classes < 2) throw ConfigError(source + ": [data].synthetic_classes must be at least 2");
   require(model.num_classes != 1, "[model]", "num_classes", 1, "num_classes = 0 or num_classes >= 2");
 }
@@ -301,6 +305,11 @@ JobConfig parse_job_config(const std::string& text, const std::string& source) {
   privacy.number("delta", c.privacy.delta);
   privacy.string("accountant", c.privacy.accountant);
   privacy.finish();
+
+  TableReader distributed(top.table("distributed"), "distributed", source);
+  distributed.string("method", c.distributed.method);
+  distributed.number("timeout", c.distributed.timeout);
+  distributed.finish();
 
   TableReader compare(top.table("compare"), "compare", source);
   compare.strings("optimizers", c.compare.optimizers);

@@ -57,11 +57,19 @@ RunSpec train_run_spec(const JobConfig& c) {
     if (!c.estimator.empty())
       throw ConfigError(c.origin("[estimator].spec") + ": does not apply to a solver run (" +
                         c.origin("[solver].spec") + " trains full-batch)");
+    if (!c.distributed.method.empty())
+      throw ConfigError(c.origin("[distributed].method") + ": spreads an optimizer's steps over ranks; " +
+                        c.origin("[solver].spec") + " runs in one process");
     return solver_run_spec(common, c.origin("[solver].spec"), c.solver);
   }
   RunSpec run = common;
   run.optimizer = parse_at(c.origin("[optimizer].spec"), [&] { return parse_transform(c.optimizer); });
   run.estimator = estimator_at(c.origin("[estimator].spec"), c.estimator);
+  if (!c.distributed.method.empty()) {
+    run.distributed =
+        parse_at(c.origin("[distributed].method"), [&] { return parse_distributed(c.distributed.method); });
+    run.distributed->timeout_seconds = c.distributed.timeout;
+  }
   return run;
 }
 
@@ -70,6 +78,9 @@ std::vector<ComparedRun> compare_run_specs(const JobConfig& c) {
     throw ConfigError(c.source +
                       ": [compare].optimizers, [compare].estimators and [compare].solvers are empty: name what to "
                       "compare");
+  if (!c.distributed.method.empty())
+    throw ConfigError(c.origin("[distributed].method") +
+                      ": applies to `descent train`; a comparison runs in one process");
   const RunSpec common = common_run_spec(c);
   std::vector<ComparedRun> runs;
   for (std::size_t k = 0; k < c.compare_runs(); ++k) {

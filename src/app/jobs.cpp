@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <type_traits>
 
 #include "descent/app/job_plan.hpp"
@@ -20,6 +21,8 @@
 #include "descent/data/idx_reader.hpp"
 #include "descent/data/preprocess.hpp"
 #include "descent/data/read_dataset.hpp"
+#include "descent/distributed/collectives.hpp"
+#include "descent/distributed/world.hpp"
 #include "descent/model/evaluate.hpp"
 #include "descent/report/line_plot.hpp"
 #include "descent/run/build.hpp"
@@ -186,8 +189,11 @@ RunRecord train_one(const RunSpec& run, const JobData<T>& data, const Model<T>& 
     if (final) *final = std::move(params);
     return record;
   }
-  fs::create_directories(dir);
-  EpochFiles files(dir, controls.resume, label);
+  std::optional<EpochFiles> files;
+  if (controls.primary) {
+    fs::create_directories(dir);
+    files.emplace(dir, controls.resume, label);
+  }
 
   TrainOptions<T> options = train_options<T>(run);
   options.quiet = controls.quiet;
@@ -199,8 +205,10 @@ RunRecord train_one(const RunSpec& run, const JobData<T>& data, const Model<T>& 
       const Evaluation e = evaluate(model, x, data.test, 1024);
       return HeldOutEvaluation{e.mean_loss, e.accuracy};
     };
-  options.on_epoch = [&](const EpochRecord& e) { files.write(e); };
-  if (checkpoint) options.checkpoint = (dir / "checkpoint.bin").string();
+  options.on_epoch = [&](const EpochRecord& e) {
+    if (files) files->write(e);
+  };
+  if (checkpoint && controls.primary) options.checkpoint = (dir / "checkpoint.bin").string();
   if (controls.resume) {
     const fs::path ckpt = dir / "checkpoint.bin";
     if (!fs::exists(ckpt)) throw IoError("cannot resume: no checkpoint at '" + ckpt.string() + "'");
@@ -271,11 +279,21 @@ RunRecord run_train_typed(const JobConfig& config, const RunSpec& run, const Job
   const JobData<T>& data = loaded.data;
   if (!controls.quiet) std::fprintf(stderr, "%s\n", data.description.c_str());
   const auto model = build_model<T>(run.model, data.train);
-  const Parameters<T> start = initial_parameters<T>(run.model, *model);
+  Parameters<T> start = initial_parameters<T>(run.model, *model);
+  if (run.distributed) {
+    // Ranks that read different data must not train together; all start from rank 0's x.
+    Communicator& comm = *world_communicator();
+    check_same_on_every_rank(comm, data.description, "checking that every rank read the same data");
+    broadcast(comm, start.flat(), 0, "broadcasting the starting parameters");
+    if (!controls.quiet)
+      std::fprintf(stderr, "distributed: %s over %d rank%s (%s)\n", run.distributed->spec().c_str(), comm.size(),
+                   comm.size() == 1 ? "" : "s", comm.transport().c_str());
+  }
   const fs::path dir = config.output.dir;
   Parameters<T> final_params;
   RunRecord record =
       train_one<T>(run, data, *model, start, "train", dir, controls, config.output.checkpoint, &final_params);
+  if (!controls.primary) return record;
   // A private run's guarantee goes into the summary, the model file and the terminal.
   const nlohmann::json privacy = record.privacy ? privacy_report(config.privacy, *record.privacy) : nlohmann::json();
   if (!privacy.is_null() && !controls.quiet) std::fprintf(stderr, "privacy: %s\n", privacy_summary(privacy).c_str());
@@ -316,6 +334,13 @@ RunRecord run_train_typed(const JobConfig& config, const RunSpec& run, const Job
                        {"OMP_WAIT_POLICY", env("OMP_WAIT_POLICY")},
                        {"GOMP_SPINCOUNT", env("GOMP_SPINCOUNT")}};
   if (!privacy.is_null()) summary["privacy"] = privacy;
+  if (run.distributed) {
+    const Communicator& comm = *world_communicator();
+    summary["distributed"] = {{"method", run.distributed->spec()},
+                              {"ranks", comm.size()},
+                              {"transport", comm.transport()},
+                              {"timeout_seconds", run.distributed->timeout_seconds}};
+  }
   write_file_atomically(dir / "summary.json", summary.dump(2) + "\n");
   return record;
 }
@@ -466,8 +491,34 @@ JobData<T> load_job_data(const DataConfig& c) {
 RunRecord run_train_job(const JobConfig& config, const JobControls& controls) {
   const RunSpec run = train_run_spec(config);  // every spec checked before any data is read
   if (config.training.threads > 0) set_num_threads(config.training.threads);
-  return config.training.precision == "double" ? run_train_typed<double>(config, run, controls)
-                                               : run_train_typed<float>(config, run, controls);
+  const auto typed = [&](const JobControls& c) {
+    return config.training.precision == "double" ? run_train_typed<double>(config, run, c)
+                                                 : run_train_typed<float>(config, run, c);
+  };
+  if (!run.distributed) return typed(controls);
+  // A distributed run: every rank runs this job; rank 0 writes its files.
+  const CommunicatorPtr comm = launched_world();
+  comm->set_timeout_seconds(run.distributed->timeout_seconds);
+  set_world_communicator(comm);
+  JobControls rank_controls = controls;
+  rank_controls.primary = comm->rank() == 0;
+  rank_controls.quiet = controls.quiet || !rank_controls.primary;
+  try {
+    check_same_on_every_rank(*comm,
+                             run.model.kind + " | " + (run.optimizer ? run.optimizer->spec() : "") + " | " +
+                                 run.estimator_description() + " | epochs " + std::to_string(run.training.epochs) +
+                                 " | seed " + std::to_string(run.training.seed) + " | " + config.training.precision,
+                             "checking that every rank runs the same job");
+    RunRecord record = typed(rank_controls);
+    record.primary = rank_controls.primary;
+    set_world_communicator(nullptr);
+    return record;
+  } catch (const std::exception& e) {
+    // One rank that fails must not leave the others waiting for it until their timeout.
+    if (comm->size() > 1) comm->abort(e.what(), 1);
+    set_world_communicator(nullptr);
+    throw;
+  }
 }
 
 std::vector<RunRecord> run_compare_job(const JobConfig& config, const JobControls& controls) {

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "descent/core/error.hpp"
+#include "descent/distributed/data_parallel.hpp"
+#include "descent/distributed/world.hpp"
 #include "descent/spec/model_kind.hpp"
 
 namespace descent {
@@ -61,6 +63,23 @@ Parameters<T> initial_parameters(const ModelSpec& spec, const Model<T>& model) {
 
 template <class T>
 EstimatorPtr<T> build_estimator(const RunSpec& run) {
+  if (run.distributed) {
+    // data_parallel distributes the minibatch gradient of [training]: its batch, its seed.
+    if (run.estimator)
+      throw ConfigError("distributed " + run.distributed->spec() +
+                        " computes the minibatch gradient itself; it "
+                        "does not take an estimator (" +
+                        run.estimator->canonical() + ")");
+    if (run.training.sampling != Sampling::shuffle)
+      throw ConfigError("distributed " + run.distributed->spec() + " draws shuffled epochs; sampling " +
+                        to_string(run.training.sampling) + " is not available with it");
+    CommunicatorPtr comm = world_communicator();
+    return std::make_shared<DataParallel<T>>(
+        DataParallelOptions{.batch_size = static_cast<std::int64_t>(run.training.batch_size),
+                            .shards = run.distributed->data_parallel.shards,
+                            .seed = run.training.seed},
+        std::move(comm));
+  }
   return run.estimator ? run.estimator->make<T>(run.training.seed) : nullptr;
 }
 

@@ -33,6 +33,9 @@ std::string to_string(Sampling sampling) {
 
 std::string RunSpec::estimator_description() const {
   if (estimator) return estimator->canonical();
+  if (distributed)
+    return distributed->spec() + " (" + to_string(training.sampling) + ", global batch " +
+           std::to_string(training.batch_size) + ")";
   return "minibatch (" + to_string(training.sampling) + ", batch " + std::to_string(training.batch_size) + ")";
 }
 

@@ -47,6 +47,12 @@ void add_job_options(CLI::App& c, JobArgs& a) {
                "[privacy].delta: a private run (--estimator 'dp_sgd(...)') reports its epsilon at this delta "
                "(default 1e-5)");
   c.add_option("--accountant", a.accountant, "[privacy].accountant: rdp (default) or pld");
+  c.add_option("--distributed", a.distributed,
+               "[distributed].method: spread the run over the ranks mpirun started, e.g. "
+               "`mpirun -np 4 descent train --distributed data_parallel ...` (docs/distributed.md)")
+      ->type_name("SPEC");
+  c.add_option("--distributed-timeout", a.distributed_timeout,
+               "[distributed].timeout: seconds a rank waits for a peer before every rank stops (default 60)");
   c.add_option("-o,--out", a.out, "[output].dir: where metrics, checkpoints and reports go");
   c.add_flag("-q,--quiet", a.quiet, "print nothing but errors");
 }
@@ -86,6 +92,8 @@ JobConfig job_config_from(const JobArgs& a) {
   spec_flag(a.average, c.training.average, "[training].average", "--average");
   spec_flag(a.stationarity_stop, c.training.stationarity_stop, "[training].stationarity_stop", "--stationarity-stop");
   spec_flag(a.sampling, c.training.sampling, "[training].sampling", "--sampling");
+  spec_flag(a.distributed, c.distributed.method, "[distributed].method", "--distributed");
+  if (a.distributed_timeout) c.distributed.timeout = *a.distributed_timeout;
   if (!a.callbacks.empty()) {
     c.training.callbacks = a.callbacks;
     for (std::size_t k = 0; k < a.callbacks.size(); ++k)
@@ -117,6 +125,7 @@ JobConfig job_config_from(const JobArgs& a) {
       {a.precision.has_value(), {"[training].precision", "--precision"}},
       {a.privacy_delta.has_value(), {"[privacy].delta", "--privacy-delta"}},
       {a.accountant.has_value(), {"[privacy].accountant", "--accountant"}},
+      {a.distributed_timeout.has_value(), {"[distributed].timeout", "--distributed-timeout"}},
   };
   for (const auto& [set, key_flag] : flagged)
     if (set) c.flags[key_flag.first] = key_flag.second;

@@ -17,14 +17,14 @@ namespace descent::cli {
 struct JobArgs {
   std::string config;
   std::optional<std::string> data, model, activation, optimizer, estimator, sampling, precision, out, preprocess,
-      average, stationarity_stop, solver, accountant;
+      average, stationarity_stop, solver, accountant, distributed;
   std::optional<std::vector<std::size_t>> hidden;
   std::vector<std::string> callbacks;
   std::optional<std::int64_t> epochs, solver_steps;
   std::optional<std::size_t> batch_size, train_limit, test_limit;
   std::optional<std::uint64_t> seed;
   std::optional<int> threads;
-  std::optional<double> l2, privacy_delta;
+  std::optional<double> l2, privacy_delta, distributed_timeout;
   bool full_objective = false;
   bool quiet = false;
   // Your own data without a job file: --train (and --test) set [data].name = "files".

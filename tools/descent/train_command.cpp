@@ -28,7 +28,7 @@ int run_train(const TrainArgs& args, const std::atomic<bool>& interrupted) {
   if (args.output) config.output.model = *args.output;
   const RunRecord run =
       run_train_job(config, {.resume = args.resume, .quiet = args.job.quiet, .interrupt = &interrupted});
-  if (!args.job.quiet) {
+  if (!args.job.quiet && run.primary) {
     std::printf("%s: %s\n", to_string(run.termination).c_str(), run.message.c_str());
     if (!run.history.empty()) {
       const EpochRecord& e = run.history.back();

@@ -106,6 +106,12 @@ struct PrivacyConfig {
   std::string accountant = "rdp";  // "rdp" (Renyi DP, an upper bound) or "pld" (tight, slower)
 };
 
+// [distributed]: the run spread over the ranks mpirun started (docs/distributed.md).
+struct DistributedConfig {
+  std::string method;   // "data_parallel(shards=8)"; "" = one process
+  double timeout = 60;  // seconds a rank waits for a peer before every rank stops (> 0)
+};
+
 struct JobConfig {
   std::string source = "(defaults)";  // the file it came from
   DataConfig data;
@@ -120,6 +126,7 @@ struct JobConfig {
   OutputConfig output;
   CompareConfig compare;
   PrivacyConfig privacy;
+  DistributedConfig distributed;
 
   // Where a key's value came from, for messages: the flag that set it ("--optimizer"), or
   // "<source>: <key>". Front ends that override keys record their flags here.

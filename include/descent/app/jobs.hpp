@@ -44,6 +44,9 @@ struct JobControls {
   bool resume = false;  // continue from [output].dir/checkpoint.bin
   bool quiet = false;
   const std::atomic<bool>* interrupt = nullptr;  // Ctrl-C
+  // false on the ranks of a distributed run other than rank 0: they train alongside it but
+  // write no file (metrics, checkpoint, model, summary) and print nothing.
+  bool primary = true;
 };
 
 // The loss a run is judged by: f(x) over all samples when the job evaluates it
@@ -60,6 +63,9 @@ struct RunRecord {
   double wall_seconds = 0;
   std::size_t repetition = 0;            // compare --seeds: which repetition (0-based)
   std::optional<GaussianSteps> privacy;  // a private estimator's ledger (Estimator::privacy_ledger)
+  // false on the ranks of a distributed run other than rank 0 (JobControls::primary): a
+  // front end prints nothing for them.
+  bool primary = true;
 };
 
 // Runs the training job; returns its record. Writes the files listed above.

@@ -16,6 +16,7 @@
 #include "descent/loop/train.hpp"
 #include "descent/model/model_spec.hpp"
 #include "descent/spec/callback_spec.hpp"
+#include "descent/spec/distributed_spec.hpp"
 #include "descent/spec/estimator_spec.hpp"
 #include "descent/spec/solver_spec.hpp"
 #include "descent/transform/transform.hpp"
@@ -39,6 +40,8 @@ struct RunSpec {
   std::optional<SolverSpec> solver;        // a solver with a loop of its own instead of optimizer + estimator
   TrainingSpec training;
   std::vector<CallbackSpec> callbacks;  // averaging and stopping rules, called in this order
+  // Spread over the ranks of world_communicator() (distributed/world.hpp); none: one process.
+  std::optional<DistributedSpec> distributed;
 
   // How the run's minibatches are drawn, in words: the estimator's canonical spec, or
   // "minibatch (shuffle, batch 128)".

@@ -1,0 +1,126 @@
+// Starts mpirun from an ordinary test: a rank that hangs or dies must stop every rank with
+// a non-zero status, within twice the timeout, naming the rank, and leave rank 0's
+// checkpoint whole; and `mpirun -np 3 descent train --distributed data_parallel` must
+// write the model a single process writes, bit for bit.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+namespace descent {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Launch {
+  int status = 0;
+  std::string output;
+  double seconds = 0;
+};
+
+Launch launch(const std::string& command) {
+  const auto start = std::chrono::steady_clock::now();
+  Launch result;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return {-1, "popen failed", 0};
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) result.output += buffer;
+  const int raw = ::pclose(pipe);
+  result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + (WIFSIGNALED(raw) ? WTERMSIG(raw) : 0);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+fs::path scratch(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("descent_mpi_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string fault_run(const std::string& mode, int rank, double timeout, const fs::path& checkpoint) {
+  return std::string(DESCENT_MPIRUN) + " -np 3 " + DESCENT_FAULT_PROGRAM + " " + mode + " " + std::to_string(rank) +
+         " 12 " + std::to_string(timeout) + " " + checkpoint.string();
+}
+
+// Whether a checkpoint of the fault program loads: a run resumed from it, alone.
+bool resumes(const fs::path& checkpoint) {
+  const Launch run =
+      launch(std::string(DESCENT_MPIRUN) + " -np 1 " + DESCENT_FAULT_PROGRAM + " resume 0 0 30 " + checkpoint.string());
+  return run.status == 0;
+}
+
+std::string read_all(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST(MpiFaults, HangingRankStopsEveryRankWithinTwiceTheTimeout) {
+  const fs::path dir = scratch("hang");
+  const double timeout = 3;
+  // The same run without a fault: what starting MPI and training cost on this machine.
+  const Launch clean = launch(fault_run("none", 2, timeout, dir / "clean.bin"));
+  ASSERT_EQ(clean.status, 0) << clean.output;
+  const Launch hung = launch(fault_run("hang", 2, timeout, dir / "checkpoint.bin"));
+  EXPECT_NE(hung.status, 0) << hung.output;
+  // Ranks 0 and 1 wait for rank 2 in the step-13 round and give up after `timeout`.
+  EXPECT_NE(hung.output.find("no message from rank 2 within 3 s"), std::string::npos) << hung.output;
+  EXPECT_LT(hung.seconds - clean.seconds, 2 * timeout) << hung.output;
+  // Rank 0 wrote epoch 1's checkpoint (8 steps) before the fault at step 12; it is whole.
+  ASSERT_TRUE(fs::exists(dir / "checkpoint.bin"));
+  EXPECT_TRUE(resumes(dir / "checkpoint.bin"));
+  fs::remove_all(dir);
+}
+
+TEST(MpiFaults, DyingRankStopsEveryRank) {
+  const fs::path dir = scratch("die");
+  const Launch died = launch(fault_run("die", 1, 30, dir / "checkpoint.bin"));
+  EXPECT_NE(died.status, 0) << died.output;
+  EXPECT_NE(died.output.find("rank 1"), std::string::npos) << died.output;  // mpirun names it
+  EXPECT_LT(died.seconds, 30) << "the others waited for their timeout instead of being stopped";
+  ASSERT_TRUE(fs::exists(dir / "checkpoint.bin"));
+  EXPECT_TRUE(resumes(dir / "checkpoint.bin"));
+  fs::remove_all(dir);
+}
+
+TEST(MpiCli, TrainOnThreeRanksWritesTheModelOfOneProcess) {
+  const fs::path dir = scratch("cli");
+  const std::string flags =
+      " train --data synthetic --model softmax --optimizer 'sgd(lr=0.1, momentum=0.9)' --epochs 2 --batch-size 64 "
+      "--precision double --train-limit 600 --test-limit 100 --quiet --distributed 'data_parallel(shards=4)'";
+  const Launch one = launch(std::string(DESCENT_CLI_PATH) + flags + " --out " + (dir / "one").string());
+  ASSERT_EQ(one.status, 0) << one.output;
+  const Launch three =
+      launch(std::string(DESCENT_MPIRUN) + " -np 3 " + DESCENT_CLI_PATH + flags + " --out " + (dir / "three").string());
+  ASSERT_EQ(three.status, 0) << three.output;
+  const std::string a = read_all(dir / "one" / "model.npz"), b = read_all(dir / "three" / "model.npz");
+  ASSERT_FALSE(a.empty());
+  EXPECT_TRUE(a == b) << "the model trained on 3 ranks differs from the single-process one";
+  // Only rank 0 wrote: one metrics file with one header and a row per epoch.
+  const std::string metrics = read_all(dir / "three" / "metrics.csv");
+  EXPECT_EQ(std::count(metrics.begin(), metrics.end(), '\n'), 3) << metrics;
+  fs::remove_all(dir);
+}
+
+TEST(MpiCli, RanksWithDifferentSettingsRefuseToTrain) {
+  const fs::path dir = scratch("mismatch");
+  // Rank-dependent settings through Open MPI's per-rank environment: the seed differs.
+  const std::string command = std::string(DESCENT_MPIRUN) + " -np 2 sh -c '" + DESCENT_CLI_PATH +
+                              " train --data synthetic --model softmax --epochs 1 --train-limit 200 --test-limit 50 "
+                              "--quiet --distributed data_parallel --seed $OMPI_COMM_WORLD_RANK --out " +
+                              (dir / "run").string() + "'";
+  const Launch run = launch(command);
+  EXPECT_NE(run.status, 0) << run.output;
+  EXPECT_NE(run.output.find("differ from rank 0"), std::string::npos) << run.output;
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace descent
