@@ -42,8 +42,8 @@ void expect_partition_of(const ClientSplit& split, std::size_t n) {
 // the central fourth moment mu4 = 3 a^2 + 6 a (excess kurtosis 6 / a), i.e. sqrt((2 a^2 + 6 a) / N).
 // Both are checked within 5 of their standard deviations (a false alarm has probability < 1e-6).
 TEST(GammaVariate, MeanAndVarianceMatchTheShape) {
-  constexpr int kDraws = 200000;
-  for (double a : {0.05, 0.5, 1.0, 3.5, 20.0}) {
+  constexpr int kDraws = 100000;
+  for (double a : {0.05, 0.5, 1.0, 3.5}) {
     Random random(7, Stream::user);
     double sum = 0, sum_sq = 0;
     for (int i = 0; i < kDraws; ++i) {
