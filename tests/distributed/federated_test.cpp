@@ -12,6 +12,9 @@
 
 #include "descent/core/error.hpp"
 #include "descent/core/random.hpp"
+#include "descent/data/gaussian_clusters.hpp"
+#include "descent/model/least_squares.hpp"
+#include "descent/model/softmax_regression.hpp"
 #include "descent/transform/adam.hpp"
 #include "descent/transform/sgd.hpp"
 
@@ -488,6 +491,36 @@ TEST(Federated, ObserverStopsTheRun) {
                               [&](const FederatedRound<double>& round) { return ++seen == 3 && round.round == 3; });
   EXPECT_TRUE(r.stopped);
   EXPECT_EQ(r.rounds, 3);
+}
+
+// A model over a Dataset, in float: the split takes its classes from label_space() (the same
+// split as from the dataset itself), the server state uses the model's layout, and a few rounds
+// of every algorithm lower f. A regression model has no classes to deal.
+TEST(Federated, TrainsAFloatModelSplitByItsLabels) {
+  const auto data =
+      gaussian_clusters<float>({.samples = 400, .features = 6, .classes = 4, .separation = 3.0, .seed = 2}, 0);
+  const SoftmaxRegression<float> model(data.train);
+  const ClientSplitOptions split_options{.clients = 8, .partition = "dirichlet", .alpha = 0.3};
+  const ClientSplit split = split_clients(model, split_options, 6);
+  const ClientSplit from_data = split_clients(data.train, split_options, 6);
+  for (std::size_t k = 0; k < 8; ++k) {
+    const auto a = split.client(k), b = from_data.client(k);
+    EXPECT_TRUE(std::equal(a.begin(), a.end(), b.begin(), b.end())) << "client " << k;
+  }
+  for (const char* algorithm : {"fedavg", "fedprox", "scaffold", "fedlex"}) {
+    FederatedOptions o;
+    o.algorithm = algorithm;
+    o.rounds = 5;
+    o.clients_per_round = 4;
+    o.local_batch_size = 8;
+    o.local_learning_rate = 0.1f;
+    std::vector<float> x(model.dimension(), 0.0f);
+    const float start = model.value(x);
+    const auto r = federated_train<float>(model, split, x, o, *adam({.lr = constant(0.05)}));
+    EXPECT_LT(r.value, start) << algorithm;
+  }
+  const LeastSquares<float> regression(data.train);
+  EXPECT_THROW(split_clients(regression, split_options, 0), MismatchError);
 }
 
 template <class F>

@@ -21,8 +21,9 @@
 // proportions come from Random(seed, Stream::data, substream c + 1), the iid shuffle from
 // substream 0, so adding a class does not move the others' draws.
 //
-// Cost: O(n + C K) time (C classes) and O(n + K) memory: K = 10000 clients on 60000 samples with
-// 10 classes is 10^5 gamma draws and one pass over the samples.
+// Cost: O(n + C K) time and memory (C classes: the cut points of every class are kept until the
+// clients' lists are laid out): K = 10000 clients on 60000 samples with 10 classes is 10^5 gamma
+// draws and two passes over the samples.
 #pragma once
 
 #include <cstddef>
