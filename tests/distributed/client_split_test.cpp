@@ -42,7 +42,7 @@ void expect_partition_of(const ClientSplit& split, std::size_t n) {
 // the central fourth moment mu4 = 3 a^2 + 6 a (excess kurtosis 6 / a), i.e. sqrt((2 a^2 + 6 a) / N).
 // Both are checked within 5 of their standard deviations (a false alarm has probability < 1e-6).
 TEST(GammaVariate, MeanAndVarianceMatchTheShape) {
-  constexpr int kDraws = 100000;
+  constexpr int kDraws = 40000;
   for (double a : {0.05, 0.5, 1.0, 3.5}) {
     Random random(7, Stream::user);
     double sum = 0, sum_sq = 0;
@@ -62,10 +62,10 @@ TEST(GammaVariate, MeanAndVarianceMatchTheShape) {
 // ln X for shape a < 1 is ln Y + ln(U) / a: E[ln X] = digamma(a). For a = 0.01,
 // digamma(0.01) = -100.56088545786867 (digamma(a) = digamma(a + 1) - 1/a, digamma(1.01) =
 // -0.5608854578686...); Var[ln X] = trigamma(a) ~ 1/a^2 + pi^2/6 = 10001.6, so the mean of
-// 200000 draws has standard deviation 0.224; checked within 5 of them. The plain variate
+// 50000 draws has standard deviation 0.447; checked within 5 of them (digamma(0.02) = -50.6 is far). The plain variate
 // underflows to 0 for such a shape, the logarithm never does.
 TEST(GammaVariate, LogVariateStaysFiniteForTinyShapes) {
-  constexpr int kDraws = 200000;
+  constexpr int kDraws = 50000;
   Random random(3, Stream::user);
   double sum = 0;
   for (int i = 0; i < kDraws; ++i) {
@@ -117,12 +117,12 @@ TEST(ClientSplit, IsAPureFunctionOfTheSeed) {
 // For p ~ Dir(alpha 1_K), E[sum_k p_k^2] = (alpha + 1) / (K alpha + 1). Each class's dealt
 // shares n_ck / n_c are its p rounded to multiples of 1/n_c (the cut points move by at most
 // 1/2 sample), so sum_k (n_ck / n_c)^2 differs from sum_k p_k^2 by at most ~2 K / (2 n_c)
-// + K / (4 n_c^2) <= 0.011 here (K = 10, n_c = 1000). sum_k p_k^2 lies in [1/K, 1], so its
+// + K / (4 n_c^2) <= 0.021 here (K = 10, n_c = 500). sum_k p_k^2 lies in [1/K, 1], so its
 // standard deviation is at most (1 - 1/K) / 2 = 0.45 and the mean over C = 400 classes has one
-// of at most 0.0225: the tolerance is 5 of them plus the rounding, 0.125. The two alphas
+// of at most 0.0225: the tolerance is 5 of them plus the rounding, 0.135. The two alphas
 // predict 0.7 and 0.1009: the check tells label skew from its absence.
 TEST(ClientSplit, DirichletSharesHaveTheDirichletConcentration) {
-  constexpr std::size_t kClasses = 400, kPerClass = 1000, kClients = 10;
+  constexpr std::size_t kClasses = 400, kPerClass = 500, kClients = 10;
   std::vector<std::size_t> classes(kClasses * kPerClass);
   for (std::size_t i = 0; i < classes.size(); ++i) classes[i] = i % kClasses;
   for (double alpha : {0.05, 100.0}) {
@@ -142,7 +142,7 @@ TEST(ClientSplit, DirichletSharesHaveTheDirichletConcentration) {
       mean_concentration += s / kClasses;
     }
     const double expected = (alpha + 1) / (kClients * alpha + 1);
-    EXPECT_NEAR(mean_concentration, expected, 0.125) << "alpha " << alpha;
+    EXPECT_NEAR(mean_concentration, expected, 0.135) << "alpha " << alpha;
   }
 }
 
