@@ -53,7 +53,7 @@ void GradientCodeOptions::validate() const {
   validate_gradient_code_shape(kName, workers, stragglers, code);
 }
 
-GradientCode::GradientCode(std::size_t workers, std::size_t stragglers, std::string code)
+GradientCode::GradientCode(Unfilled, std::size_t workers, std::size_t stragglers, std::string code)
     : workers_(workers),
       stragglers_(stragglers),
       code_(std::move(code)),
@@ -62,8 +62,8 @@ GradientCode::GradientCode(std::size_t workers, std::size_t stragglers, std::str
 
 GradientCode::GradientCode(GradientCodeOptions options, std::uint64_t seed) {
   options.validate();
-  *this = GradientCode(static_cast<std::size_t>(options.workers), static_cast<std::size_t>(options.stragglers),
-                       options.code);
+  *this = GradientCode(Unfilled{}, static_cast<std::size_t>(options.workers),
+                       static_cast<std::size_t>(options.stragglers), options.code);
   const std::size_t n = workers_, s = stragglers_;
   if (code_ == "fractional") {
     for (std::size_t i = 0; i < n; ++i) {
@@ -111,7 +111,7 @@ GradientCode GradientCode::cyclic_from_null_space(std::size_t workers, std::size
       throw Error("GradientCode::cyclic_from_null_space: row " + std::to_string(r) + " of H sums to " +
                   format_number(sum) + ", not 0 (H 1 = 0 puts the all-ones vector in B's row space)");
   }
-  GradientCode code(workers, stragglers, "cyclic");
+  GradientCode code(Unfilled{}, workers, stragglers, "cyclic");
   if (!code.fill_cyclic_rows(h))
     throw Error("GradientCode::cyclic_from_null_space: an s x s block of H is singular; B is undefined");
   return code;

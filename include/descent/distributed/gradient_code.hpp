@@ -125,7 +125,8 @@ class GradientCode {
   GradientDecoding decode(std::span<const std::size_t> responders) const;
 
  private:
-  GradientCode(std::size_t workers, std::size_t stragglers, std::string code);
+  struct Unfilled {};  // a tag: the shape, B still zero (keeps brace-initialized options unambiguous)
+  GradientCode(Unfilled, std::size_t workers, std::size_t stragglers, std::string code);
   // Fills row i of a cyclic B from H; false when the s x s system is singular.
   bool fill_cyclic_rows(std::span<const double> h);
 
