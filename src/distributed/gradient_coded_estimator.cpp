@@ -43,13 +43,16 @@ const std::vector<Field<GradientCodedOptions>>& GradientCodedOptions::fields() {
   return f;
 }
 
-void GradientCodedOptions::validate() const {
-  descent::validate(*this);
-  validate_gradient_code_shape(kName, workers, stragglers, code);
-  if (drop_probability > 0)
-    require(timeout > 0, kName, "timeout", timeout,
+void validate(const GradientCodedOptions& options) {
+  using O = GradientCodedOptions;
+  validate<O>(options);  // the field table (the template)
+  validate_gradient_code_shape(O::kName, options.workers, options.stragglers, options.code);
+  if (options.drop_probability > 0)
+    require(options.timeout > 0, O::kName, "timeout", options.timeout,
             "timeout > 0 when drop_probability > 0 (a dropped worker would be waited for forever)");
 }
+
+void GradientCodedOptions::validate() const { descent::validate(*this); }
 
 namespace {
 

@@ -62,6 +62,12 @@ struct GradientCodedOptions {
   }
 };
 
+// The field table's checks and the cross-field ones above. A non-template overload of
+// hyperparameters.hpp's validate(): the registry's unqualified validate(options) finds it by
+// argument-dependent lookup, so that a spec is refused when it is parsed, not when the
+// estimator is built.
+void validate(const GradientCodedOptions& options);
+
 template <class T>
 class GradientCoded final : public Estimator<T> {
  public:
