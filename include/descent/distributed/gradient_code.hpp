@@ -100,7 +100,7 @@ class GradientCode {
   // Algorithm 1 with a given H (s x n, row-major): the deterministic core of the cyclic code,
   // for reproducing the paper's examples. Throws ConfigError for invalid n and s, MismatchError
   // when h has not s n entries, Error when a row of H does not sum to zero (to
-  // 8 n u max |H|) or an s x s system is singular.
+  // 2 n u sum_j |h_rj|, the rounding of the sum) or an s x s system is singular.
   static GradientCode cyclic_from_null_space(std::size_t workers, std::size_t stragglers, std::span<const double> h);
 
   std::size_t workers() const noexcept { return workers_; }        // n
