@@ -2,6 +2,7 @@
 // options' field tables like every other kind.
 #include <memory>
 
+#include "descent/distributed/gradient_coded_estimator.hpp"
 #include "descent/estimator/adaptive_batch.hpp"
 #include "descent/estimator/adaptive_loopless_svrg.hpp"
 #include "descent/estimator/dp_sgd.hpp"
@@ -100,6 +101,15 @@ std::vector<Entry> estimator_entries() {
   v.push_back(estimator_entry<NoOptions>(
       "full_gradient", "the exact gradient grad f(x); one pass over the data of a finite sum", "-",
       []<class T>(const NoOptions&, std::uint64_t) -> EstimatorPtr<T> { return std::make_shared<FullGradient<T>>(); }));
+  v.push_back(estimator_entry<GradientCodedOptions>(
+      "gradient_coded",
+      "the full (or minibatch) gradient from a simulated cluster of n workers of which s may straggle: each worker "
+      "sends a coded combination of s + 1 partitions' gradients, the master decodes the exact sum from the first "
+      "n - s answers; reports simulated time per step",
+      "Tandon, Lei, Dimakis & Karampatziakis, ICML 2017",
+      []<class T>(const GradientCodedOptions& o, std::uint64_t seed) -> EstimatorPtr<T> {
+        return std::make_shared<GradientCoded<T>>(o, seed);
+      }));
   v.push_back(estimator_entry<ImportanceSamplingOptions>(
       "importance",
       "importance sampling: p_i proportional to the last seen |grad f_i| (mixed with uniform), unbiased by 1/(n p_i)",

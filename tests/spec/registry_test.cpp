@@ -52,6 +52,7 @@ TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
                                              "adaptive_batch",
                                              "dp_sgd",
                                              "full_gradient",
+                                             "gradient_coded",
                                              "importance",
                                              "label_noise",
                                              "lsvrg",
