@@ -28,9 +28,11 @@ const Dataset<double>& data() {
 // returns rank 0's parameters after checking that every rank ended with the same bits.
 std::vector<double> train_on(int ranks, std::int64_t epochs, std::int64_t shards, const std::string& checkpoint = "",
                              const std::string& resume = "") {
-  LogisticRegression<double> model(data(), {.l2 = 1e-3});
   std::vector<std::vector<double>> finals(static_cast<std::size_t>(ranks));
   run_ranks(ranks, [&](Communicator& comm) {
+    // A model per rank, as each MPI process has its own: models keep workspaces, so one
+    // model must not be evaluated by two threads at once.
+    LogisticRegression<double> model(data(), {.l2 = 1e-3});
     // Each rank needs its own handle on the group: a shared_ptr that does not own it.
     const CommunicatorPtr handle(&comm, [](Communicator*) {});
     Parameters<double> x(model.layout());
@@ -83,10 +85,11 @@ TEST(DataParallel, DirectionIsTheGlobalBatchMean) {
   for (int p : {1, 3}) {
     run_ranks(p, [&](Communicator& comm) {
       const CommunicatorPtr handle(&comm, [](Communicator*) {});
+      LogisticRegression<double> own_model(data(), {.l2 = 1e-3});  // a model per rank (see train_on)
       DataParallel<double> estimator({.batch_size = 40, .shards = 4, .seed = 5}, handle);
-      estimator.bind(model);
+      estimator.bind(own_model);
       std::vector<double> direction(d);
-      const Estimate<double> e = estimator.estimate(model, x, direction);
+      const Estimate<double> e = estimator.estimate(own_model, x, direction);
       EXPECT_EQ(e.sample_gradients, 40);
       EXPECT_NEAR(e.value, expected_value, 2 * 44 * eps * std::abs(expected_value) + 1e-300);
       for (std::size_t i = 0; i < d; ++i)

@@ -2,6 +2,8 @@
 // shared mailbox. It runs every distributed algorithm of descent without MPI, so the tests
 // check them on any machine (an MPI build is then tested again over real processes), and
 // simulations can run a few ranks where starting processes would cost more than the work.
+// As with processes, each rank needs its own objective: models keep workspaces between
+// calls, so one model must not be evaluated by two rank threads at once.
 #pragma once
 
 #include <functional>
