@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <numeric>
 #include <optional>
 #include <type_traits>
 
@@ -22,6 +23,9 @@
 #include "descent/data/preprocess.hpp"
 #include "descent/data/read_dataset.hpp"
 #include "descent/distributed/collectives.hpp"
+#include "descent/distributed/gossip.hpp"
+#include "descent/distributed/graph.hpp"
+#include "descent/objective/sample_subset.hpp"
 #include "descent/distributed/world.hpp"
 #include "descent/model/evaluate.hpp"
 #include "descent/report/line_plot.hpp"
@@ -182,7 +186,10 @@ RunRecord solver_train_one(const RunSpec& run, const JobData<T>& data, const Mod
 template <class T>
 RunRecord train_one(const RunSpec& run, const JobData<T>& data, const Model<T>& model, const Parameters<T>& start,
                     const std::string& label, const fs::path& dir, const JobControls& controls, bool checkpoint,
-                    Parameters<T>* final = nullptr, bool record_start = false, std::int64_t evaluations_per_epoch = 1) {
+                    Parameters<T>* final = nullptr, bool record_start = false, std::int64_t evaluations_per_epoch = 1,
+                    const FiniteSum<T>* objective = nullptr) {
+  // `objective`: what is trained on when it is not the whole model (a decentralized rank's shard).
+  const FiniteSum<T>& trained = objective ? *objective : model;
   Parameters<T> params = start;
   if (run.solver) {
     RunRecord record = solver_train_one<T>(run, data, model, params, label, dir, controls, record_start);
@@ -208,14 +215,19 @@ RunRecord train_one(const RunSpec& run, const JobData<T>& data, const Model<T>& 
   options.on_epoch = [&](const EpochRecord& e) {
     if (files) files->write(e);
   };
-  if (checkpoint && controls.primary) options.checkpoint = (dir / "checkpoint.bin").string();
+  const fs::path ckpt = dir / controls.checkpoint_name;
+  if (checkpoint && (controls.primary || controls.own_checkpoint)) {
+    fs::create_directories(dir);
+    options.checkpoint = ckpt.string();
+  }
   if (controls.resume) {
-    const fs::path ckpt = dir / "checkpoint.bin";
-    if (!fs::exists(ckpt)) throw IoError("cannot resume: no checkpoint at '" + ckpt.string() + "'");
+    if (!fs::exists(ckpt))
+      throw IoError("cannot resume: no checkpoint at '" + ckpt.string() + "'" +
+                    (controls.own_checkpoint ? " (a decentralized run resumes on the ranks that wrote it)" : ""));
     options.resume_from = ckpt.string();
   }
   const auto start_time = std::chrono::steady_clock::now();
-  const TrainResult<T> result = train(model, params, *run.optimizer, options);
+  const TrainResult<T> result = train(trained, params, *run.optimizer, options);
   RunRecord record;
   record.label = label;
   record.optimizer = run.optimizer->spec();
@@ -290,9 +302,52 @@ RunRecord run_train_typed(const JobConfig& config, const RunSpec& run, const Job
                    comm.size() == 1 ? "" : "s", comm.transport().c_str());
   }
   const fs::path dir = config.output.dir;
+  // Decentralized SGD: rank r of P trains on rows segment_of(n, P, r) of the training data.
+  const bool decentralized = run.distributed && run.distributed->method == "dsgd";
+  std::optional<SampleSubset<T>> shard;
+  JobControls rank_controls = controls;
+  if (decentralized) {
+    const Communicator& comm = *world_communicator();
+    const Segment rows = segment_of(model->num_samples(), comm.size(), comm.rank());
+    if (rows.size() == 0)
+      throw ConfigError("distributed " + run.distributed->spec() + ": " + std::to_string(model->num_samples()) +
+                        " training rows cannot give each of " + std::to_string(comm.size()) + " ranks a shard");
+    std::vector<std::size_t> indices(rows.size());
+    std::iota(indices.begin(), indices.end(), rows.begin);
+    shard.emplace(*model, std::move(indices));
+    rank_controls.checkpoint_name = "checkpoint.rank" + std::to_string(comm.rank()) + ".bin";
+    rank_controls.own_checkpoint = true;
+  }
   Parameters<T> final_params;
-  RunRecord record =
-      train_one<T>(run, data, *model, start, "train", dir, controls, config.output.checkpoint, &final_params);
+  RunRecord record = train_one<T>(run, data, *model, start, "train", dir, rank_controls, config.output.checkpoint,
+                                  &final_params, false, 1, shard ? &*shard : nullptr);
+  // The model a decentralized run keeps is the nodes' average; how far apart they are is
+  // the consensus error.
+  nlohmann::json decentralized_report;
+  if (decentralized) {
+    Communicator& comm = *world_communicator();
+    Parameters<T> average = final_params;
+    const double consensus = average_over_ranks<T>(comm, final_params.flat(), average.flat());
+    final_params = std::move(average);
+    const Graph graph =
+        parse_graph(run.distributed->graph_spec(), static_cast<std::size_t>(comm.size()), run.training.seed);
+    decentralized_report = {{"graph", graph.name()},
+                            {"spectral_gap", spectral_gap(MixingMatrix::metropolis_hastings(graph)).gap},
+                            {"consensus_error", consensus}};
+    if (data.test.size() > 0) {
+      const Evaluation e = evaluate(*model, final_params.flat(), data.test, 1024);
+      decentralized_report["average_model_test_loss"] = e.mean_loss;
+      if (std::isfinite(e.accuracy)) decentralized_report["average_model_test_accuracy"] = e.accuracy;
+    }
+    if (!controls.quiet) {
+      std::fprintf(stderr, "decentralized: consensus error %.4g, spectral gap %.4g", consensus,
+                   decentralized_report["spectral_gap"].get<double>());
+      if (decentralized_report.contains("average_model_test_accuracy"))
+        std::fprintf(stderr, ", average model's test accuracy %.4f",
+                     decentralized_report["average_model_test_accuracy"].get<double>());
+      std::fprintf(stderr, "\n");
+    }
+  }
   if (!controls.primary) return record;
   // A private run's guarantee goes into the summary, the model file and the terminal.
   const nlohmann::json privacy = record.privacy ? privacy_report(config.privacy, *record.privacy) : nlohmann::json();
@@ -340,6 +395,7 @@ RunRecord run_train_typed(const JobConfig& config, const RunSpec& run, const Job
                               {"ranks", comm.size()},
                               {"transport", comm.transport()},
                               {"timeout_seconds", run.distributed->timeout_seconds}};
+    if (!decentralized_report.is_null()) summary["distributed"]["decentralized"] = decentralized_report;
   }
   write_file_atomically(dir / "summary.json", summary.dump(2) + "\n");
   return record;

@@ -8,6 +8,9 @@
 
 #include "descent/core/error.hpp"
 #include "descent/distributed/data_parallel.hpp"
+#include "descent/distributed/gossip.hpp"
+#include "descent/distributed/graph.hpp"
+#include "descent/estimator/minibatch.hpp"
 #include "descent/distributed/world.hpp"
 #include "descent/spec/model_kind.hpp"
 
@@ -63,6 +66,20 @@ Parameters<T> initial_parameters(const ModelSpec& spec, const Model<T>& model) {
 
 template <class T>
 EstimatorPtr<T> build_estimator(const RunSpec& run) {
+  if (run.distributed && run.distributed->method == "dsgd") {
+    // Each node draws its own batches from its own shard: node r's streams start from seed + r.
+    const std::uint64_t seed = run.training.seed + static_cast<std::uint64_t>(world_communicator()->rank());
+    if (run.estimator) return run.estimator->make<T>(seed);
+    switch (run.training.sampling) {
+      case Sampling::shuffle:
+        return std::make_shared<Minibatch<T>>(shuffle_sampler(run.training.batch_size, seed));
+      case Sampling::replacement:
+        return std::make_shared<Minibatch<T>>(replacement_sampler(run.training.batch_size, seed));
+      case Sampling::poisson:
+        throw ConfigError("distributed " + run.distributed->spec() +
+                          ": poisson sampling is not available (use shuffle or replacement)");
+    }
+  }
   if (run.distributed) {
     // data_parallel distributes the minibatch gradient of [training]: its batch, its seed.
     if (run.estimator)
@@ -86,6 +103,14 @@ EstimatorPtr<T> build_estimator(const RunSpec& run) {
 template <class T>
 std::vector<std::shared_ptr<Callback<T>>> build_callbacks(const RunSpec& run) {
   std::vector<std::shared_ptr<Callback<T>>> out;
+  if (run.distributed && run.distributed->method == "dsgd") {
+    // Gossip first: the other callbacks (averaging, stopping rules) see the mixed parameters.
+    // The graph comes from the run's seed, the same on every rank.
+    const CommunicatorPtr comm = world_communicator();
+    const Graph graph =
+        parse_graph(run.distributed->graph_spec(), static_cast<std::size_t>(comm->size()), run.training.seed);
+    out.push_back(std::make_shared<Gossip<T>>(comm, MixingMatrix::metropolis_hastings(graph)));
+  }
   for (const CallbackSpec& c : run.callbacks) out.push_back(c.make<T>());
   return out;
 }

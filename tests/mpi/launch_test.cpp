@@ -109,6 +109,27 @@ TEST(MpiCli, TrainOnThreeRanksWritesTheModelOfOneProcess) {
   fs::remove_all(dir);
 }
 
+TEST(MpiCli, DecentralizedRunKeepsTheAverageModelAndResumes) {
+  const fs::path dir = scratch("dsgd");
+  const std::string flags =
+      " train --data synthetic --model softmax --optimizer 'sgd(lr=0.1)' --batch-size 32 --train-limit 800 "
+      "--test-limit 100 --quiet --distributed 'dsgd(graph=ring)' --out " +
+      (dir / "run").string();
+  const Launch first = launch(std::string(DESCENT_MPIRUN) + " -np 4 " + DESCENT_CLI_PATH + flags + " --epochs 2");
+  ASSERT_EQ(first.status, 0) << first.output;
+  for (int r = 0; r < 4; ++r) EXPECT_TRUE(fs::exists(dir / "run" / ("checkpoint.rank" + std::to_string(r) + ".bin")));
+  const std::string summary = read_all(dir / "run" / "summary.json");
+  // A ring of 4 with Metropolis-Hastings weights 1/3: eigenvalues 1, 1/3, 1/3, -1/3; gap 2/3.
+  EXPECT_NE(summary.find("\"spectral_gap\": 0.666666666666666"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("\"consensus_error\""), std::string::npos) << summary;
+  const Launch resumed =
+      launch(std::string(DESCENT_MPIRUN) + " -np 4 " + DESCENT_CLI_PATH + flags + " --epochs 3 --resume");
+  ASSERT_EQ(resumed.status, 0) << resumed.output;
+  const std::string metrics = read_all(dir / "run" / "metrics.csv");
+  EXPECT_EQ(std::count(metrics.begin(), metrics.end(), '\n'), 4) << metrics;  // header + 3 epochs
+  fs::remove_all(dir);
+}
+
 TEST(MpiCli, RanksWithDifferentSettingsRefuseToTrain) {
   const fs::path dir = scratch("mismatch");
   // Rank-dependent settings through Open MPI's per-rank environment: the seed differs.

@@ -47,6 +47,11 @@ struct JobControls {
   // false on the ranks of a distributed run other than rank 0: they train alongside it but
   // write no file (metrics, checkpoint, model, summary) and print nothing.
   bool primary = true;
+  // The checkpoint's file name in the output folder, and whether this rank writes it even
+  // when it is not the primary: decentralized ranks each keep their own model
+  // ("checkpoint.rank<r>.bin"), data-parallel ranks share rank 0's.
+  std::string checkpoint_name = "checkpoint.bin";
+  bool own_checkpoint = false;
 };
 
 // The loss a run is judged by: f(x) over all samples when the job evaluates it

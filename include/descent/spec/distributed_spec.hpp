@@ -1,9 +1,14 @@
 // How a run is spread over ranks: `--distributed SPEC` in the CLI, [distributed].method in
-// a job file. One method today:
+// a job file (docs/distributed.md):
 //   data_parallel(shards=8)   every rank draws the run's global batch and computes its
 //                             shards; the gradient is summed in a fixed order, so the run
 //                             has the same bits on any number of ranks
 //                             (distributed/data_parallel.hpp).
+//   dsgd(graph=ring)          decentralized SGD: rank r trains on its contiguous shard of the
+//                             data and gossips its parameters with its neighbours in the
+//                             graph after every step (distributed/gossip.hpp); the model
+//                             kept is the ranks' average. Graphs: ring, torus (rows),
+//                             exponential, erdos_renyi (p), complete.
 #pragma once
 
 #include <string>
@@ -20,13 +25,24 @@ struct DataParallelSpecOptions {
   static const std::vector<Field<DataParallelSpecOptions>>& fields();
 };
 
+struct DsgdSpecOptions {
+  static constexpr const char* kName = "DsgdOptions";
+  std::string graph = "ring";
+  std::int64_t rows = 0;  // torus: rows of the grid (0: the largest divisor of the ranks <= sqrt)
+  double p = 0.5;         // erdos_renyi: the probability of each edge
+  static const std::vector<Field<DsgdSpecOptions>>& fields();
+};
+
 struct DistributedSpec {
-  std::string method = "data_parallel";
+  std::string method = "data_parallel";  // one of distributed_methods()
   DataParallelSpecOptions data_parallel;
+  DsgdSpecOptions dsgd;
   double timeout_seconds = 60;  // a rank waits this long for a peer before every rank stops
 
-  // The canonical spec: "data_parallel(shards=8)".
+  // The canonical spec: "data_parallel(shards=8)", "dsgd(graph=ring)", "dsgd(graph=torus, rows=2)".
   std::string spec() const;
+  // dsgd: the graph's own spec for parse_graph ("torus(rows=2)", "erdos_renyi(p=0.3)", "ring").
+  std::string graph_spec() const;
 };
 
 // ParseError (with a caret) for bad syntax or an unknown method, ConfigError for an option
