@@ -69,6 +69,9 @@ RunSpec train_run_spec(const JobConfig& c) {
     run.distributed =
         parse_at(c.origin("[distributed].method"), [&] { return parse_distributed(c.distributed.method); });
     run.distributed->timeout_seconds = c.distributed.timeout;
+    if (run.distributed->is_federated() && run.estimator)
+      throw ConfigError(c.origin("[estimator].spec") + ": a federated run's clients take local SGD steps (" +
+                        c.origin("[distributed].method") + "); it takes no estimator");
   }
   return run;
 }

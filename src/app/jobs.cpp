@@ -22,12 +22,14 @@
 #include "descent/data/idx_reader.hpp"
 #include "descent/data/preprocess.hpp"
 #include "descent/data/read_dataset.hpp"
+#include "descent/distributed/client_split.hpp"
 #include "descent/distributed/collectives.hpp"
+#include "descent/distributed/federated.hpp"
 #include "descent/distributed/gossip.hpp"
 #include "descent/distributed/graph.hpp"
-#include "descent/objective/sample_subset.hpp"
 #include "descent/distributed/world.hpp"
 #include "descent/model/evaluate.hpp"
+#include "descent/objective/sample_subset.hpp"
 #include "descent/report/line_plot.hpp"
 #include "descent/run/build.hpp"
 #include "descent/run/model_file.hpp"
@@ -182,6 +184,88 @@ RunRecord solver_train_one(const RunSpec& run, const JobData<T>& data, const Mod
   return result;
 }
 
+// A federated run (fedavg, fedprox, scaffold, fedlex): the training rows split among clients
+// simulated in this process, one record per round written like an epoch's (epoch = round,
+// train_loss = objective = f(x) over all rows after the round, data passes from the clients'
+// local passes), the held-out evaluation after each. The run's optimizer is the server's.
+// Federated state (control variates, the server transform's state) is not checkpointed yet,
+// so a federated run cannot be resumed.
+template <class T>
+RunRecord federated_train_one(const RunSpec& run, const JobData<T>& data, const Model<T>& model, Parameters<T>& params,
+                              const fs::path& dir, const JobControls& controls) {
+  if (controls.resume) throw ConfigError("--resume: a federated run keeps no checkpoint; run it again from the start");
+  const DistributedSpec& spec = *run.distributed;
+  const FederatedSpecOptions& f = spec.federated;
+  const ClientSplit split = split_clients<T>(
+      model, ClientSplitOptions{.clients = f.clients, .partition = f.partition, .alpha = f.alpha}, run.training.seed);
+  FederatedOptions o;
+  o.algorithm = spec.method;
+  o.rounds = run.training.epochs;
+  o.clients_per_round = f.clients_per_round;
+  o.local_epochs = f.local_epochs;
+  o.local_steps = f.local_steps;
+  o.local_batch_size = f.local_batch_size;
+  o.local_learning_rate = f.local_learning_rate;
+  o.mu = spec.method == "fedprox" ? f.mu : 0;
+  o.exploration_fraction = f.exploration_fraction;
+  o.exploration_epochs = f.exploration_epochs;
+  o.seed = static_cast<std::int64_t>(run.training.seed & 0x7fffffffffffffffULL);
+  std::optional<EpochFiles> files;
+  if (controls.primary) {
+    fs::create_directories(dir);
+    files.emplace(dir, false, "train");
+  }
+  if (!controls.quiet)
+    std::fprintf(stderr, "federated: %s, %zu clients (%zu empty), server optimizer %s\n", spec.spec().c_str(),
+                 split.num_clients(), split.empty_clients(), run.optimizer->spec().c_str());
+  const auto start_time = std::chrono::steady_clock::now();
+  double evaluation_seconds = 0, last_elapsed = 0;
+  std::vector<EpochRecord> history;
+  const auto observer = [&](const FederatedRound<T>& r) {
+    EpochRecord e;
+    e.epoch = e.step = r.round;
+    e.progress = static_cast<double>(r.round);
+    e.elapsed_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count() - evaluation_seconds;
+    e.epoch_seconds = e.elapsed_seconds - last_elapsed;
+    last_elapsed = e.elapsed_seconds;
+    e.train_loss = e.objective = r.value;
+    e.data_passes = std::numeric_limits<double>::quiet_NaN();
+    e.test_loss = e.test_accuracy = std::numeric_limits<double>::quiet_NaN();
+    const auto evaluation_start = std::chrono::steady_clock::now();
+    if (data.test.size() > 0) {
+      const Evaluation held_out = evaluate(model, r.x, data.test, 1024);
+      e.test_loss = held_out.mean_loss;
+      e.test_accuracy = held_out.accuracy;
+    }
+    evaluation_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - evaluation_start).count();
+    if (files) files->write(e);
+    history.push_back(e);
+    if (!controls.quiet) {
+      std::fprintf(stderr, "round %lld/%lld  f(x) %.4f", static_cast<long long>(r.round),
+                   static_cast<long long>(o.rounds), r.value);
+      if (std::isfinite(e.test_accuracy)) std::fprintf(stderr, "  test accuracy %.4f", e.test_accuracy);
+      std::fprintf(stderr, "  %.3g MB sent\n", static_cast<double>(r.bytes) / 1e6);
+    }
+    return controls.interrupt != nullptr && controls.interrupt->load();
+  };
+  const FederatedResult result = federated_train<T>(model, split, params.flat(), o, *run.optimizer, observer);
+  RunRecord record;
+  record.label = "train";
+  record.optimizer = run.optimizer->spec();
+  record.estimator = run.estimator_description();
+  record.history = std::move(history);
+  const bool finite = std::isfinite(result.value);
+  record.termination = !finite          ? Termination::non_finite
+                       : result.stopped ? Termination::user_stop
+                                        : Termination::max_steps;
+  record.message = std::to_string(result.rounds) + " rounds, " +
+                   format_number(static_cast<double>(result.bytes) / 1e6) +
+                   " MB communicated, f(x) = " + format_number(result.value);
+  record.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
+  return record;
+}
+
 // `final` (when not null) receives the parameters the run ended with.
 template <class T>
 RunRecord train_one(const RunSpec& run, const JobData<T>& data, const Model<T>& model, const Parameters<T>& start,
@@ -297,7 +381,7 @@ RunRecord run_train_typed(const JobConfig& config, const RunSpec& run, const Job
     Communicator& comm = *world_communicator();
     check_same_on_every_rank(comm, data.description, "checking that every rank read the same data");
     broadcast(comm, start.flat(), 0, "broadcasting the starting parameters");
-    if (!controls.quiet)
+    if (!controls.quiet && !run.distributed->is_federated())
       std::fprintf(stderr, "distributed: %s over %d rank%s (%s)\n", run.distributed->spec().c_str(), comm.size(),
                    comm.size() == 1 ? "" : "s", comm.transport().c_str());
   }
@@ -319,8 +403,17 @@ RunRecord run_train_typed(const JobConfig& config, const RunSpec& run, const Job
     rank_controls.own_checkpoint = true;
   }
   Parameters<T> final_params;
-  RunRecord record = train_one<T>(run, data, *model, start, "train", dir, rank_controls, config.output.checkpoint,
-                                  &final_params, false, 1, shard ? &*shard : nullptr);
+  RunRecord record;
+  if (run.distributed && run.distributed->is_federated()) {
+    if (world_communicator()->size() > 1)
+      throw ConfigError("distributed " + run.distributed->spec() +
+                        ": federated clients are simulated in one process; start it without mpirun");
+    final_params = start;
+    record = federated_train_one<T>(run, data, *model, final_params, dir, rank_controls);
+  } else {
+    record = train_one<T>(run, data, *model, start, "train", dir, rank_controls, config.output.checkpoint,
+                          &final_params, false, 1, shard ? &*shard : nullptr);
+  }
   // The model a decentralized run keeps is the nodes' average; how far apart they are is
   // the consensus error.
   nlohmann::json decentralized_report;

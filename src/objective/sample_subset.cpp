@@ -11,8 +11,8 @@ SampleSubset<T>::SampleSubset(const FiniteSum<T>& whole, std::vector<std::size_t
   for (std::size_t k = 0; k < indices_.size(); ++k)
     if (indices_[k] >= whole_.num_samples())
       throw MismatchError("sample subset of '" + whole_.name() + "': index " + std::to_string(indices_[k]) +
-                          " (entry " + std::to_string(k) + ") is beyond its " +
-                          std::to_string(whole_.num_samples()) + " samples");
+                          " (entry " + std::to_string(k) + ") is beyond its " + std::to_string(whole_.num_samples()) +
+                          " samples");
   if (whole_.accepts_label_override()) {
     const LabelSpace<T> space = whole_.label_space();
     labels_.reserve(indices_.size());

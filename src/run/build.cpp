@@ -10,8 +10,8 @@
 #include "descent/distributed/data_parallel.hpp"
 #include "descent/distributed/gossip.hpp"
 #include "descent/distributed/graph.hpp"
-#include "descent/estimator/minibatch.hpp"
 #include "descent/distributed/world.hpp"
+#include "descent/estimator/minibatch.hpp"
 #include "descent/spec/model_kind.hpp"
 
 namespace descent {

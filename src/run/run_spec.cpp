@@ -34,8 +34,10 @@ std::string to_string(Sampling sampling) {
 std::string RunSpec::estimator_description() const {
   if (distributed && distributed->method == "dsgd")
     return (estimator ? estimator->canonical()
-                      : "minibatch (" + to_string(training.sampling) + ", batch " + std::to_string(training.batch_size) + ")") +
+                      : "minibatch (" + to_string(training.sampling) + ", batch " +
+                            std::to_string(training.batch_size) + ")") +
            " on each node's shard, " + distributed->spec();
+  if (distributed && distributed->is_federated()) return distributed->spec();
   if (estimator) return estimator->canonical();
   if (distributed)
     return distributed->spec() + " (" + to_string(training.sampling) + ", global batch " +

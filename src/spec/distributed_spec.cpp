@@ -25,7 +25,34 @@ const std::vector<Field<DsgdSpecOptions>>& DsgdSpecOptions::fields() {
   return f;
 }
 
-std::vector<std::string> distributed_methods() { return {"data_parallel", "dsgd"}; }
+const std::vector<Field<FederatedSpecOptions>>& FederatedSpecOptions::fields() {
+  using O = FederatedSpecOptions;
+  static const std::vector<std::string> partitions = {"iid", "dirichlet"};
+  static const std::vector<Field<O>> f = {
+      {"clients", &O::clients, Range::at_least(1), "K: the training rows are split among K clients"},
+      {"partition", &O::partition, Range::any(),
+       "iid: shuffled, near-equal shares; dirichlet: each class's rows dealt by Dirichlet(alpha) proportions",
+       &partitions},
+      {"alpha", &O::alpha, Range::positive(), "dirichlet: concentration; small alpha = few classes per client"},
+      {"clients_per_round", &O::clients_per_round, Range::at_least(1), "m of the K clients sampled each round"},
+      {"local_epochs", &O::local_epochs, Range::at_least(1), "passes over a client's rows per round"},
+      {"local_steps", &O::local_steps, Range::at_least(0), "> 0: exactly this many local steps instead"},
+      {"local_batch_size", &O::local_batch_size, Range::at_least(1), "rows per local step"},
+      {"local_learning_rate", &O::local_learning_rate, Range::positive(), "eta_l of the clients' SGD steps"},
+      {"mu", &O::mu, Range::non_negative(), "fedprox: mu/2 |y - x|^2 added to each client's objective"},
+      {"exploration_fraction", &O::exploration_fraction, Range{0, 1, true, false},
+       "fedlex: the share of clients that explore before round 1"},
+      {"exploration_epochs", &O::exploration_epochs, Range::at_least(1), "fedlex: local passes of each explorer"}};
+  return f;
+}
+
+std::vector<std::string> distributed_methods() {
+  return {"data_parallel", "dsgd", "fedavg", "fedprox", "scaffold", "fedlex"};
+}
+
+bool DistributedSpec::is_federated() const {
+  return method == "fedavg" || method == "fedprox" || method == "scaffold" || method == "fedlex";
+}
 
 std::string DistributedSpec::spec() const {
   if (method == "dsgd") {
@@ -33,6 +60,20 @@ std::string DistributedSpec::spec() const {
     if (dsgd.graph != "torus") omit.push_back("rows");
     if (dsgd.graph != "erdos_renyi") omit.push_back("p");
     return to_spec(method, dsgd, omit);
+  }
+  if (is_federated()) {
+    std::vector<std::string> omit;
+    if (federated.partition != "dirichlet") omit.push_back("alpha");
+    if (federated.local_steps > 0)
+      omit.push_back("local_epochs");
+    else
+      omit.push_back("local_steps");
+    if (method != "fedprox") omit.push_back("mu");
+    if (method != "fedlex") {
+      omit.push_back("exploration_fraction");
+      omit.push_back("exploration_epochs");
+    }
+    return to_spec(method, federated, omit);
   }
   return to_spec(method, data_parallel);
 }
@@ -54,6 +95,19 @@ DistributedSpec parse_distributed(std::string_view text) {
   if (call.name == "dsgd") {
     spec.dsgd = spec_detail::bind(call, DsgdSpecOptions{}, {}, src);
     validate(spec.dsgd);
+  } else if (spec.is_federated()) {
+    // Each method takes only the options that apply to it.
+    std::vector<std::string> fixed;
+    if (call.name != "fedprox") fixed.push_back("mu");
+    if (call.name != "fedlex") {
+      fixed.push_back("exploration_fraction");
+      fixed.push_back("exploration_epochs");
+    }
+    spec.federated = spec_detail::bind(call, FederatedSpecOptions{}, fixed, src);
+    validate(spec.federated);
+    if (spec.federated.clients_per_round > spec.federated.clients)
+      throw ConfigError("FederatedOptions::clients_per_round = " + std::to_string(spec.federated.clients_per_round) +
+                        " violates clients_per_round <= clients (" + std::to_string(spec.federated.clients) + ")");
   } else {
     spec.data_parallel = spec_detail::bind(call, DataParallelSpecOptions{}, {}, src);
     validate(spec.data_parallel);

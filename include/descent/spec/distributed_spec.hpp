@@ -9,6 +9,10 @@
 //                             graph after every step (distributed/gossip.hpp); the model
 //                             kept is the ranks' average. Graphs: ring, torus (rows),
 //                             exponential, erdos_renyi (p), complete.
+//   fedavg(clients=100, ...)  federated rounds over clients simulated in one process
+//   fedprox(mu=0.01, ...)     (distributed/federated.hpp): the run's --epochs are rounds, its
+//   scaffold(...)             optimizer is the server's (sgd(lr=1): FedAvg itself; adam:
+//   fedlex(...)               FedAdam), its seed splits the data and samples the clients.
 #pragma once
 
 #include <string>
@@ -33,16 +37,36 @@ struct DsgdSpecOptions {
   static const std::vector<Field<DsgdSpecOptions>>& fields();
 };
 
+// A federated method's options: the client split and the rounds' local work.
+struct FederatedSpecOptions {
+  static constexpr const char* kName = "FederatedOptions";
+  std::int64_t clients = 10;
+  std::string partition = "iid";  // iid or dirichlet (non-IID by label, Dirichlet(alpha))
+  double alpha = 0.5;
+  std::int64_t clients_per_round = 10;
+  std::int64_t local_epochs = 1;
+  std::int64_t local_steps = 0;
+  std::int64_t local_batch_size = 32;
+  double local_learning_rate = 0.01;
+  double mu = 0.01;                     // fedprox
+  double exploration_fraction = 1;      // fedlex
+  std::int64_t exploration_epochs = 5;  // fedlex
+  static const std::vector<Field<FederatedSpecOptions>>& fields();
+};
+
 struct DistributedSpec {
   std::string method = "data_parallel";  // one of distributed_methods()
   DataParallelSpecOptions data_parallel;
   DsgdSpecOptions dsgd;
-  double timeout_seconds = 60;  // a rank waits this long for a peer before every rank stops
+  FederatedSpecOptions federated;  // fedavg, fedprox, scaffold, fedlex
+  double timeout_seconds = 60;     // a rank waits this long for a peer before every rank stops
 
   // The canonical spec: "data_parallel(shards=8)", "dsgd(graph=ring)", "dsgd(graph=torus, rows=2)".
   std::string spec() const;
   // dsgd: the graph's own spec for parse_graph ("torus(rows=2)", "erdos_renyi(p=0.3)", "ring").
   std::string graph_spec() const;
+  // fedavg, fedprox, scaffold or fedlex.
+  bool is_federated() const;
 };
 
 // ParseError (with a caret) for bad syntax or an unknown method, ConfigError for an option
