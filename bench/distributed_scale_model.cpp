@@ -219,7 +219,7 @@ void print_setting(const Setting& s, const std::map<std::size_t, std::vector<Top
     for (const Topology& t : list)
       std::printf(" %s |", time_text(s.compute + gossip_one_link(t.degree, bytes, net)).c_str());
     std::printf(" %s |", time_text(s.compute + gossip_concurrent(list[2].degree, bytes, net)).c_str());
-    std::printf(" %s |\n", time_text(fedavg_round(p, 10, pu == 1 ? 0 : bytes, s.compute, net) / 10).c_str());
+    std::printf(" %s |\n", time_text(pu == 1 ? s.compute : fedavg_round(p, 10, bytes, s.compute, net) / 10).c_str());
   }
   std::printf(
       "\nTime to accuracy, D-SGD over ring all-reduce (below 1: D-SGD is faster; in parentheses: over "
@@ -305,14 +305,17 @@ void fit_measured(const std::string& path) {
       a(row, 1) = 2 * (q.ranks - 1) / q.ranks * q.bytes / q.seconds;
       b(row) = 1;
     }
-    const Eigen::Vector2d x = a.colPivHouseholderQr().solve(b);
+    Eigen::Vector2d x = a.colPivHouseholderQr().solve(b);
+    // A latency below 0 has no meaning: then the best fit with alpha = 0 (bandwidth alone).
+    const bool clamped = x(0) < 0;
+    if (clamped) x = {0, a.col(1).dot(b) / a.col(1).squaredNorm()};
     double worst = 0;
     for (const Point& q : list) {
       const double fitted = 2 * (q.ranks - 1) * x(0) + 2 * (q.ranks - 1) / q.ranks * q.bytes * x(1);
       worst = std::max(worst, std::abs(fitted / q.seconds - 1));
     }
-    std::printf("| %s | %s | %s GB/s | %zu | %.0f %% |\n", method.c_str(), time_text(x(0)).c_str(),
-                number(1 / x(1) / 1e9).c_str(), list.size(), 100 * worst);
+    std::printf("| %s | %s%s | %s GB/s | %zu | %.0f %% |\n", method.c_str(), time_text(x(0)).c_str(),
+                clamped ? " (fit < 0, set to 0)" : "", number(1 / x(1) / 1e9).c_str(), list.size(), 100 * worst);
   }
   std::printf("\n");
 }
