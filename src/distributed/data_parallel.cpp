@@ -62,7 +62,7 @@ Estimate<T> DataParallel<T>::estimate(const Differentiable<T>&, std::span<const 
     leaf[d] = mean * count;
   }
   const std::string what = "all-reducing the gradient (step " + std::to_string(step_ + 1) + ")";
-  ordered_all_reduce<T>(*comm_, shards, row, leaves_, total_, what);
+  reduce_(*comm_, shards, row, leaves_, total_, what);
   // What this rank sent: its node slices to the other owners, then its segment to the others.
   const int p = comm_->size();
   if (p > 1) {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <functional>
 #include <string>
 
 namespace descent {
@@ -44,10 +43,10 @@ std::vector<TreeNode> covering_nodes(std::size_t leaves, Segment range) {
 namespace {
 
 // Writes node's value into `out`: lookup(node) is its value where one is known (a leaf, a
-// received node), else the sum of its children's, left then right. scratch[level] is a
-// buffer for the right child at each level.
-template <class T>
-void node_value(TreeNode node, std::size_t leaves, const std::function<const T*(TreeNode)>& lookup, std::span<T> out,
+// received node; a pointer to `out.size()` values), else the sum of its children's, left
+// then right. scratch[level] is a buffer for the right child at each level.
+template <class T, class Lookup>
+void node_value(TreeNode node, std::size_t leaves, const Lookup& lookup, std::span<T> out,
                 std::vector<std::vector<T>>& scratch) {
   if (const T* known = lookup(node)) {
     std::copy(known, known + out.size(), out.begin());
@@ -58,10 +57,21 @@ void node_value(TreeNode node, std::size_t leaves, const std::function<const T*(
   const TreeNode left{node.level - 1, 2 * node.index}, right{node.level - 1, 2 * node.index + 1};
   node_value(left, leaves, lookup, out, scratch);
   if (leaves_of(right, leaves).size() == 0) return;
-  std::vector<T>& r = scratch[static_cast<std::size_t>(node.level)];
-  r.resize(out.size());
-  node_value(right, leaves, lookup, std::span<T>(r), scratch);
-  for (std::size_t i = 0; i < out.size(); ++i) out[i] = out[i] + r[i];
+  // A known right child is added where it lies; only a computed one needs the scratch row.
+  const T* v = lookup(right);
+  if (v == nullptr) {
+    std::vector<T>& r = scratch[static_cast<std::size_t>(node.level)];
+    if (r.size() < out.size()) r.resize(out.size());
+    node_value(right, leaves, lookup, std::span<T>(r.data(), out.size()), scratch);
+    v = r.data();
+  }
+  T* __restrict o = out.data();
+  const T* __restrict w = v;
+  for (std::size_t i = 0; i < out.size(); ++i) o[i] = o[i] + w[i];
+}
+
+std::size_t levels(std::size_t leaves) {
+  return static_cast<std::size_t>(root_of(std::max<std::size_t>(leaves, 1)).level) + 1;
 }
 
 }  // namespace
@@ -74,17 +84,17 @@ void covering_node_values(std::size_t leaves, Segment range, std::size_t length,
     throw MismatchError("covering_node_values: " + std::to_string(rows.size()) + " leaf values and " +
                         std::to_string(out.size()) + " node values for " + std::to_string(range.size()) +
                         " leaves and " + std::to_string(nodes.size()) + " nodes of length " + std::to_string(length));
-  const std::function<const T*(TreeNode)> lookup = [&](TreeNode node) -> const T* {
+  const auto lookup = [&](TreeNode node) -> const T* {
     return node.level == 0 ? rows.data() + (node.index - range.begin) * length : nullptr;
   };
-  std::vector<std::vector<T>> scratch(static_cast<std::size_t>(root_of(std::max<std::size_t>(leaves, 1)).level) + 1);
+  std::vector<std::vector<T>> scratch(levels(leaves));
   for (std::size_t k = 0; k < nodes.size(); ++k)
-    node_value(nodes[k], leaves, lookup, out.subspan(k * length, length), scratch);
+    node_value<T>(nodes[k], leaves, lookup, out.subspan(k * length, length), scratch);
 }
 
 template <class T>
-void ordered_all_reduce(Communicator& comm, std::size_t leaves, std::size_t length, std::span<const T> my_rows,
-                        std::span<T> out, std::string_view what) {
+void OrderedAllReduce<T>::operator()(Communicator& comm, std::size_t leaves, std::size_t length,
+                                     std::span<const T> my_rows, std::span<T> out, std::string_view what) {
   const int p = comm.size(), me = comm.rank();
   if (leaves == 0) throw MismatchError("ordered_all_reduce (" + std::string(what) + "): no leaves");
   const Segment my_leaves = segment_of(leaves, p, me);
@@ -93,53 +103,87 @@ void ordered_all_reduce(Communicator& comm, std::size_t leaves, std::size_t leng
                         std::to_string(my_rows.size()) + " values for " + std::to_string(my_leaves.size()) +
                         " leaves of length " + std::to_string(length) + ", and an output of " +
                         std::to_string(out.size()));
-  // Round 0 (local): the values of this rank's covering nodes.
-  const std::vector<TreeNode> my_nodes = covering_nodes(leaves, my_leaves);
-  std::vector<T> node_rows(my_nodes.size() * length);
-  covering_node_values<T>(leaves, my_leaves, length, my_rows, node_rows);
+  if (scratch_.size() < levels(leaves)) scratch_.resize(levels(leaves));
+  const auto leaf_lookup = [&](TreeNode node) -> const T* {
+    return node.level == 0 ? my_rows.data() + (node.index - my_leaves.begin) * length : nullptr;
+  };
+  if (p == 1) {  // the whole tree is here
+    node_value<T>(root_of(leaves), leaves, leaf_lookup, out, scratch_);
+    return;
+  }
+  // This rank's covering nodes: a single leaf is read in place, a larger node is summed.
+  nodes_of_.resize(static_cast<std::size_t>(p));
+  for (int r = 0; r < p; ++r) nodes_of_[static_cast<std::size_t>(r)] = covering_nodes(leaves, segment_of(leaves, p, r));
+  const std::vector<TreeNode>& mine = nodes_of_[static_cast<std::size_t>(me)];
+  std::size_t summed = 0;
+  for (const TreeNode& node : mine) summed += node.level > 0 ? 1 : 0;
+  if (node_rows_.size() < summed * length) node_rows_.resize(summed * length);
+  node_values_.assign(mine.size(), nullptr);
+  for (std::size_t k = 0, s = 0; k < mine.size(); ++k) {
+    if (mine[k].level == 0) {
+      node_values_[k] = leaf_lookup(mine[k]);
+    } else {
+      const std::span<T> row(node_rows_.data() + s * length, length);
+      node_value<T>(mine[k], leaves, leaf_lookup, row, scratch_);
+      node_values_[k] = row.data();
+      ++s;
+    }
+  }
 
-  // Round 1: slices of node values to the owners of the parameter segments. Rank r's
-  // message to owner s is its nodes' segment-s slices, node after node.
-  std::vector<std::vector<T>> send(static_cast<std::size_t>(p)), received(static_cast<std::size_t>(p));
-  std::vector<std::vector<TreeNode>> nodes_of(static_cast<std::size_t>(p));
+  // Round 1: each owner of a parameter segment gets every other rank's node slices of it.
+  // One node: its slices go in place; several: packed peer after peer (one message each).
   const Segment my_segment = segment_of(length, p, me);
+  if (mine.size() > 1 && packed_.size() < mine.size() * length) packed_.resize(mine.size() * length);
+  received_.resize(static_cast<std::size_t>(p));
   std::vector<Outgoing> outgoing;
   std::vector<Incoming> incoming;
   for (int r = 0; r < p; ++r) {
+    if (r == me) continue;
     const auto ru = static_cast<std::size_t>(r);
-    nodes_of[ru] = covering_nodes(leaves, segment_of(leaves, p, r));
     const Segment theirs = segment_of(length, p, r);
-    if (!my_nodes.empty() && theirs.size() > 0) {
-      send[ru].resize(my_nodes.size() * theirs.size());
-      for (std::size_t k = 0; k < my_nodes.size(); ++k)
-        std::copy_n(node_rows.begin() + static_cast<std::ptrdiff_t>(k * length + theirs.begin), theirs.size(),
-                    send[ru].begin() + static_cast<std::ptrdiff_t>(k * theirs.size()));
-      outgoing.push_back({r, std::as_bytes(std::span<const T>(send[ru]))});
+    if (!mine.empty() && theirs.size() > 0) {
+      if (mine.size() == 1) {
+        outgoing.push_back({r, std::as_bytes(std::span<const T>(node_values_[0] + theirs.begin, theirs.size()))});
+      } else {
+        T* block = packed_.data() + mine.size() * theirs.begin;
+        for (std::size_t k = 0; k < mine.size(); ++k)
+          std::copy_n(node_values_[k] + theirs.begin, theirs.size(), block + k * theirs.size());
+        outgoing.push_back({r, std::as_bytes(std::span<const T>(block, mine.size() * theirs.size()))});
+      }
     }
-    if (!nodes_of[ru].empty() && my_segment.size() > 0) {
-      received[ru].resize(nodes_of[ru].size() * my_segment.size());
-      incoming.push_back({r, std::as_writable_bytes(std::span<T>(received[ru]))});
+    const std::size_t count = nodes_of_[ru].size() * my_segment.size();
+    if (count > 0) {
+      if (received_[ru].size() < count) received_[ru].resize(count);
+      incoming.push_back({r, std::as_writable_bytes(std::span<T>(received_[ru].data(), count))});
     }
   }
   comm.exchange(outgoing, incoming, what);
 
-  // The owner completes the tree over its segment from the received nodes.
+  // The owner completes the tree over its segment: its own nodes' slices in place, the
+  // others' from the messages.
   if (my_segment.size() > 0) {
-    const std::function<const T*(TreeNode)> lookup = [&](TreeNode node) -> const T* {
+    const auto lookup = [&](TreeNode node) -> const T* {
       for (int r = 0; r < p; ++r) {
-        const auto& nodes = nodes_of[static_cast<std::size_t>(r)];
+        const auto& nodes = nodes_of_[static_cast<std::size_t>(r)];
         const auto it = std::find(nodes.begin(), nodes.end(), node);
-        if (it != nodes.end())
-          return received[static_cast<std::size_t>(r)].data() +
-                 static_cast<std::size_t>(it - nodes.begin()) * my_segment.size();
+        if (it == nodes.end()) continue;
+        const auto k = static_cast<std::size_t>(it - nodes.begin());
+        if (r == me) return node_values_[k] + my_segment.begin;
+        return received_[static_cast<std::size_t>(r)].data() + k * my_segment.size();
       }
       return nullptr;
     };
-    std::vector<std::vector<T>> scratch(static_cast<std::size_t>(root_of(leaves).level) + 1);
-    node_value<T>(root_of(leaves), leaves, lookup, out.subspan(my_segment.begin, my_segment.size()), scratch);
+    node_value<T>(root_of(leaves), leaves, lookup, out.subspan(my_segment.begin, my_segment.size()), scratch_);
   }
   // Round 2: every rank gets every segment.
   all_gather_segments(comm, out, what);
+}
+
+template <class T>
+void ordered_all_reduce(Communicator& comm, std::size_t leaves, std::size_t length, std::span<const T> my_rows,
+                        std::span<T> out, std::string_view what) {
+  OrderedAllReduce<T> reduce;
+  reduce(comm, leaves, length, my_rows, out, what);
 }
 
 #define DESCENT_INSTANTIATE(T)                                                                                   \
@@ -149,5 +193,7 @@ void ordered_all_reduce(Communicator& comm, std::size_t leaves, std::size_t leng
 DESCENT_INSTANTIATE(float)
 DESCENT_INSTANTIATE(double)
 #undef DESCENT_INSTANTIATE
+template class OrderedAllReduce<float>;
+template class OrderedAllReduce<double>;
 
 }  // namespace descent

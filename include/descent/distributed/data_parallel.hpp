@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "descent/distributed/communicator.hpp"
+#include "descent/distributed/ordered_sum.hpp"
 #include "descent/estimator/estimator.hpp"
 #include "descent/estimator/sampler.hpp"
 #include "descent/spec/hyperparameters.hpp"
@@ -60,6 +61,7 @@ class DataParallel final : public Estimator<T> {
   std::vector<std::size_t> batch_;
   std::vector<T> leaves_;  // this rank's shards: gradient sums and loss sum, d + 1 each
   std::vector<T> total_;   // the ordered sum, d + 1
+  OrderedAllReduce<T> reduce_;
   std::int64_t step_ = 0;
   std::uint64_t bytes_sent_ = 0;
 };

@@ -52,7 +52,28 @@ void covering_node_values(std::size_t leaves, Segment range, std::size_t length,
 
 // The sum of all `leaves` rows of `length` values, the leaves spread over the ranks as
 // segment_of(leaves, P, rank): `my_rows` holds this rank's rows in leaf order. Every rank's
-// `out` (length) receives the same bits, whatever P is. Two rounds of comm.
+// `out` (length) receives the same bits, whatever P is. Two rounds of comm (none for P = 1).
+//
+// The object keeps its buffers from call to call: a reduction every step (data-parallel
+// SGD) allocates nothing after the first. It copies no more than the messages need: a node
+// that is one leaf is read where it lies, a rank with one node sends slices of it in place,
+// and the owner reads its own slices without a message to itself.
+template <class T>
+class OrderedAllReduce {
+ public:
+  void operator()(Communicator& comm, std::size_t leaves, std::size_t length, std::span<const T> my_rows,
+                  std::span<T> out, std::string_view what);
+
+ private:
+  std::vector<T> node_rows_;              // values of this rank's nodes that are not single leaves
+  std::vector<const T*> node_values_;     // each node's row: in my_rows or node_rows_
+  std::vector<T> packed_;                 // several nodes' slices, peer after peer
+  std::vector<std::vector<T>> received_;  // per rank: its nodes' slices of this rank's segment
+  std::vector<std::vector<T>> scratch_;   // per tree level: a right child's value
+  std::vector<std::vector<TreeNode>> nodes_of_;
+};
+
+// One call of OrderedAllReduce<T> (buffers allocated for this call only).
 template <class T>
 void ordered_all_reduce(Communicator& comm, std::size_t leaves, std::size_t length, std::span<const T> my_rows,
                         std::span<T> out, std::string_view what);

@@ -3,8 +3,8 @@
 // A round posts MPI_Irecv for every incoming message and MPI_Isend for every outgoing one,
 // tagged with the round's number, then polls them with MPI_Testsome until all are done or
 // the deadline passes. Polling instead of MPI_Waitall is what lets a round name the ranks
-// it is still waiting for; between polls the rank yields and then sleeps (up to a
-// millisecond), so that ranks oversubscribed on few cores leave them to the ranks that
+// it is still waiting for; between polls the rank yields (for the first 2 ms of a wait)
+// and then sleeps 100 us at a time, so that ranks oversubscribed on few cores leave them to the ranks that
 // compute. Sends are polled too: a large message goes by rendezvous and completes only
 // when its receiver has posted the receive, so a dead receiver stalls its sender.
 #include <mpi.h>
@@ -127,7 +127,6 @@ class MpiCommunicator final : public Communicator {
     std::vector<int> done_indices(requests.size());
     std::vector<MPI_Status> statuses(requests.size());
     std::size_t remaining = requests.size();
-    int idle_polls = 0;
     while (remaining > 0) {
       int done = 0;
       check(
@@ -135,10 +134,7 @@ class MpiCommunicator final : public Communicator {
           "MPI_Testsome");
       if (done == MPI_UNDEFINED) break;  // every request is inactive
       remaining -= static_cast<std::size_t>(done);
-      if (done > 0) {
-        idle_polls = 0;
-        continue;
-      }
+      if (done > 0) continue;
       if (clock::now() > deadline) {
         std::vector<int> silent;
         for (std::size_t k = 0; k < requests.size(); ++k)
@@ -151,10 +147,12 @@ class MpiCommunicator final : public Communicator {
                                      (only_sends ? " [its receives were posted; it did not take our messages]" : ""),
                                  silent);
       }
-      if (++idle_polls < 64)
+      // Yield for the first 2 ms of waiting (a rank oversubscribed on few cores hands its core
+      // to one that computes; a message in flight is noticed at once), then sleep 100 us.
+      if (clock::now() - start < std::chrono::milliseconds(2))
         std::this_thread::yield();
       else
-        std::this_thread::sleep_for(std::chrono::microseconds(std::min(1000, 10 * (idle_polls - 63))));
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
     }
   }
 
