@@ -629,6 +629,8 @@ class TrainResult:
     privacy_ledger  a private run's (estimator "dp_sgd(...)") noisy steps: dict noise_multiplier,
                  sampling_rate, steps; None for other estimators. privacy_epsilon(delta) turns it
                  into the run's epsilon.
+    consensus_error  distributed="dsgd(...)": (1/P) sum_i |x_i - xbar|^2 over the ranks' final
+                 parameters (params is xbar); None otherwise.
     """
 
     def __init__(self, out: dict):
@@ -642,6 +644,7 @@ class TrainResult:
         self.steps = out["steps"]
         self.final_loss = out["final_loss"]
         self.privacy_ledger = out["privacy_ledger"]
+        self.consensus_error = out.get("consensus_error")
 
     def privacy_epsilon(self, delta: float = 1e-5, accountant: str = "rdp") -> float:
         """The epsilon a private run (estimator "dp_sgd(...)") has spent at delta, by the "rdp" or
@@ -730,7 +733,8 @@ def _check_integers(**values):
 def train(model, X, y, optimizer="adam", epochs: int = 10, batch_size: int = 128, seed: int = 0, *,
           sampling: str = "shuffle", estimator: str | None = None, full_objective: bool = False,
           average: str | None = None, stationarity_stop: str | None = None, callbacks=(), init_seed: int = 0,
-          initial_params=None, validation=None) -> TrainResult:
+          initial_params=None, validation=None, distributed: str | None = None, comm=None,
+          distributed_timeout: float = 60.0) -> TrainResult:
     """Trains a built-in model on (X, y) entirely in C++ and returns a TrainResult.
 
     Parameters
@@ -769,6 +773,18 @@ def train(model, X, y, optimizer="adam", epochs: int = 10, batch_size: int = 128
         Starting parameters (same dtype as X, model's size); copied, not modified.
     validation : (X_val, y_val), optional
         Held-out data evaluated after each epoch (test_loss, test_accuracy).
+    distributed : str, optional
+        Train on several processes (docs/distributed.md): "data_parallel(shards=8)" (every rank
+        gets the same parameters, bitwise those of one process) or "dsgd(graph=ring)"
+        (decentralized SGD on each rank's contiguous shard of the rows; the result is the
+        ranks' average, and ``result.consensus_error`` says how far apart they were). Start
+        the script with ``mpirun -np P python3 script.py``; every rank calls train with the
+        same arguments and gets the result. Needs descent built with MPI for P > 1.
+    comm : mpi4py.MPI.Comm, optional
+        The group to train in (default: every rank mpirun started), e.g. a split of
+        ``MPI.COMM_WORLD``.
+    distributed_timeout : float
+        Seconds a rank waits for a peer before giving up with an error that names it.
 
     Ctrl-C stops the run cleanly within about 20 ms and raises KeyboardInterrupt.
     """
@@ -790,9 +806,17 @@ def train(model, X, y, optimizer="adam", epochs: int = 10, batch_size: int = 128
             raise TypeError("validation: expected a tuple (X_val, y_val)")
         X_val, y_val = validation
         X_val = _features(X_val)
+    if distributed is not None and not isinstance(distributed, str):
+        raise TypeError(f"distributed: expected a spec string, got {type(distributed).__name__}")
+    comm_handle = -1
+    if comm is not None:
+        if distributed is None:
+            raise ValueError("comm: give distributed= too (which method runs on that communicator)")
+        comm_handle = int(comm.py2f())
     out = _core.train(model._kind, model._options(), _features(X), y, transform, int(epochs), int(batch_size),
                       int(seed), int(init_seed), sampling, estimator or "", bool(full_objective), average or "",
-                      stationarity_stop or "", list(callbacks), initial_params, X_val, y_val)
+                      stationarity_stop or "", list(callbacks), initial_params, X_val, y_val,
+                      distributed or "", float(distributed_timeout), comm_handle)
     return TrainResult(out)
 
 

@@ -4,10 +4,17 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <cmath>
+#include <optional>
 
 #include "arrays.hpp"
+#include "descent/distributed/collectives.hpp"
+#include "descent/distributed/gossip.hpp"
+#include "descent/distributed/mpi_communicator.hpp"
+#include "descent/distributed/world.hpp"
 #include "descent/loop/train.hpp"
 #include "descent/model/evaluate.hpp"
+#include "descent/objective/sample_subset.hpp"
 #include "descent/run/build.hpp"
 #include "descent/spec/model_kind.hpp"
 #include "descent/spec/registry.hpp"
@@ -127,9 +134,31 @@ py::dict with_precision_of(py::handle X, Run&& run) {
   return run.template operator()<double>();
 }
 
+// The group a distributed run trains in, installed as the world for the run's builders and
+// put back to a group of one however the run ends.
+class WorldForRun {
+ public:
+  explicit WorldForRun(CommunicatorPtr comm) { set_world_communicator(std::move(comm)); }
+  ~WorldForRun() { set_world_communicator(nullptr); }
+  WorldForRun(const WorldForRun&) = delete;
+  WorldForRun& operator=(const WorldForRun&) = delete;
+};
+
 template <class T>
 py::dict train_typed(const RunSpec& run, py::handle X, py::handle y, py::handle initial, py::handle X_val,
-                     py::handle y_val) {
+                     py::handle y_val, std::int64_t comm_handle) {
+  // A distributed run: the ranks of mpi4py's communicator (comm_handle >= 0), else those mpirun
+  // started (a group of one without mpirun).
+  std::optional<WorldForRun> world;
+  if (run.distributed) {
+    if (run.distributed->is_federated())
+      throw py::value_error("distributed: " + run.distributed->spec() +
+                            " runs from the command line (descent train --distributed); descent.train takes "
+                            "data_parallel and dsgd");
+    CommunicatorPtr comm = comm_handle >= 0 ? mpi_communicator(comm_handle) : launched_world();
+    comm->set_timeout_seconds(run.distributed->timeout_seconds);
+    world.emplace(std::move(comm));
+  }
   const Dataset<T> data = dataset_from_arrays<T>(X, y, "X", "y");
   Dataset<T> validation;
   const bool has_validation = !X_val.is_none();
@@ -155,6 +184,24 @@ py::dict train_typed(const RunSpec& run, py::handle X, py::handle y, py::handle 
   } else {
     params = initial_parameters<T>(run.model, *model);  // as the CLI's jobs start
   }
+  // Decentralized SGD: rank r trains on rows segment_of(n, P, r) (as the CLI does).
+  std::optional<SampleSubset<T>> shard;
+  const bool decentralized = run.distributed && run.distributed->method == "dsgd";
+  if (run.distributed) {
+    Communicator& comm = *world_communicator();
+    check_same_on_every_rank(comm, run.distributed->spec() + " | " + run.estimator_description(),
+                             "checking that every rank runs the same training");
+    broadcast(comm, params.flat(), 0, "broadcasting the starting parameters");
+    if (decentralized) {
+      const Segment rows = segment_of(model->num_samples(), comm.size(), comm.rank());
+      if (rows.size() == 0)
+        throw py::value_error("distributed: " + std::to_string(model->num_samples()) + " rows cannot give each of " +
+                              std::to_string(comm.size()) + " ranks a shard");
+      std::vector<std::size_t> indices(rows.size());
+      for (std::size_t k = 0; k < indices.size(); ++k) indices[k] = rows.begin + k;
+      shard.emplace(*model, std::move(indices));
+    }
+  }
 
   TrainOptions<T> options = train_options<T>(run);
   options.progress = false;
@@ -170,9 +217,22 @@ py::dict train_typed(const RunSpec& run, py::handle X, py::handle y, py::handle 
   TrainResult<T> result;
   {
     py::gil_scoped_release release;
-    result = descent::train(*model, params, *run.optimizer, options);
+    const FiniteSum<T>& trained = shard ? static_cast<const FiniteSum<T>&>(*shard) : *model;
+    result = descent::train(trained, params, *run.optimizer, options);
   }
   watch->rethrow_if_interrupted();
+  // A decentralized run returns the ranks' average (and how far apart they were).
+  py::object consensus = py::none();
+  if (decentralized) {
+    Parameters<T> average = params;
+    double error = 0;
+    {
+      py::gil_scoped_release release;
+      error = average_over_ranks<T>(*world_communicator(), params.flat(), average.flat());
+    }
+    params = std::move(average);
+    consensus = py::float_(error);
+  }
 
   py::dict history;
   for (const char* key : {"epoch", "step", "train_loss", "test_loss", "test_accuracy", "epoch_seconds",
@@ -205,7 +265,7 @@ py::dict train_typed(const RunSpec& run, py::handle X, py::handle y, py::handle 
       ledger = py::dict(py::arg("noise_multiplier") = spent->noise_multiplier,
                         py::arg("sampling_rate") = spent->sampling_rate, py::arg("steps") = spent->steps);
   return py::dict(py::arg("params") = flat, py::arg("blocks") = blocks, py::arg("history") = history,
-                  py::arg("model") = kept, py::arg("privacy_ledger") = ledger,
+                  py::arg("model") = kept, py::arg("privacy_ledger") = ledger, py::arg("consensus_error") = consensus,
                   py::arg("termination") = to_string(result.summary.termination),
                   py::arg("message") = result.summary.message, py::arg("steps") = result.summary.steps,
                   py::arg("final_loss") = static_cast<double>(result.summary.final_value));
@@ -247,7 +307,8 @@ py::dict run_train(const std::string& kind, const py::dict& model_options, py::h
                    const PyTransform& optimizer, std::int64_t epochs, std::size_t batch_size, std::uint64_t seed,
                    std::uint64_t init_seed, const std::string& sampling, const std::string& estimator,
                    bool full_objective, const std::string& average, const std::string& stationarity_stop,
-                   const std::vector<std::string>& callbacks, py::handle initial, py::handle X_val, py::handle y_val) {
+                   const std::vector<std::string>& callbacks, py::handle initial, py::handle X_val, py::handle y_val,
+                   const std::string& distributed, double distributed_timeout, std::int64_t comm_handle) {
   RunSpec run;
   run.model = model_spec(kind, model_options, init_seed);
   run.optimizer = optimizer.transform;
@@ -260,7 +321,13 @@ py::dict run_train(const std::string& kind, const py::dict& model_options, py::h
   if (!average.empty()) run.callbacks.push_back(parse_callback(average, EntryKind::averaging));
   if (!stationarity_stop.empty()) run.callbacks.push_back(parse_callback(stationarity_stop, EntryKind::stopping));
   for (const std::string& c : callbacks) run.callbacks.push_back(parse_callback(c));
-  return with_precision_of(X, [&]<class T>() { return train_typed<T>(run, X, y, initial, X_val, y_val); });
+  if (!distributed.empty()) {
+    run.distributed = parse_at("distributed", [&] { return parse_distributed(distributed); });
+    if (!(distributed_timeout > 0 && std::isfinite(distributed_timeout)))
+      throw ConfigError("distributed_timeout = " + format_number(distributed_timeout) + " violates timeout > 0");
+    run.distributed->timeout_seconds = distributed_timeout;
+  }
+  return with_precision_of(X, [&]<class T>() { return train_typed<T>(run, X, y, initial, X_val, y_val, comm_handle); });
 }
 
 }  // namespace
@@ -272,7 +339,10 @@ void bind_train(py::module_& m) {
         py::arg("optimizer"), py::arg("epochs"), py::arg("batch_size"), py::arg("seed"), py::arg("init_seed"),
         py::arg("sampling"), py::arg("estimator"), py::arg("full_objective"), py::arg("average"),
         py::arg("stationarity_stop"), py::arg("callbacks"), py::arg("initial_params"), py::arg("X_val"),
-        py::arg("y_val"), "The loop behind descent.train (use that).");
+        py::arg("y_val"), py::arg("distributed") = "", py::arg("distributed_timeout") = 60.0,
+        py::arg("comm_handle") = -1, "The loop behind descent.train (use that).");
+  m.def("launcher_world_size", &launcher_world_size, "Ranks mpirun started this process among (1 without).");
+  m.def("built_with_mpi", &built_with_mpi, "Whether this build of descent has MPI.");
 }
 
 }  // namespace descent::python

@@ -2,6 +2,8 @@
 // libopenmpi-dev). Ranks are processes started by mpirun; every rank runs the same command.
 #pragma once
 
+#include <cstdint>
+
 #include "descent/distributed/communicator.hpp"
 
 namespace descent {
@@ -19,5 +21,10 @@ int launcher_world_size();
 // initialized it itself. The same communicator on every call. Throws ConfigError in a
 // build without MPI.
 CommunicatorPtr mpi_world();
+
+// A duplicate of a communicator the program already has, given by its Fortran handle
+// (MPI_Comm_c2f; mpi4py's `comm.py2f()`): descent trains on that group, e.g. a split of the
+// world. MPI must be initialized. Throws ConfigError in a build without MPI.
+CommunicatorPtr mpi_communicator(std::int64_t fortran_handle);
 
 }  // namespace descent

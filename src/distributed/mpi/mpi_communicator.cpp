@@ -38,8 +38,8 @@ constexpr std::size_t kMaxPiece = std::size_t{1} << 30;
 
 class MpiCommunicator final : public Communicator {
  public:
-  MpiCommunicator() {
-    check(MPI_Comm_dup(MPI_COMM_WORLD, &comm_), "MPI_Comm_dup");
+  explicit MpiCommunicator(MPI_Comm base) {
+    check(MPI_Comm_dup(base, &comm_), "MPI_Comm_dup");
     check(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
     check(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
     int* upper = nullptr;
@@ -182,8 +182,18 @@ CommunicatorPtr mpi_world() {
     check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
     std::atexit(finalize_at_exit);
   }
-  world = std::make_shared<MpiCommunicator>();
+  world = std::make_shared<MpiCommunicator>(MPI_COMM_WORLD);
   return world;
+}
+
+CommunicatorPtr mpi_communicator(std::int64_t fortran_handle) {
+  int initialized = 0;
+  check(MPI_Initialized(&initialized), "MPI_Initialized");
+  if (!initialized)
+    throw ConfigError("mpi_communicator: MPI is not initialized (import mpi4py.MPI first, or use mpi_world())");
+  const MPI_Comm base = MPI_Comm_f2c(static_cast<MPI_Fint>(fortran_handle));
+  if (base == MPI_COMM_NULL) throw ConfigError("mpi_communicator: the handle is MPI_COMM_NULL");
+  return std::make_shared<MpiCommunicator>(base);
 }
 
 }  // namespace descent
