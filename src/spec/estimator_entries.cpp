@@ -94,8 +94,7 @@ std::vector<Entry> estimator_entries() {
       "DIFF2-GD on simulated clients: each client sends its clipped, noised gradient sum every restart-th step "
       "and its clipped, noised sum of gradient differences between consecutive iterates otherwise; the server "
       "accumulates them (SARAH-style) into a private gradient whose noise shrinks with the step; record-level DP",
-      "Murata & Suzuki, ICML 2023",
-      []<class T>(const Diff2Options& o, std::uint64_t seed) -> EstimatorPtr<T> {
+      "Murata & Suzuki, ICML 2023", []<class T>(const Diff2Options& o, std::uint64_t seed) -> EstimatorPtr<T> {
         return std::make_shared<Diff2<T>>(o, seed);
       }));
   v.push_back(estimator_entry<DpSgdOptions>(

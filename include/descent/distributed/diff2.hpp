@@ -81,15 +81,15 @@ namespace descent {
 
 struct Diff2Options {
   static constexpr const char* kName = "Diff2Options";
-  std::int64_t clients = 10;                // P >= 1 (and <= the number of samples)
-  std::string partition = "iid";            // iid or dirichlet (ClientSplitOptions)
-  double alpha = 0.5;                       // dirichlet concentration > 0
-  std::int64_t restart = 10;                // T >= 1: a refresh every T steps (T = 1: distributed DP-GD)
-  double clip_norm = 1;                     // C1 > 0: per-sample clip of a refresh's gradients
-  double noise_multiplier = 1;              // sigma1 > 0: refresh noise N(0, sigma1^2 C1^2) on a client's sum
-  double difference_clip = 1;               // C2 > 0: differences clipped to C2 ||x_r - x_{r-1}||
-  double difference_noise_multiplier = 1;   // sigma2 > 0: N(0, sigma2^2 C_{2,r}^2) on a client's sum
-  bool secure = false;                      // noise from getrandom(2) instead of the seeded stream
+  std::int64_t clients = 10;               // P >= 1 (and <= the number of samples)
+  std::string partition = "iid";           // iid or dirichlet (ClientSplitOptions)
+  double alpha = 0.5;                      // dirichlet concentration > 0
+  std::int64_t restart = 10;               // T >= 1: a refresh every T steps (T = 1: distributed DP-GD)
+  double clip_norm = 1;                    // C1 > 0: per-sample clip of a refresh's gradients
+  double noise_multiplier = 1;             // sigma1 > 0: refresh noise N(0, sigma1^2 C1^2) on a client's sum
+  double difference_clip = 1;              // C2 > 0: differences clipped to C2 ||x_r - x_{r-1}||
+  double difference_noise_multiplier = 1;  // sigma2 > 0: N(0, sigma2^2 C_{2,r}^2) on a client's sum
+  bool secure = false;                     // noise from getrandom(2) instead of the seeded stream
   static const std::vector<Field<Diff2Options>>& fields();
   // Throws ConfigError "Diff2Options::<field> = <value> violates <constraint>".
   void validate() const;
@@ -152,11 +152,11 @@ class Diff2 final : public Estimator<T> {
   std::int64_t steps_ = 0;
   std::uint64_t noise_position_ = 0;
   double last_radius_ = 0;
-  std::vector<T> previous_x_;                 // x_{r-1}
-  std::vector<T> estimate_;                   // u_{r-1}, then u_r
-  std::vector<T> message_;                    // one client's noisy sum
-  std::vector<T> regularizer_difference_;     // grad r(x_r) - grad r(x_{r-1})
-  std::vector<T> at_x_, at_previous_;         // per-sample gradients of a chunk of samples
+  std::vector<T> previous_x_;              // x_{r-1}
+  std::vector<T> estimate_;                // u_{r-1}, then u_r
+  std::vector<T> message_;                 // one client's noisy sum
+  std::vector<T> regularizer_difference_;  // grad r(x_r) - grad r(x_{r-1})
+  std::vector<T> at_x_, at_previous_;      // per-sample gradients of a chunk of samples
 };
 
 }  // namespace descent
