@@ -2,6 +2,7 @@
 // options' field tables like every other kind.
 #include <memory>
 
+#include "descent/distributed/diff2.hpp"
 #include "descent/distributed/gradient_coded_estimator.hpp"
 #include "descent/estimator/adaptive_batch.hpp"
 #include "descent/estimator/adaptive_loopless_svrg.hpp"
@@ -87,6 +88,14 @@ std::vector<Entry> estimator_entries() {
       "Lau, Liu & Kolar (AdAdaGrad), 2024; Byrd et al., Math. Prog. 2012; Bollapragada, Byrd & Nocedal, SIOPT 2018",
       []<class T>(const AdaptiveBatchOptions& o, std::uint64_t seed) -> EstimatorPtr<T> {
         return std::make_shared<AdaptiveBatch<T>>(o, seed);
+      }));
+  v.push_back(estimator_entry<Diff2Options>(
+      "diff2",
+      "DIFF2-GD on simulated clients: each client sends its clipped, noised gradient sum every restart-th step "
+      "and its clipped, noised sum of gradient differences between consecutive iterates otherwise; the server "
+      "accumulates them (SARAH-style) into a private gradient whose noise shrinks with the step; record-level DP",
+      "Murata & Suzuki, ICML 2023", []<class T>(const Diff2Options& o, std::uint64_t seed) -> EstimatorPtr<T> {
+        return std::make_shared<Diff2<T>>(o, seed);
       }));
   v.push_back(estimator_entry<DpSgdOptions>(
       "dp_sgd",

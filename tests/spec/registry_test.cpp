@@ -50,6 +50,7 @@ TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
                                              "step_decay",
                                              "warmup",  // schedules
                                              "adaptive_batch",
+                                             "diff2",
                                              "dp_sgd",
                                              "full_gradient",
                                              "gradient_coded",
