@@ -82,7 +82,8 @@ class BinaryReader {
     if (size > data_.size() - pos_)
       fail("truncated: " + std::to_string(data_.size() - pos_) + " bytes left while reading " + what + " (" +
            std::to_string(size) + " bytes)");
-    std::memcpy(out, data_.data() + pos_, size);
+    // memcpy's pointers must not be null even for 0 bytes (an empty vector's data() may be).
+    if (size > 0) std::memcpy(out, data_.data() + pos_, size);
     pos_ += size;
   }
 
