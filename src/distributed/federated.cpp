@@ -97,7 +97,7 @@ void normalize_groups(std::vector<double>& spread, std::span<const std::size_t> 
 // is a copy, not traffic). Exact whatever the collectives do inside.
 class CountingCommunicator final : public Communicator {
  public:
-  explicit CountingCommunicator(Communicator& inner) : inner_(inner) {}
+  explicit CountingCommunicator(Communicator& inner) : inner_(inner) { set_timeout_seconds(inner.timeout_seconds()); }
   int rank() const override { return inner_.rank(); }
   int size() const override { return inner_.size(); }
   std::string transport() const override { return inner_.transport(); }
