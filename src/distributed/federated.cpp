@@ -8,6 +8,8 @@
 
 #include "descent/core/error.hpp"
 #include "descent/core/random.hpp"
+#include "descent/distributed/collectives.hpp"
+#include "descent/distributed/ordered_sum.hpp"
 #include "descent/model/model.hpp"
 #include "descent/transform/apply.hpp"
 
@@ -91,18 +93,55 @@ void normalize_groups(std::vector<double>& spread, std::span<const std::size_t> 
   }
 }
 
+// The bytes this rank sends to other ranks, counted on the way through (a message to oneself
+// is a copy, not traffic). Exact whatever the collectives do inside.
+class CountingCommunicator final : public Communicator {
+ public:
+  explicit CountingCommunicator(Communicator& inner) : inner_(inner) { set_timeout_seconds(inner.timeout_seconds()); }
+  int rank() const override { return inner_.rank(); }
+  int size() const override { return inner_.size(); }
+  std::string transport() const override { return inner_.transport(); }
+  void exchange(std::span<const Outgoing> out, std::span<const Incoming> in, std::string_view what) override {
+    for (const Outgoing& o : out)
+      if (o.peer != inner_.rank()) sent_ += o.bytes.size();
+    inner_.exchange(out, in, what);
+  }
+  [[noreturn]] void abort(const std::string& message, int exit_code) override {
+    inner_.abort(message, exit_code);
+    throw CommunicationError(message, {});  // not reached: [[noreturn]] does not pass through a virtual call
+  }
+  std::uint64_t sent() const { return sent_; }
+
+ private:
+  Communicator& inner_;
+  std::uint64_t sent_ = 0;
+};
+
+// One rank's share of a federated run. With one rank it is the whole simulation; with P ranks
+// every rank holds the server's state (x, the transform state, c, G and the sampler), trains the
+// round's clients segment_of(leaves, P, rank) and takes part in the ordered sums.
+//
+// SCAFFOLD's c_k travel with their client. The alternative, a fixed owner per client (k mod P),
+// would keep c_k still, but the ranks' clients would then interleave in the round's sorted list,
+// while ordered_all_reduce (and so the bits' independence of P) needs each rank's leaves to be a
+// contiguous run: the rows would have to be moved instead, d values per client and round, where
+// moving c_k costs d values only for the clients that change rank. Contiguous runs also balance
+// every round (at most one client more per rank), which k mod P does not. Every rank knows where
+// each c_k is (holder_: the rank that last ran client k), because the sampling is replicated.
 template <class T>
 class FederatedRun {
  public:
-  FederatedRun(const FiniteSum<T>& objective, const ClientSplit& split, std::span<T> x, const FederatedOptions& options,
-               const Transform& server)
-      : f_(objective),
+  FederatedRun(Communicator& comm, const FiniteSum<T>& objective, const ClientSplit& split, std::span<T> x,
+               const FederatedOptions& options, const Transform& server)
+      : comm_(comm),
+        f_(objective),
         split_(split),
         x_(x),
         o_(options),
         server_(server),
         algorithm_(algorithm_of(options.algorithm)),
         d_(x.size()),
+        row_(algorithm_ == Algorithm::scaffold ? 2 * d_ + 1 : d_ + 1),
         layout_(layout_for(objective, x.size())),
         state_(init_state<T>(server, layout_)),
         sampler_(static_cast<std::uint64_t>(options.seed), Stream::sampling, 0),
@@ -110,29 +149,35 @@ class FederatedRun {
         y_(d_),
         g_(d_),
         delta_(d_),
-        average_(d_) {
+        sum_(row_) {
     std::iota(order_.begin(), order_.end(), std::size_t{0});
     if (algorithm_ == Algorithm::scaffold) {
       c_.assign(d_, T(0));
-      c_delta_.assign(d_, 0.0);
       c_client_.resize(split.num_clients());
+      holder_.assign(split.num_clients(), -1);
     }
   }
 
   FederatedResult run(const FederatedObserver<T>& observer) {
     FederatedResult result;
+    check_same_on_every_rank(comm_, settings(), "checking the federated settings");
+    broadcast(comm_, x_, 0, "broadcasting the initial parameters");
     if (algorithm_ == Algorithm::fedlex) explore();
     result.value = static_cast<double>(f_.value(x_));
     for (std::int64_t round = 1; round <= o_.rounds; ++round) {
       FederatedRound<T> report = one_round(round);
       result.rounds = round;
       result.value = report.value;
-      if (observer && observer(report)) {
+      const bool stop_here = observer && observer(report);
+      // Every rank must leave after the same round: one rank's observer decides for all.
+      const std::string what = "agreeing on a stop (federated round " + std::to_string(round) + ")";
+      if (all_max(comm_, stop_here ? 1.0 : 0.0, what) > 0) {
         result.stopped = true;
         break;
       }
     }
     result.bytes = bytes_;
+    result.rank_bytes_sent = comm_.sent();
     return result;
   }
 
@@ -140,6 +185,14 @@ class FederatedRun {
   static ParameterLayout layout_for(const FiniteSum<T>& objective, std::size_t d) {
     if (const auto* model = dynamic_cast<const Model<T>*>(&objective)) return model->layout();
     return ParameterLayout::flat(d);
+  }
+
+  // What every rank must agree on (the objective's data cannot be compared cheaply; its shape is).
+  std::string settings() const {
+    return to_spec("federated", o_) + " server=" + server_.spec() + " objective=" + f_.name() +
+           " d=" + std::to_string(d_) + " n=" + std::to_string(f_.num_samples()) +
+           " clients=" + std::to_string(split_.num_clients()) + " assigned=" + std::to_string(split_.num_assigned()) +
+           " bytes_per_value=" + std::to_string(sizeof(T));
   }
 
   // m distinct client ids, in increasing order (partial Fisher-Yates on the persistent order_:
@@ -150,6 +203,22 @@ class FederatedRun {
     std::vector<std::size_t> chosen(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(m));
     std::sort(chosen.begin(), chosen.end());
     return chosen;
+  }
+
+  // The sampled clients that have samples: the leaves of the round's sums (empty clients are
+  // skipped, client_split.hpp).
+  std::vector<std::size_t> non_empty(const std::vector<std::size_t>& clients) const {
+    std::vector<std::size_t> kept;
+    for (std::size_t k : clients)
+      if (split_.client_size(k) > 0) kept.push_back(k);
+    return kept;
+  }
+
+  // The rank that trains leaf i of `leaves`.
+  int rank_of_leaf(std::size_t i, std::size_t leaves) const {
+    for (int r = 0; r < comm_.size(); ++r)
+      if (i < segment_of(leaves, comm_.size(), r).end) return r;
+    return comm_.size() - 1;
   }
 
   // Client k's local training from x_ into y_, for `passes` shuffled passes or, when steps > 0,
@@ -183,103 +252,172 @@ class FederatedRun {
     return total;
   }
 
-  // FedLEx's exploration phase (see the comment at the top of this file).
+  // FedLEx's exploration phase (see the comment at the top of this file). The explorers' rows
+  // (y_k - x_0)^2 are summed in the ordered tree, like a round's.
   void explore() {
     const std::size_t k = split_.num_clients();
     const auto m =
         std::min<std::size_t>(k, static_cast<std::size_t>(std::ceil(o_.exploration_fraction * static_cast<double>(k))));
-    std::vector<double> spread(d_, 0.0);
-    std::size_t explorers = 0;
-    for (std::size_t client : sample_clients(m)) {
-      if (split_.client_size(client) == 0) continue;
-      local_train(client, 0, o_.exploration_epochs, 0, [](std::span<T>) {});
-      for (std::size_t j = 0; j < d_; ++j) {
-        const double dev = static_cast<double>(y_[j]) - static_cast<double>(x_[j]);
-        spread[j] += dev * dev;
-      }
-      ++explorers;
-      bytes_ += 2 * d_ * sizeof(T);
-    }
-    if (explorers == 0) {  // every explorer was empty: no information, unguided steps
+    const std::vector<std::size_t> explorers = non_empty(sample_clients(m));
+    bytes_ += explorers.size() * 2 * d_ * sizeof(T);
+    if (explorers.empty()) {  // every explorer was empty: no information, unguided steps
       guidance_.assign(d_, T(1));
       return;
     }
-    for (double& s : spread) s /= static_cast<double>(explorers);
+    const Segment mine = segment_of(explorers.size(), comm_.size(), comm_.rank());
+    rows_.assign(mine.size() * d_, T(0));
+    for (std::size_t i = mine.begin; i < mine.end; ++i) {
+      local_train(explorers[i], 0, o_.exploration_epochs, 0, [](std::span<T>) {});
+      T* row = rows_.data() + (i - mine.begin) * d_;
+      for (std::size_t j = 0; j < d_; ++j) {
+        const double dev = static_cast<double>(y_[j]) - static_cast<double>(x_[j]);
+        row[j] = static_cast<T>(dev * dev);
+      }
+    }
+    std::vector<T> total(d_);
+    ordered_all_reduce<T>(comm_, explorers.size(), d_, rows_, total, "summing the FedLEx explorers' spread");
+    std::vector<double> spread(d_);
+    for (std::size_t j = 0; j < d_; ++j)
+      spread[j] = static_cast<double>(total[j]) / static_cast<double>(explorers.size());
     const auto bounds = f_.parameter_groups();
     normalize_groups(spread, bounds, guidance_);
   }
 
-  FederatedRound<T> one_round(std::int64_t round) {
-    const auto clients = sample_clients(static_cast<std::size_t>(o_.clients_per_round));
-    std::size_t total = 0;
-    for (std::size_t k : clients) total += split_.client_size(k);
-    std::fill(average_.begin(), average_.end(), 0.0);
-    if (algorithm_ == Algorithm::scaffold) std::fill(c_delta_.begin(), c_delta_.end(), 0.0);
-    const double n_split = static_cast<double>(split_.num_assigned());
-    const T mu = static_cast<T>(o_.mu);
-    double drift = 0;
-    std::size_t participants = 0;
-    for (std::size_t k : clients) {
-      const std::size_t n_k = split_.client_size(k);
-      if (n_k == 0) continue;  // an empty client: skipped (client_split.hpp)
-      ++participants;
-      std::int64_t steps = 0;
-      switch (algorithm_) {
-        case Algorithm::fedavg:
-          steps = local_train(k, round, o_.local_epochs, o_.local_steps, [](std::span<T>) {});
-          break;
-        case Algorithm::fedprox:
-          steps = local_train(k, round, o_.local_epochs, o_.local_steps, [&](std::span<T> g) {
-            for (std::size_t j = 0; j < d_; ++j) g[j] += mu * (y_[j] - x_[j]);
-          });
-          break;
-        case Algorithm::scaffold: {
-          const std::vector<T>& ck = c_client_[k];
-          steps = local_train(k, round, o_.local_epochs, o_.local_steps, [&](std::span<T> g) {
-            if (ck.empty()) {
-              for (std::size_t j = 0; j < d_; ++j) g[j] += c_[j];
-            } else {
-              for (std::size_t j = 0; j < d_; ++j) g[j] += c_[j] - ck[j];
-            }
-          });
-          update_control_variate(k, steps, static_cast<double>(n_k) / n_split);
-          break;
-        }
-        case Algorithm::fedlex:
-          steps = local_train(k, round, o_.local_epochs, o_.local_steps, [&](std::span<T> g) {
-            for (std::size_t j = 0; j < d_; ++j) g[j] *= guidance_[j];
-          });
-          break;
-      }
-      const double w = static_cast<double>(n_k) / static_cast<double>(total);
-      double moved = 0;
-      for (std::size_t j = 0; j < d_; ++j) {
-        average_[j] += w * static_cast<double>(y_[j]);
-        const double step = static_cast<double>(y_[j]) - static_cast<double>(x_[j]);
-        moved += step * step;
-      }
-      drift += w * std::sqrt(moved);
-      bytes_ += (algorithm_ == Algorithm::scaffold ? 4 : 2) * d_ * sizeof(T);
+  // SCAFFOLD: brings the c_k of this rank's clients of the round from the ranks that hold them
+  // (one exchange, skipped by every rank alike when no c_k changes rank). A client never run
+  // has c_k = 0 and nothing to move.
+  void move_control_variates(const std::vector<std::size_t>& leaves, std::int64_t round) {
+    const int p = comm_.size(), me = comm_.rank();
+    if (p == 1) return;
+    std::vector<int> to(leaves.size());
+    bool any = false;
+    for (std::size_t i = 0; i < leaves.size(); ++i) {
+      to[i] = rank_of_leaf(i, leaves.size());
+      const int from = holder_[leaves[i]];
+      any = any || (from >= 0 && from != to[i]);
     }
-    if (participants > 0) {
-      for (std::size_t j = 0; j < d_; ++j) delta_[j] = static_cast<T>(static_cast<double>(x_[j]) - average_[j]);
+    if (!any) return;
+    // One message per peer and direction: the moving c_k, in increasing client id.
+    std::vector<std::vector<T>> send(static_cast<std::size_t>(p)), receive(static_cast<std::size_t>(p));
+    for (std::size_t i = 0; i < leaves.size(); ++i) {
+      const std::size_t k = leaves[i];
+      const int from = holder_[k];
+      if (from < 0 || from == to[i]) continue;
+      if (from == me) {
+        auto& buffer = send[static_cast<std::size_t>(to[i])];
+        buffer.insert(buffer.end(), c_client_[k].begin(), c_client_[k].end());
+        c_client_[k] = {};  // it lives on the new rank from now on
+      } else if (to[i] == me) {
+        receive[static_cast<std::size_t>(from)].resize(receive[static_cast<std::size_t>(from)].size() + d_);
+      }
+    }
+    std::vector<Outgoing> out;
+    std::vector<Incoming> in;
+    for (int r = 0; r < p; ++r) {
+      const auto ru = static_cast<std::size_t>(r);
+      if (!send[ru].empty()) out.push_back({r, std::as_bytes(std::span<const T>(send[ru]))});
+      if (!receive[ru].empty()) in.push_back({r, std::as_writable_bytes(std::span<T>(receive[ru]))});
+    }
+    comm_.exchange(out, in,
+                   "moving SCAFFOLD's client control variates (federated round " + std::to_string(round) + ")");
+    std::vector<std::size_t> unpacked(static_cast<std::size_t>(p), 0);
+    for (std::size_t i = 0; i < leaves.size(); ++i) {
+      const std::size_t k = leaves[i];
+      const int from = holder_[k];
+      if (from < 0 || from == to[i] || to[i] != me) continue;
+      std::size_t& at = unpacked[static_cast<std::size_t>(from)];
+      const auto& buffer = receive[static_cast<std::size_t>(from)];
+      c_client_[k].assign(buffer.begin() + static_cast<std::ptrdiff_t>(at),
+                          buffer.begin() + static_cast<std::ptrdiff_t>(at + d_));
+      at += d_;
+    }
+  }
+
+  // Client k's local training of the round and its row of the server's sums, written to `row`:
+  // w_k (x - y_k), for SCAFFOLD then (n_k / n_split)(c_k+ - c_k), and last w_k |y_k - x|.
+  void train_client(std::size_t k, std::int64_t round, double w, std::span<T> row) {
+    std::int64_t steps = 0;
+    switch (algorithm_) {
+      case Algorithm::fedavg:
+        steps = local_train(k, round, o_.local_epochs, o_.local_steps, [](std::span<T>) {});
+        break;
+      case Algorithm::fedprox: {
+        const T mu = static_cast<T>(o_.mu);
+        steps = local_train(k, round, o_.local_epochs, o_.local_steps, [&](std::span<T> g) {
+          for (std::size_t j = 0; j < d_; ++j) g[j] += mu * (y_[j] - x_[j]);
+        });
+        break;
+      }
+      case Algorithm::scaffold: {
+        const std::vector<T>& ck = c_client_[k];
+        steps = local_train(k, round, o_.local_epochs, o_.local_steps, [&](std::span<T> g) {
+          if (ck.empty()) {
+            for (std::size_t j = 0; j < d_; ++j) g[j] += c_[j];
+          } else {
+            for (std::size_t j = 0; j < d_; ++j) g[j] += c_[j] - ck[j];
+          }
+        });
+        break;
+      }
+      case Algorithm::fedlex:
+        steps = local_train(k, round, o_.local_epochs, o_.local_steps, [&](std::span<T> g) {
+          for (std::size_t j = 0; j < d_; ++j) g[j] *= guidance_[j];
+        });
+        break;
+    }
+    double moved = 0;
+    for (std::size_t j = 0; j < d_; ++j) {
+      const double step = static_cast<double>(x_[j]) - static_cast<double>(y_[j]);
+      row[j] = static_cast<T>(w * step);
+      moved += step * step;
+    }
+    if (algorithm_ == Algorithm::scaffold)
+      update_control_variate(k, steps,
+                             static_cast<double>(split_.client_size(k)) / static_cast<double>(split_.num_assigned()),
+                             row.subspan(d_, d_));
+    row[row_ - 1] = static_cast<T>(w * std::sqrt(moved));
+  }
+
+  FederatedRound<T> one_round(std::int64_t round) {
+    const std::vector<std::size_t> leaves = non_empty(sample_clients(static_cast<std::size_t>(o_.clients_per_round)));
+    double drift = 0;
+    if (!leaves.empty()) {
+      std::size_t total = 0;
+      for (std::size_t k : leaves) total += split_.client_size(k);
+      if (algorithm_ == Algorithm::scaffold) move_control_variates(leaves, round);
+      const Segment mine = segment_of(leaves.size(), comm_.size(), comm_.rank());
+      rows_.assign(mine.size() * row_, T(0));
+      for (std::size_t i = mine.begin; i < mine.end; ++i) {
+        const std::size_t k = leaves[i];
+        const double w = static_cast<double>(split_.client_size(k)) / static_cast<double>(total);
+        train_client(k, round, w, std::span<T>(rows_).subspan((i - mine.begin) * row_, row_));
+      }
+      ordered_all_reduce<T>(comm_, leaves.size(), row_, rows_, sum_,
+                            "summing the clients' updates (federated round " + std::to_string(round) + ")");
+      std::copy_n(sum_.begin(), d_, delta_.begin());
       apply(server_, state_, std::span<T>(delta_), x_, layout_);
-      if (algorithm_ == Algorithm::scaffold)
-        for (std::size_t j = 0; j < d_; ++j) c_[j] = static_cast<T>(static_cast<double>(c_[j]) + c_delta_[j]);
+      if (algorithm_ == Algorithm::scaffold) {
+        for (std::size_t j = 0; j < d_; ++j) c_[j] += sum_[d_ + j];
+        for (std::size_t i = 0; i < leaves.size(); ++i) holder_[leaves[i]] = rank_of_leaf(i, leaves.size());
+      }
+      drift = static_cast<double>(sum_[row_ - 1]);
+      bytes_ += leaves.size() * (algorithm_ == Algorithm::scaffold ? 4 : 2) * d_ * sizeof(T);
     }
     FederatedRound<T> report;
     report.round = round;
     report.value = static_cast<double>(f_.value(x_));
     report.bytes = bytes_;
-    report.participants = participants;
+    report.rank_bytes_sent = comm_.sent();
+    report.participants = leaves.size();
     report.client_drift = drift;
     report.x = x_;
     return report;
   }
 
   // SCAFFOLD option II after client k's `steps` local steps (y_ holds its result):
-  // c_k+ = c_k - c + (x - y) / (steps eta_l); the server's correction gathers weight (c_k+ - c_k).
-  void update_control_variate(std::size_t k, std::int64_t steps, double weight) {
+  // c_k+ = c_k - c + (x - y) / (steps eta_l); the server's correction gathers weight (c_k+ - c_k),
+  // written to `row`.
+  void update_control_variate(std::size_t k, std::int64_t steps, double weight, std::span<T> row) {
     std::vector<T>& ck = c_client_[k];
     if (ck.empty()) ck.assign(d_, T(0));
     const double scale = 1.0 / (static_cast<double>(steps) * o_.local_learning_rate);
@@ -287,10 +425,11 @@ class FederatedRun {
       const double change =
           -static_cast<double>(c_[j]) + (static_cast<double>(x_[j]) - static_cast<double>(y_[j])) * scale;
       ck[j] = static_cast<T>(static_cast<double>(ck[j]) + change);
-      c_delta_[j] += weight * change;
+      row[j] = static_cast<T>(weight * change);
     }
   }
 
+  CountingCommunicator comm_;
   const FiniteSum<T>& f_;
   const ClientSplit& split_;
   std::span<T> x_;
@@ -298,16 +437,18 @@ class FederatedRun {
   const Transform& server_;
   Algorithm algorithm_;
   std::size_t d_;
+  std::size_t row_;  // values per client in the server's sums
   ParameterLayout layout_;
   TransformState<T> state_;
   Random sampler_;
   std::vector<std::size_t> order_;
   std::vector<std::size_t> perm_;
   std::vector<T> y_, g_, delta_;
-  std::vector<double> average_;
+  std::vector<T> rows_;                   // this rank's clients' rows, leaf after leaf
+  std::vector<T> sum_;                    // the ordered sum of every client's row
   std::vector<T> c_;                      // scaffold: the server's control variate
-  std::vector<double> c_delta_;           // scaffold: this round's sum of weighted c_k changes
-  std::vector<std::vector<T>> c_client_;  // scaffold: c_k, empty until client k is sampled
+  std::vector<std::vector<T>> c_client_;  // scaffold: c_k held here, empty until client k runs here
+  std::vector<int> holder_;               // scaffold: the rank that holds c_k, -1 before k first runs
   std::vector<T> guidance_;               // fedlex: G
   std::uint64_t bytes_ = 0;
 };
@@ -315,8 +456,8 @@ class FederatedRun {
 }  // namespace
 
 template <class T>
-FederatedResult federated_train(const FiniteSum<T>& objective, const ClientSplit& split, std::span<T> x,
-                                const FederatedOptions& options, const Transform& server,
+FederatedResult federated_train(Communicator& comm, const FiniteSum<T>& objective, const ClientSplit& split,
+                                std::span<T> x, const FederatedOptions& options, const Transform& server,
                                 const FederatedObserver<T>& observer) {
   options.validate();
   require(static_cast<std::uint64_t>(options.clients_per_round) <= split.num_clients(), FederatedOptions::kName,
@@ -328,8 +469,16 @@ FederatedResult federated_train(const FiniteSum<T>& objective, const ClientSplit
   if (split.num_samples() != objective.num_samples())
     throw MismatchError("federated_train: the client split was made for " + std::to_string(split.num_samples()) +
                         " samples, but '" + objective.name() + "' has " + std::to_string(objective.num_samples()));
-  FederatedRun<T> run(objective, split, x, options, server);
+  FederatedRun<T> run(comm, objective, split, x, options, server);
   return run.run(observer);
+}
+
+template <class T>
+FederatedResult federated_train(const FiniteSum<T>& objective, const ClientSplit& split, std::span<T> x,
+                                const FederatedOptions& options, const Transform& server,
+                                const FederatedObserver<T>& observer) {
+  const CommunicatorPtr alone = self_communicator();
+  return federated_train<T>(*alone, objective, split, x, options, server, observer);
 }
 
 template <class T>
@@ -360,6 +509,12 @@ template FederatedResult federated_train<float>(const FiniteSum<float>&, const C
                                                 const FederatedObserver<float>&);
 template FederatedResult federated_train<double>(const FiniteSum<double>&, const ClientSplit&, std::span<double>,
                                                  const FederatedOptions&, const Transform&,
+                                                 const FederatedObserver<double>&);
+template FederatedResult federated_train<float>(Communicator&, const FiniteSum<float>&, const ClientSplit&,
+                                                std::span<float>, const FederatedOptions&, const Transform&,
+                                                const FederatedObserver<float>&);
+template FederatedResult federated_train<double>(Communicator&, const FiniteSum<double>&, const ClientSplit&,
+                                                 std::span<double>, const FederatedOptions&, const Transform&,
                                                  const FederatedObserver<double>&);
 template std::vector<float> fedlex_guidance<float>(std::span<const float>, const std::vector<std::vector<float>>&,
                                                    std::span<const std::size_t>);

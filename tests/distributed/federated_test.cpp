@@ -285,7 +285,8 @@ ClientSplit contiguous_split(std::size_t clients, std::size_t per_client) {
 // server sgd(lr = 1) computes mean_k (x - eta g_k) = x - eta mean_k g_k = x - eta g_U, one SGD
 // step on the union batch U. Rounding: each g_k and g_U has error at most gamma_(d+m+2) G_j in
 // coordinate j, with G = mean_i |a_i| (|a_i| . |x| + |b_i|) (the absolute-value gradient, over
-// U); the local step, the average of K terms and the server's x - (x - mean) add
+// U); the local step y_k = x - eta g_k, each client's row w_k (x - y_k), their tree sum Delta
+// over K leaves (at most K - 1 additions on any path) and the server's x - Delta add
 // gamma_(K+4) (|x_j| + eta G_j). So |difference| <= 2 gamma_(d+m+K+6) (|x_j| + eta G_j), and
 // gamma_k = k eps / (1 - k eps).
 TEST(Federated, OneFullBatchStepOfFedAvgIsOneSgdStepOnTheUnion) {

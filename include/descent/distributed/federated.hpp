@@ -45,11 +45,34 @@
 //             Rounds then run FedAvg with guided local steps. See federated.cpp for what the
 //             paper leaves open and what was assumed.
 //
+// The server's sums are fixed trees. A round's non-empty sampled clients, in increasing id,
+// are the leaves of ordered_sum.hpp's pairwise tree: each client contributes the row
+// w_k (x - y_k) (and SCAFFOLD the row (n_k / n_split)(c_k+ - c_k), and the drift w_k |y_k - x|),
+// and Delta is the tree's sum of those rows (= x - sum_k w_k y_k up to rounding, as sum w_k = 1).
+// FedLEx's spread is the tree's sum of the explorers' (y_k - x_0)^2 divided by their number.
+//
+// Clients as ranks: the overload with a Communicator runs the same rounds on P ranks (MPI
+// processes, or threads). Every rank samples the same clients (the sampler is replicated);
+// client i of the round's leaf list runs on the rank r with i in segment_of(leaves, P, r), so
+// each rank trains a contiguous run of the round's clients; the rows are summed across ranks
+// by ordered_all_reduce, and every rank applies the server step to identical inputs and keeps
+// identical x, server state and c (x is broadcast from rank 0 first). The result has the same
+// bits for every P, and the overload without a Communicator is the same code on one rank.
+// SCAFFOLD's c_k lives on the rank that last ran client k and travels with the client when a
+// later round gives it to another rank. Each rank must pass its own objective (models keep
+// workspaces) and the same split, options and server transform (checked: a MismatchError
+// names the ranks that differ).
+//
 // Communication: a sampled non-empty client downloads x and uploads y: 2 d sizeof(T) bytes per
 // round; SCAFFOLD also sends c down and c_k+ - c_k up, 4 d sizeof(T). FedLEx's exploration
-// costs 2 d sizeof(T) per exploring client, once. The observer sees the running total.
+// costs 2 d sizeof(T) per exploring client, once. The observer sees the running total (the
+// federated protocol's traffic, the same for every P) and, separately, what this rank sent to
+// the other ranks (rank_bytes_sent: once the settings check and, from rank 0, x; per round the
+// ordered all-reduce of one row of d + 1 values, 2d + 1 for SCAFFOLD, about 2 (P-1)/P of it;
+// the c_k that move; 8 (P-1) bytes to agree on a stop).
 //
-// Randomness: everything comes from the seed, so a run is reproducible bit for bit.
+// Randomness: everything comes from the seed, so a run is reproducible bit for bit, on any
+// number of ranks.
 #pragma once
 
 #include <cstdint>
@@ -59,6 +82,7 @@
 #include <vector>
 
 #include "descent/distributed/client_split.hpp"
+#include "descent/distributed/communicator.hpp"
 #include "descent/objective/objective.hpp"
 #include "descent/spec/hyperparameters.hpp"
 #include "descent/transform/transform.hpp"
@@ -87,12 +111,13 @@ struct FederatedOptions {
 // What the observer sees after each round.
 template <class T>
 struct FederatedRound {
-  std::int64_t round = 0;        // 1-based
-  double value = 0;              // f(x) over all n samples, after the server step
-  std::uint64_t bytes = 0;       // communication so far (see above), exploration included
-  std::size_t participants = 0;  // sampled clients that had samples
-  double client_drift = 0;       // sum_k w_k |y_k - x_round_start|: how far clients moved
-  std::span<const T> x;          // the server's parameters after the round
+  std::int64_t round = 0;             // 1-based
+  double value = 0;                   // f(x) over all n samples, after the server step
+  std::uint64_t bytes = 0;            // communication so far (see above), exploration included
+  std::uint64_t rank_bytes_sent = 0;  // what this rank sent to other ranks so far (0 on one rank)
+  std::size_t participants = 0;       // sampled clients that had samples
+  double client_drift = 0;            // sum_k w_k |y_k - x_round_start|: how far clients moved
+  std::span<const T> x;               // the server's parameters after the round
 };
 
 // Return true to stop after this round.
@@ -100,10 +125,11 @@ template <class T>
 using FederatedObserver = std::function<bool(const FederatedRound<T>&)>;
 
 struct FederatedResult {
-  std::int64_t rounds = 0;  // rounds run
-  double value = 0;         // f(x) at the end (f(x_0) when no round ran)
-  std::uint64_t bytes = 0;  // communication in total
-  bool stopped = false;     // the observer asked to stop
+  std::int64_t rounds = 0;            // rounds run
+  double value = 0;                   // f(x) at the end (f(x_0) when no round ran)
+  std::uint64_t bytes = 0;            // communication in total
+  std::uint64_t rank_bytes_sent = 0;  // what this rank sent to other ranks in total
+  bool stopped = false;               // the observer asked to stop (on some rank)
 };
 
 // Runs options.rounds rounds on x (in place). `server` is the server optimizer's transform,
@@ -116,6 +142,20 @@ struct FederatedResult {
 template <class T>
 FederatedResult federated_train(const FiniteSum<T>& objective, const ClientSplit& split, std::span<T> x,
                                 const FederatedOptions& options, const Transform& server,
+                                const FederatedObserver<T>& observer = {});
+
+// The same rounds with the clients spread over the ranks of `comm` (see "Clients as ranks"
+// above); the overload above is this one with self_communicator(). Every rank of the group
+// calls it with its own objective (the same function, its own object), the same split, options
+// and server transform; x is taken from rank 0. Every rank returns the same result (except
+// rank_bytes_sent) and ends with the same x, bit for bit the single-process result. The
+// observer runs on every rank after every round; the run stops when it returns true on any
+// rank. Throws, besides the errors above, MismatchError when the ranks' settings differ and
+// CommunicationError when a rank stays silent past comm's timeout (a rank waits for the
+// slowest rank's local training in each round).
+template <class T>
+FederatedResult federated_train(Communicator& comm, const FiniteSum<T>& objective, const ClientSplit& split,
+                                std::span<T> x, const FederatedOptions& options, const Transform& server,
                                 const FederatedObserver<T>& observer = {});
 
 // FedLEx's guidance matrix from explorers' results (exposed for tests and diagnostics):
