@@ -185,7 +185,8 @@ RunRecord solver_train_one(const RunSpec& run, const JobData<T>& data, const Mod
 }
 
 // A federated run (fedavg, fedprox, scaffold, fedlex): the training rows split among clients
-// simulated in this process, one record per round written like an epoch's (epoch = round,
+// simulated in this process (under mpirun: each round's clients spread over the ranks), one
+// record per round written like an epoch's (epoch = round,
 // train_loss = objective = f(x) over all rows after the round, data passes from the clients'
 // local passes), the held-out evaluation after each. The run's optimizer is the server's.
 // Federated state (control variates, the server transform's state) is not checkpointed yet,
@@ -249,7 +250,9 @@ RunRecord federated_train_one(const RunSpec& run, const JobData<T>& data, const 
     }
     return controls.interrupt != nullptr && controls.interrupt->load();
   };
-  const FederatedResult result = federated_train<T>(model, split, params.flat(), o, *run.optimizer, observer);
+  // Under mpirun the round's clients are spread over the ranks; the result has the same bits.
+  const FederatedResult result =
+      federated_train<T>(*world_communicator(), model, split, params.flat(), o, *run.optimizer, observer);
   RunRecord record;
   record.label = "train";
   record.optimizer = run.optimizer->spec();
@@ -381,7 +384,7 @@ RunRecord run_train_typed(const JobConfig& config, const RunSpec& run, const Job
     Communicator& comm = *world_communicator();
     check_same_on_every_rank(comm, data.description, "checking that every rank read the same data");
     broadcast(comm, start.flat(), 0, "broadcasting the starting parameters");
-    if (!controls.quiet && !run.distributed->is_federated())
+    if (!controls.quiet)
       std::fprintf(stderr, "distributed: %s over %d rank%s (%s)\n", run.distributed->spec().c_str(), comm.size(),
                    comm.size() == 1 ? "" : "s", comm.transport().c_str());
   }
@@ -405,9 +408,6 @@ RunRecord run_train_typed(const JobConfig& config, const RunSpec& run, const Job
   Parameters<T> final_params;
   RunRecord record;
   if (run.distributed && run.distributed->is_federated()) {
-    if (world_communicator()->size() > 1)
-      throw ConfigError("distributed " + run.distributed->spec() +
-                        ": federated clients are simulated in one process; start it without mpirun");
     final_params = start;
     record = federated_train_one<T>(run, data, *model, final_params, dir, rank_controls);
   } else {

@@ -130,6 +130,23 @@ TEST(MpiCli, DecentralizedRunKeepsTheAverageModelAndResumes) {
   fs::remove_all(dir);
 }
 
+TEST(MpiCli, FederatedRoundsOnThreeRanksWriteTheModelOfOneProcess) {
+  const fs::path dir = scratch("fed");
+  const std::string flags =
+      " train --data synthetic --model softmax --optimizer 'adam(lr=0.05)' --epochs 3 --precision double "
+      "--train-limit 600 --test-limit 100 --quiet --distributed "
+      "'scaffold(clients=12, partition=dirichlet, alpha=0.3, clients_per_round=5, local_steps=3)'";
+  const Launch one = launch(std::string(DESCENT_CLI_PATH) + flags + " --out " + (dir / "one").string());
+  ASSERT_EQ(one.status, 0) << one.output;
+  const Launch three =
+      launch(std::string(DESCENT_MPIRUN) + " -np 3 " + DESCENT_CLI_PATH + flags + " --out " + (dir / "three").string());
+  ASSERT_EQ(three.status, 0) << three.output;
+  const std::string a = read_all(dir / "one" / "model.npz"), b = read_all(dir / "three" / "model.npz");
+  ASSERT_FALSE(a.empty());
+  EXPECT_TRUE(a == b) << "the federated model trained on 3 ranks differs from the single-process one";
+  fs::remove_all(dir);
+}
+
 TEST(MpiCli, RanksWithDifferentSettingsRefuseToTrain) {
   const fs::path dir = scratch("mismatch");
   // Rank-dependent settings through Open MPI's per-rank environment: the seed differs.
