@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "descent/core/error.hpp"
+#include "support/error_of.hpp"
 
 namespace descent {
 namespace {
@@ -23,15 +24,7 @@ constexpr double kUnit = kEps / 2;  // unit roundoff of double
 // |x| <= 3 and d = 2 that gives at most 2 (15 u 3)^2 = 5e-29.
 constexpr double kEqualModelsConsensus = 1e-28;
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 // f_s(x) = 1/2 (a_s . x - b_s)^2 with the rows a_s and targets b_s given: small enough to
 // write every gradient by hand. Batch gradients are (1/|B|) sum_{s in B} (a_s . x - b_s) a_s,

@@ -12,21 +12,14 @@
 
 #include "descent/core/error.hpp"
 #include "descent/core/random.hpp"
+#include "support/error_of.hpp"
 
 namespace descent {
 namespace {
 
 constexpr double kUnit = std::numeric_limits<double>::epsilon() / 2;
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 // Calls visit(subset) for every subset of {0, .., n-1} of size m, in lexicographic order.
 template <class Visit>

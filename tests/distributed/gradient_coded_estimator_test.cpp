@@ -17,6 +17,7 @@
 #include "descent/objective/least_squares_problem.hpp"
 #include "descent/spec/estimator_spec.hpp"
 #include "descent/transform/sgd.hpp"
+#include "support/error_of.hpp"
 #include "support/toy_objectives.hpp"
 
 namespace descent {
@@ -24,15 +25,7 @@ namespace {
 
 constexpr double kUnit = std::numeric_limits<double>::epsilon() / 2;
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 double norm(std::span<const double> v) {
   double s = 0;

@@ -6,21 +6,14 @@
 #include <vector>
 
 #include "descent/core/error.hpp"
+#include "support/error_of.hpp"
 
 namespace descent {
 namespace {
 
 using Neighbors = std::vector<std::size_t>;
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 // Every adjacency list sorted, without self loops or repeats, and symmetric.
 void expect_simple_undirected(const Graph& g) {

@@ -8,21 +8,14 @@
 #include <vector>
 
 #include "descent/core/error.hpp"
+#include "support/error_of.hpp"
 
 namespace descent {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 double harmonic(std::size_t m, double power = 1) {
   double h = 0;

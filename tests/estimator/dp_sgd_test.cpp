@@ -19,6 +19,7 @@
 #include "descent/model/mlp.hpp"
 #include "descent/spec/estimator_spec.hpp"
 #include "model/model_test_support.hpp"
+#include "support/error_of.hpp"
 #include "support/toy_objectives.hpp"
 
 namespace descent {
@@ -37,15 +38,7 @@ bool bitwise_equal(std::span<const double> a, std::span<const double> b) {
                                             [](double u, double v) { return std::memcmp(&u, &v, sizeof u) == 0; });
 }
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 // f_i = 0 for every sample: every gradient is zero, so a DP-SGD direction is its noise alone.
 template <class T>

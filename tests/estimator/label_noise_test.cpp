@@ -16,6 +16,7 @@
 #include "descent/core/random.hpp"
 #include "descent/estimator/minibatch.hpp"
 #include "model/model_cases.hpp"
+#include "support/error_of.hpp"
 #include "support/toy_objectives.hpp"
 
 namespace descent {
@@ -34,15 +35,7 @@ bool bitwise_equal(std::span<const double> a, std::span<const double> b) {
                                             [](double u, double v) { return std::memcmp(&u, &v, sizeof u) == 0; });
 }
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 // ---------------------------------------------------------------------------------------------
 // Options
