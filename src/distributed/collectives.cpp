@@ -60,10 +60,14 @@ void all_gather_segments(Communicator& comm, std::span<T> data, std::string_view
   comm.exchange(out, in, what);
 }
 
-double all_max(Communicator& comm, double value, std::string_view what) {
+namespace {
+
+// Every rank's `value`, indexed by rank (one round: an all-to-all of one number).
+std::vector<double> all_values(Communicator& comm, double value, std::string_view what) {
   const int p = comm.size();
-  if (p == 1) return value;
   std::vector<double> values(static_cast<std::size_t>(p));
+  values[static_cast<std::size_t>(comm.rank())] = value;
+  if (p == 1) return values;
   std::vector<Outgoing> out;
   std::vector<Incoming> in;
   for (int r = 0; r < p; ++r) {
@@ -72,7 +76,13 @@ double all_max(Communicator& comm, double value, std::string_view what) {
     in.push_back({r, std::as_writable_bytes(std::span<double>(&values[static_cast<std::size_t>(r)], 1))});
   }
   comm.exchange(out, in, what);
-  values[static_cast<std::size_t>(comm.rank())] = value;
+  return values;
+}
+
+}  // namespace
+
+double all_max(Communicator& comm, double value, std::string_view what) {
+  const std::vector<double> values = all_values(comm, value, what);
   return *std::max_element(values.begin(), values.end());
 }
 
@@ -84,18 +94,9 @@ void check_same_on_every_rank(Communicator& comm, const std::string& text, std::
   std::copy(mine, mine + 2, root.begin());
   broadcast(comm, std::span<std::uint64_t>(root), 0, what);
   const double differs = (root[0] != mine[0] || root[1] != mine[1]) ? 1.0 : 0.0;
-  // Every rank learns which ranks differ: an all-to-all of one flag each.
+  // Every rank learns which ranks differ.
   const int p = comm.size();
-  std::vector<double> flags(static_cast<std::size_t>(p));
-  std::vector<Outgoing> out;
-  std::vector<Incoming> in;
-  for (int r = 0; r < p; ++r) {
-    if (r == comm.rank()) continue;
-    out.push_back({r, std::as_bytes(std::span<const double>(&differs, 1))});
-    in.push_back({r, std::as_writable_bytes(std::span<double>(&flags[static_cast<std::size_t>(r)], 1))});
-  }
-  comm.exchange(out, in, what);
-  flags[static_cast<std::size_t>(comm.rank())] = differs;
+  const std::vector<double> flags = all_values(comm, differs, what);
   std::string ranks;
   for (int r = 0; r < p; ++r)
     if (flags[static_cast<std::size_t>(r)] != 0) ranks += (ranks.empty() ? "" : ", ") + std::to_string(r);

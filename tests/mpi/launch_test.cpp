@@ -90,11 +90,9 @@ TEST(MpiFaults, DyingRankStopsEveryRank) {
   fs::remove_all(dir);
 }
 
-TEST(MpiCli, TrainOnThreeRanksWritesTheModelOfOneProcess) {
-  const fs::path dir = scratch("cli");
-  const std::string flags =
-      " train --data synthetic --model softmax --optimizer 'sgd(lr=0.1, momentum=0.9)' --epochs 2 --batch-size 64 "
-      "--precision double --train-limit 600 --test-limit 100 --quiet --distributed 'data_parallel(shards=4)'";
+// `descent <flags>` alone into dir/one and under `mpirun -np 3` into dir/three: the model
+// files must be the same bytes.
+void expect_three_ranks_write_the_model_of_one(const std::string& flags, const fs::path& dir) {
   const Launch one = launch(std::string(DESCENT_CLI_PATH) + flags + " --out " + (dir / "one").string());
   ASSERT_EQ(one.status, 0) << one.output;
   const Launch three =
@@ -102,7 +100,15 @@ TEST(MpiCli, TrainOnThreeRanksWritesTheModelOfOneProcess) {
   ASSERT_EQ(three.status, 0) << three.output;
   const std::string a = read_all(dir / "one" / "model.npz"), b = read_all(dir / "three" / "model.npz");
   ASSERT_FALSE(a.empty());
-  EXPECT_TRUE(a == b) << "the model trained on 3 ranks differs from the single-process one";
+  EXPECT_TRUE(a == b) << "the model trained on 3 ranks differs from the single-process one (" << flags << ")";
+}
+
+TEST(MpiCli, TrainOnThreeRanksWritesTheModelOfOneProcess) {
+  const fs::path dir = scratch("cli");
+  const std::string flags =
+      " train --data synthetic --model softmax --optimizer 'sgd(lr=0.1, momentum=0.9)' --epochs 2 --batch-size 64 "
+      "--precision double --train-limit 600 --test-limit 100 --quiet --distributed 'data_parallel(shards=4)'";
+  expect_three_ranks_write_the_model_of_one(flags, dir);
   // Only rank 0 wrote: one metrics file with one header and a row per epoch.
   const std::string metrics = read_all(dir / "three" / "metrics.csv");
   EXPECT_EQ(std::count(metrics.begin(), metrics.end(), '\n'), 3) << metrics;
@@ -136,14 +142,7 @@ TEST(MpiCli, FederatedRoundsOnThreeRanksWriteTheModelOfOneProcess) {
       " train --data synthetic --model softmax --optimizer 'adam(lr=0.05)' --epochs 3 --precision double "
       "--train-limit 600 --test-limit 100 --quiet --distributed "
       "'scaffold(clients=12, partition=dirichlet, alpha=0.3, clients_per_round=5, local_steps=3)'";
-  const Launch one = launch(std::string(DESCENT_CLI_PATH) + flags + " --out " + (dir / "one").string());
-  ASSERT_EQ(one.status, 0) << one.output;
-  const Launch three =
-      launch(std::string(DESCENT_MPIRUN) + " -np 3 " + DESCENT_CLI_PATH + flags + " --out " + (dir / "three").string());
-  ASSERT_EQ(three.status, 0) << three.output;
-  const std::string a = read_all(dir / "one" / "model.npz"), b = read_all(dir / "three" / "model.npz");
-  ASSERT_FALSE(a.empty());
-  EXPECT_TRUE(a == b) << "the federated model trained on 3 ranks differs from the single-process one";
+  expect_three_ranks_write_the_model_of_one(flags, dir);
   fs::remove_all(dir);
 }
 
