@@ -3,7 +3,12 @@
 // routine, as an estimator over P clients simulated in one process.
 //
 // What the paper specifies (Algorithms 1-3, Theorem 4.3 and the experiments), in its indexing
-// (rounds r = 1..R, iterates x_0, x_1, ..., x_{-1} = x_0):
+// (rounds r = 1..R, iterates x_0, x_1, ..., x_{-1} = x_0). Sources: the algorithms' names and
+// signatures as the paper lists them, a digest of its method and of Theorem 4.3 (the recursion,
+// the adaptive radius, RDP composition, the rate and T), its experimental settings, and a
+// recollection of the paper; the 1/P weights and where the noise sits follow from its notation
+// (Clipped Mean, n_min P) rather than from a line of the algorithm box, which was not reachable:
+// see the assumptions below.
 //   - Problem. P workers, worker p holding D_p (n_p = |D_p|, n_min = min_p n_p); the objective is
 //     the mean of the workers' empirical risks, f = (1/P) sum_p f_p, f_p = (1/n_p) sum_{z in D_p}
 //     loss(., z): every worker weighs 1/P, whatever its n_p.
