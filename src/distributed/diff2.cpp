@@ -23,12 +23,14 @@ const std::vector<Field<Diff2Options>>& Diff2Options::fields() {
        "T: every T-th step is a refresh (clipped gradients), the others send gradient differences"},
       {"clip_norm", &O::clip_norm, Range::positive(), "C1: a refresh clips each sample's gradient to norm C1"},
       {"noise_multiplier", &O::noise_multiplier, Range::positive(),
-       "sigma1: a refresh adds N(0, sigma1^2 C1^2) to each coordinate of every client's clipped sum"},
+       "sigma1: a refresh's noise on the server's average of the clients' clipped means has std sigma1 C1 / "
+       "(n_min P), sigma1 times its sensitivity (each client adds a 1/P share of the variance)"},
       {"difference_clip", &O::difference_clip, Range::positive(),
        "C2: a difference step clips each sample's gradient difference to C2 |x_r - x_{r-1}| (C2 >= the "
        "per-sample smoothness: no clipping)"},
       {"difference_noise_multiplier", &O::difference_noise_multiplier, Range::positive(),
-       "sigma2: a difference step adds N(0, sigma2^2 C2^2 |x_r - x_{r-1}|^2) to every client's clipped sum"},
+       "sigma2: a difference step's noise on the server's average has std sigma2 C2 |x_r - x_{r-1}| / (n_min P), "
+       "sigma2 times its sensitivity"},
       {"secure", &O::secure, Range::any(),
        "noise from the system's secure generator (getrandom) instead of the seeded stream; not reproducible"}};
   return f;
@@ -54,6 +56,16 @@ void Diff2<T>::bind(const Differentiable<T>& objective) {
   require(static_cast<double>(options_.clients) <= static_cast<double>(n), Diff2Options::kName, "clients",
           static_cast<double>(options_.clients), "clients <= samples (" + std::to_string(n) + ")");
   split_ = split_clients(sum, options_.split_options(), seed_);
+  // P and n_min of the noise scale. A client dealt no samples (dirichlet) has no mean to send and
+  // takes no part (an assumption: the paper's workers all hold data); split_clients leaves at
+  // least one client with samples, since n >= 1.
+  participating_ = 0;
+  smallest_client_ = n;
+  for (std::size_t p = 0; p < split_.num_clients(); ++p) {
+    if (split_.client_size(p) == 0) continue;
+    ++participating_;
+    smallest_client_ = std::min(smallest_client_, split_.client_size(p));
+  }
   dimension_ = sum.dimension();
   previous_x_.assign(dimension_, T(0));
   estimate_.assign(dimension_, T(0));
@@ -121,21 +133,32 @@ Estimate<T> Diff2<T>::estimate(const Differentiable<T>&, std::span<const T> x, s
   detail::require_size(*sum_, "direction", direction.size(), dimension_);
   const bool refresh = steps_ % options_.restart == 0;
   const std::size_t clients = split_.num_clients();
-  // The server's weights: (1/n) sum_p s_p, the sample-weighted mean of the clients' noisy means.
-  const T inverse_n = static_cast<T>(1 / static_cast<double>(split_.num_assigned()));
+  // The server's weights: 1/P per client whatever its size (Algorithm 1 averages the workers'
+  // messages; the paper's f is the mean of the clients' objectives).
+  const T inverse_p = static_cast<T>(1 / static_cast<double>(participating_));
+  // Each client's noise share: the average (1/P) sum_p m_p then carries N(0, (sigma C_r /
+  // (n_min P))^2) per coordinate, sigma times its sensitivity C_r / (n_min P) (see the header).
+  const double share = 1 / (static_cast<double>(smallest_client_) * std::sqrt(static_cast<double>(participating_)));
+  // message_ holds a client's clipped sum; this turns it into its noisy clipped mean and adds
+  // that to the server's average.
+  const auto send = [&](std::size_t size, T stddev) {
+    const T inverse_size = static_cast<T>(1 / static_cast<double>(size));
+    for (std::size_t j = 0; j < dimension_; ++j) message_[j] *= inverse_size;
+    add_noise(stddev, message_);
+    for (std::size_t j = 0; j < dimension_; ++j) estimate_[j] += inverse_p * message_[j];
+  };
   double value = 0;
   std::int64_t calls = 0, sample_gradients = 0;
   if (refresh) {
     std::fill(estimate_.begin(), estimate_.end(), T(0));
     const GradientClipping clipping{.norm = options_.clip_norm, .per_group = false};
-    const T stddev = static_cast<T>(options_.noise_multiplier * options_.clip_norm);
+    const T stddev = static_cast<T>(options_.noise_multiplier * options_.clip_norm * share);
     for (std::size_t p = 0; p < clients; ++p) {
       const std::span<const std::size_t> samples = split_.client(p);
       if (samples.empty()) continue;  // an empty client (dirichlet) sends nothing
-      // The only place the data enter a refresh: one added sample moves s_p by at most C1.
+      // The only place the data enter a refresh: one added sample moves the sum by at most C1.
       const T mean_value = sum_->clipped_gradient_sum(x, samples, clipping, message_);
-      add_noise(stddev, message_);
-      for (std::size_t j = 0; j < dimension_; ++j) estimate_[j] += inverse_n * message_[j];
+      send(samples.size(), stddev);
       value += static_cast<double>(samples.size()) * static_cast<double>(mean_value);
       ++calls;
       sample_gradients += static_cast<std::int64_t>(samples.size());
@@ -151,7 +174,7 @@ Estimate<T> Diff2<T>::estimate(const Differentiable<T>&, std::span<const T> x, s
     // The paper's adaptive radius: public, since x_r and x_{r-1} are post-processing of earlier outputs.
     last_radius_ = options_.difference_clip * std::sqrt(squared_step);
     const T radius = static_cast<T>(last_radius_);
-    const T stddev = static_cast<T>(options_.difference_noise_multiplier * last_radius_);
+    const T stddev = static_cast<T>(options_.difference_noise_multiplier * last_radius_ * share);
     // grad r(x_r) - grad r(x_{r-1}), taken out of every per-sample difference below.
     std::fill(regularizer_difference_.begin(), regularizer_difference_.end(), T(0));
     sum_->add_unclipped_gradient(x, regularizer_difference_);
@@ -164,8 +187,7 @@ Estimate<T> Diff2<T>::estimate(const Differentiable<T>&, std::span<const T> x, s
       clipped_difference_sum(samples, x, radius, message_);
       // Drawn even when the radius is 0 (stddev 0 adds exactly 0), so that the stream's
       // position depends on the step count alone.
-      add_noise(stddev, message_);
-      for (std::size_t j = 0; j < dimension_; ++j) estimate_[j] += inverse_n * message_[j];
+      send(samples.size(), stddev);
       calls += 2;
       sample_gradients += 2 * static_cast<std::int64_t>(samples.size());
     }

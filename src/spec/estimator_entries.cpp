@@ -91,10 +91,13 @@ std::vector<Entry> estimator_entries() {
       }));
   v.push_back(estimator_entry<Diff2Options>(
       "diff2",
-      "DIFF2-GD on simulated clients: each client sends its clipped, noised gradient sum every restart-th step "
-      "and its clipped, noised sum of gradient differences between consecutive iterates otherwise; the server "
-      "accumulates them (SARAH-style) into a private gradient whose noise shrinks with the step; record-level DP",
-      "Murata & Suzuki, ICML 2023", []<class T>(const Diff2Options& o, std::uint64_t seed) -> EstimatorPtr<T> {
+      "DIFF2-GD on simulated clients (Algorithms 1-3): each client sends the clipped mean of its gradients every "
+      "restart-th step and the clipped mean of its gradient differences between consecutive iterates (radius "
+      "proportional to the step) otherwise, each with its share of Gaussian noise; the server averages them "
+      "(weight 1/P) and accumulates them (SARAH-style) into a private gradient whose noise shrinks with the step; "
+      "record-level DP of the average",
+      "Murata & Suzuki, ICML 2023 (arXiv:2302.03884)",
+      []<class T>(const Diff2Options& o, std::uint64_t seed) -> EstimatorPtr<T> {
         return std::make_shared<Diff2<T>>(o, seed);
       }));
   v.push_back(estimator_entry<DpSgdOptions>(
