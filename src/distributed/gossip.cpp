@@ -41,6 +41,21 @@ std::optional<Stop> Gossip<T>::after_update(const StepReport<T>& report, const L
 }
 
 template <class T>
+void Gossip<T>::save_state(BinaryWriter& out) const {
+  out.u64(static_cast<std::uint64_t>(comm_->rank()));
+  out.u64(static_cast<std::uint64_t>(comm_->size()));
+}
+
+template <class T>
+void Gossip<T>::load_state(BinaryReader& in) {
+  const std::uint64_t rank = in.u64("gossip rank"), size = in.u64("gossip ranks");
+  if (size != static_cast<std::uint64_t>(comm_->size()) || rank != static_cast<std::uint64_t>(comm_->rank()))
+    throw MismatchError("decentralized checkpoint of node " + std::to_string(rank) + " of " + std::to_string(size) +
+                        " cannot resume node " + std::to_string(comm_->rank()) + " of " +
+                        std::to_string(comm_->size()) + ": resume on the number of ranks that wrote it");
+}
+
+template <class T>
 double average_over_ranks(Communicator& comm, std::span<const T> x, std::span<T> average) {
   const std::size_t d = x.size();
   const auto p = static_cast<std::size_t>(comm.size());

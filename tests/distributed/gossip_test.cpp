@@ -127,6 +127,24 @@ TEST(Gossip, AverageAndConsensusErrorOverRanks) {
   });
 }
 
+TEST(Gossip, StateNamesItsNodeAndRefusesAnother) {
+  const auto two = thread_group(2), three = thread_group(3);
+  Gossip<double> written(two[1], MixingMatrix::metropolis_hastings(ring(2)));
+  BinaryWriter out;
+  written.save_state(out);
+  Gossip<double> same(two[1], MixingMatrix::metropolis_hastings(ring(2)));
+  BinaryReader in(out.bytes(), "state");
+  EXPECT_NO_THROW(same.load_state(in));
+  Gossip<double> other(three[1], MixingMatrix::metropolis_hastings(ring(3)));
+  BinaryReader again(out.bytes(), "state");
+  try {
+    other.load_state(again);
+    FAIL() << "a node of 2 resumed a node of 3";
+  } catch (const MismatchError& e) {
+    EXPECT_NE(std::string(e.what()).find("node 1 of 2 cannot resume node 1 of 3"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Gossip, MixingMustMatchTheRanks) {
   EXPECT_THROW(Gossip<double>(self_communicator(), MixingMatrix::metropolis_hastings(ring(3))), MismatchError);
 }

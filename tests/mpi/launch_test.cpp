@@ -133,6 +133,15 @@ TEST(MpiCli, DecentralizedRunKeepsTheAverageModelAndResumes) {
   ASSERT_EQ(resumed.status, 0) << resumed.output;
   const std::string metrics = read_all(dir / "run" / "metrics.csv");
   EXPECT_EQ(std::count(metrics.begin(), metrics.end(), '\n'), 4) << metrics;  // header + 3 epochs
+  // Each checkpoint is one node's model: another rank count is refused by name.
+  const Launch fewer =
+      launch(std::string(DESCENT_MPIRUN) + " -np 2 " + DESCENT_CLI_PATH + flags + " --epochs 4 --resume");
+  EXPECT_NE(fewer.status, 0) << fewer.output;
+  // (The shard's size already differs here, which the checkpoint's objective check names; the
+  // gossip state's own check, for equal shards, is tested in tests/distributed/gossip_test.cpp.)
+  EXPECT_TRUE(fewer.output.find("cannot resume node") != std::string::npos ||
+              fewer.output.find("was written for objective") != std::string::npos)
+      << fewer.output;
   fs::remove_all(dir);
 }
 

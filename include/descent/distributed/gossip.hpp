@@ -29,6 +29,11 @@ class Gossip final : public Callback<T> {
   // MismatchError unless mixing has one node per rank of comm.
   Gossip(CommunicatorPtr comm, MixingMatrix mixing);
   std::optional<Stop> after_update(const StepReport<T>& report, const LoopView<T>& loop) override;
+  // A checkpoint holds one node's model: it records which node of how many, so that a run
+  // resumed on another number of ranks (or another rank's file) is refused by name.
+  std::string state_name() const override { return "gossip"; }
+  void save_state(BinaryWriter& out) const override;
+  void load_state(BinaryReader& in) override;
 
   const MixingMatrix& mixing() const { return mixing_; }
   // Bytes this rank sent in gossip rounds so far.
