@@ -37,6 +37,16 @@ void DataParallel<T>::bind(const Differentiable<T>& objective) {
   leaves_.assign(segment_of(static_cast<std::size_t>(options_.shards), comm_->size(), comm_->rank()).size() * row,
                  T(0));
   total_.assign(row, T(0));
+  // What a rank sends each step: its node slices to the other owners, then its segment to the others.
+  const int p = comm_->size();
+  bytes_per_step_ = 0;
+  if (p > 1) {
+    const std::size_t nodes = covering_nodes(static_cast<std::size_t>(options_.shards),
+                                             segment_of(static_cast<std::size_t>(options_.shards), p, comm_->rank()))
+                                  .size();
+    const std::size_t own = segment_of(row, p, comm_->rank()).size();
+    bytes_per_step_ = sizeof(T) * (nodes * (row - own) + own * static_cast<std::size_t>(p - 1));
+  }
 }
 
 template <class T>
@@ -63,13 +73,7 @@ Estimate<T> DataParallel<T>::estimate(const Differentiable<T>&, std::span<const 
   }
   const std::string what = "all-reducing the gradient (step " + std::to_string(step_ + 1) + ")";
   reduce_(*comm_, shards, row, leaves_, total_, what);
-  // What this rank sent: its node slices to the other owners, then its segment to the others.
-  const int p = comm_->size();
-  if (p > 1) {
-    const std::size_t nodes = covering_nodes(shards, mine).size();
-    const std::size_t own = segment_of(row, p, comm_->rank()).size();
-    bytes_sent_ += sizeof(T) * (nodes * (row - own) + own * static_cast<std::size_t>(p - 1));
-  }
+  bytes_sent_ += bytes_per_step_;
   ++step_;
   if (b == 0) {
     std::fill(direction.begin(), direction.end(), T(0));

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
 #include <cmath>
 #include <string>
 #include <vector>
@@ -9,18 +11,14 @@
 #include "descent/core/error.hpp"
 #include "descent/core/gamma_variate.hpp"
 #include "descent/core/random.hpp"
+#include "support/error_of.hpp"
 
 namespace descent {
 namespace {
 
 template <class F>
 std::string config_error_of(F&& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "(no ConfigError)";
+  return testing::error_of<ConfigError>(std::forward<F>(f));
 }
 
 // Every index 0..n-1 appears exactly once across the clients.

@@ -16,21 +16,17 @@
 #include "descent/privacy/pld_accountant.hpp"
 #include "descent/privacy/rdp_accountant.hpp"
 #include "descent/spec/estimator_spec.hpp"
+#include "support/error_of.hpp"
+#include "support/noise_reference.hpp"
 
 namespace descent {
 namespace {
 
+using testing::stream_normals;
+
 constexpr double kEps = std::numeric_limits<double>::epsilon();
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 double norm(std::span<const double> v) {
   double s = 0;
@@ -106,24 +102,6 @@ class LinearRows final : public FiniteSum<double> {
   std::vector<double> rows_, targets_;
   std::size_t d_;
 };
-
-// Standard normals number 0 .. count - 1 from `position` of the Philox noise stream, by the
-// recipe add_gaussian_noise documents (dp_sgd.hpp), written out with Random: pair m reads the
-// four draws at position + 4 m (u1 = uniform_open_zero(), u2 = uniform()) and gives
-// r cos(2 pi u2), r sin(2 pi u2) with r = sqrt(-2 ln u1).
-std::vector<double> stream_normals(std::uint64_t seed, std::uint64_t position, std::size_t count) {
-  Random r(seed, Stream::noise);
-  std::vector<double> z;
-  for (std::size_t m = 0; z.size() < count; ++m) {
-    r.seek(position + 4 * m);
-    const double u1 = r.uniform_open_zero();
-    const double u2 = r.uniform();
-    const double radius = std::sqrt(-2 * std::log(u1));
-    z.push_back(radius * std::cos(2 * std::numbers::pi * u2));
-    if (z.size() < count) z.push_back(radius * std::sin(2 * std::numbers::pi * u2));
-  }
-  return z;
-}
 
 // v scaled into the ball of radius c (a radius of 0 gives 0).
 std::vector<double> clipped(std::vector<double> v, double c) {

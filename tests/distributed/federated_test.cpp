@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
 #include <array>
 #include <cmath>
 #include <cstring>
@@ -17,6 +19,7 @@
 #include "descent/model/softmax_regression.hpp"
 #include "descent/transform/adam.hpp"
 #include "descent/transform/sgd.hpp"
+#include "support/error_of.hpp"
 
 namespace descent {
 namespace {
@@ -526,12 +529,7 @@ TEST(Federated, TrainsAFloatModelSplitByItsLabels) {
 
 template <class F>
 std::string config_error_of(F&& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "(no ConfigError)";
+  return testing::error_of<ConfigError>(std::forward<F>(f));
 }
 
 TEST(Federated, BadInputGivesClearErrors) {

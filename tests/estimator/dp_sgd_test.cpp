@@ -20,10 +20,13 @@
 #include "descent/spec/estimator_spec.hpp"
 #include "model/model_test_support.hpp"
 #include "support/error_of.hpp"
+#include "support/noise_reference.hpp"
 #include "support/toy_objectives.hpp"
 
 namespace descent {
 namespace {
+
+using testing::stream_normals;
 
 using testing::class_labels;
 using testing::dense_dataset;
@@ -56,23 +59,6 @@ class ZeroLosses final : public FiniteSum<T> {
  private:
   std::size_t n_, p_;
 };
-
-// Standard normals number `first` .. first + count - 1 of the noise stream, written by hand
-// from the documented recipe: pair m reads the four draws at 4 m (u1 = uniform_open_zero(),
-// u2 = uniform()) and gives r cos(2 pi u2), r sin(2 pi u2) with r = sqrt(-2 ln u1).
-std::vector<double> stream_normals(std::uint64_t seed, std::uint64_t position, std::size_t count) {
-  Random r(seed, Stream::noise);
-  std::vector<double> z;
-  for (std::size_t m = 0; z.size() < count; ++m) {
-    r.seek(position + 4 * m);
-    const double u1 = r.uniform_open_zero();
-    const double u2 = r.uniform();
-    const double radius = std::sqrt(-2 * std::log(u1));
-    z.push_back(radius * std::cos(2 * std::numbers::pi * u2));
-    if (z.size() < count) z.push_back(radius * std::sin(2 * std::numbers::pi * u2));
-  }
-  return z;
-}
 
 // A tiny dense dataset: n rows of d N(0, 1) features.
 Dataset<double> tiny_data(std::size_t n, std::size_t d, const std::vector<double>& labels, std::uint64_t seed) {

@@ -19,6 +19,7 @@
 #include "descent/core/error.hpp"
 #include "descent/privacy/rdp_conversion.hpp"
 #include "descent/privacy/sampled_gaussian_rdp.hpp"
+#include "support/error_of.hpp"
 
 namespace descent {
 namespace {
@@ -354,12 +355,7 @@ TEST(RdpProperties, DeltaInvertsEpsilon) {
 
 template <class F>
 std::string config_error_of(F&& f) {
-  try {
-    f();
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "no ConfigError";
+  return testing::error_of<ConfigError>(std::forward<F>(f));
 }
 
 TEST(RdpBadInput, RefusedByName) {

@@ -51,7 +51,8 @@ inline nlohmann::json read_fixture(const std::string& name) {
 
 inline std::vector<double> numbers(const nlohmann::json& j) {
   std::vector<double> v;
-  for (const nlohmann::json& e : j) v.push_back(e.is_null() ? std::numeric_limits<double>::quiet_NaN() : e.get<double>());
+  for (const nlohmann::json& e : j)
+    v.push_back(e.is_null() ? std::numeric_limits<double>::quiet_NaN() : e.get<double>());
   return v;
 }
 
@@ -105,8 +106,9 @@ struct FixtureProblem {
 //   gradient_j:   mean_i |a_ij| [(d + 2) eps s_i / 4 + 4 eps sigma_i] + (n + 4) eps mean_i |a_ij| sigma_i
 //                 + 4 eps lambda |w_j|,
 // with s_i = sum_k |a_ik w_k| (the margin's error scale) and sigma_i = sigma(-y_i a_i . w).
-inline test::MinimizerTolerance logistic_tolerance(const std::vector<double>& a, std::size_t n, std::size_t d, double lambda,
-                                            const std::vector<double>& labels, const std::vector<double>& w) {
+inline test::MinimizerTolerance logistic_tolerance(const std::vector<double>& a, std::size_t n, std::size_t d,
+                                                   double lambda, const std::vector<double>& labels,
+                                                   const std::vector<double>& w) {
   test::MinimizerTolerance t;
   t.gradient.assign(d, 0.0);
   double value = 0, squared = 0;

@@ -64,6 +64,7 @@ class DataParallel final : public Estimator<T> {
   OrderedAllReduce<T> reduce_;
   std::int64_t step_ = 0;
   std::uint64_t bytes_sent_ = 0;
+  std::uint64_t bytes_per_step_ = 0;  // fixed by the shards, the ranks and d: computed in bind()
 };
 
 }  // namespace descent
