@@ -11,11 +11,18 @@
 #include "descent/distributed/gossip.hpp"
 #include "descent/distributed/graph.hpp"
 #include "descent/distributed/world.hpp"
-#include "descent/estimator/minibatch.hpp"
 #include "descent/spec/model_kind.hpp"
 
 namespace descent {
 namespace {
+
+// The seed of this process's streams: the run's, or for decentralized SGD the run's + rank
+// (each node draws its own batches from its own shard).
+std::uint64_t sampling_seed(const RunSpec& run) {
+  if (run.distributed && run.distributed->method == "dsgd")
+    return run.training.seed + static_cast<std::uint64_t>(world_communicator()->rank());
+  return run.training.seed;
+}
 
 // Every number of the optimizer's canonical spec must survive the conversion to T: a
 // float run with lr=1e300 would step by infinity, and lr=1e-50 by exactly 0.
@@ -66,20 +73,8 @@ Parameters<T> initial_parameters(const ModelSpec& spec, const Model<T>& model) {
 
 template <class T>
 EstimatorPtr<T> build_estimator(const RunSpec& run) {
-  if (run.distributed && run.distributed->method == "dsgd") {
-    // Each node draws its own batches from its own shard: node r's streams start from seed + r.
-    const std::uint64_t seed = run.training.seed + static_cast<std::uint64_t>(world_communicator()->rank());
-    if (run.estimator) return run.estimator->make<T>(seed);
-    switch (run.training.sampling) {
-      case Sampling::shuffle:
-        return std::make_shared<Minibatch<T>>(shuffle_sampler(run.training.batch_size, seed));
-      case Sampling::replacement:
-        return std::make_shared<Minibatch<T>>(replacement_sampler(run.training.batch_size, seed));
-      case Sampling::poisson:
-        throw ConfigError("distributed " + run.distributed->spec() +
-                          ": poisson sampling is not available (use shuffle or replacement)");
-    }
-  }
+  if (run.distributed && run.distributed->method == "dsgd")  // any estimator, on this node's stream
+    return run.estimator ? run.estimator->make<T>(sampling_seed(run)) : nullptr;
   if (run.distributed) {
     // data_parallel distributes the minibatch gradient of [training]: its batch, its seed.
     if (run.estimator)
@@ -122,7 +117,7 @@ TrainOptions<T> train_options(const RunSpec& run) {
   o.epochs = run.training.epochs;
   o.batch_size = run.training.batch_size;
   o.sampling = run.training.sampling;
-  o.seed = run.training.seed;
+  o.seed = sampling_seed(run);  // train()'s own minibatches when there is no estimator
   o.estimator = build_estimator<T>(run);
   o.full_objective = run.training.full_objective;
   o.callbacks = build_callbacks<T>(run);
