@@ -51,7 +51,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConfigError", "Error", "FormatError", "IoError", "MismatchError", "ParseError",
-    "State", "Transform", "Schedule", "parse", "chain", "optimizers", "estimators", "registry", "Model",
+    "State", "Transform", "Schedule", "parse", "chain", "partition", "group", "optimizers", "estimators", "registry", "Model",
     "minimize", "OptimizeResult",
     "LeastSquares", "LogisticRegression", "SoftmaxRegression", "Mlp", "train", "TrainResult", "solve",
     "TrainedModel", "load", "read_libsvm", "read_csv", "read_idx", "read_npy", "clip_norm_guide",
@@ -199,7 +199,7 @@ _REGISTRY = _core.registry()
 # kinds are named by spec strings (estimator=, average=, callbacks=, solve(solver=)).
 _TRANSFORM_KINDS = ("optimizer", "transform", "schedule")
 for _entry in _REGISTRY:
-    if _entry["kind"] in _TRANSFORM_KINDS and _entry["name"] != "chain":
+    if _entry["kind"] in _TRANSFORM_KINDS and _entry["name"] not in ("chain", "partition"):
         globals()[_entry["name"]] = _make_constructor(_entry)
         __all__.append(_entry["name"])
 del _entry
@@ -236,6 +236,57 @@ def chain(*transforms: Transform) -> Transform:
             raise TypeError(f"chain: argument {i + 1} is a {type(t).__name__}, expected a descent.Transform "
                             "(made by descent.adam(...), descent.parse(...), ...)")
     return _core.chain(list(transforms))
+
+
+class group:
+    """One rule of :func:`partition`: the blocks whose name matches the glob ``match`` ('*' any
+    run of characters, '?' one) and, when given, whose number of dimensions is ``ndim`` are
+    updated by ``transform``. ``descent.group(descent.adam(lr=1e-3), match="*.bias")``,
+    ``descent.group(descent.sgd(lr=0.1), ndim=2)``. Spec form: ``group('*.bias', adam(...))``.
+    """
+
+    __slots__ = ("transform", "match", "ndim")
+
+    def __init__(self, transform: Transform, match: str = "*", ndim: int | None = None):
+        if not isinstance(transform, Transform):
+            raise TypeError(f"group: transform is a {type(transform).__name__}, expected a descent.Transform")
+        if not isinstance(match, str):
+            raise TypeError(f"group: match must be a str (a glob such as '*.bias'), got {type(match).__name__}")
+        if ndim is not None and (isinstance(ndim, bool) or not isinstance(ndim, numbers.Integral) or ndim < 0):
+            raise ValueError(f"group: ndim must be a non-negative integer or None, got {ndim!r}")
+        self.transform, self.match, self.ndim = transform, match, ndim
+
+    def spec(self) -> str:
+        quote = '"' if "'" in self.match else "'"
+        ndim = -1 if self.ndim is None else int(self.ndim)
+        return f"group(match={quote}{self.match}{quote}, ndim={ndim}, transform={self.transform.spec})"
+
+    def __repr__(self) -> str:
+        return f"descent.group({self.transform!r}, match={self.match!r}, ndim={self.ndim!r})"
+
+
+def partition(*groups: group, default: Transform | None = None) -> Transform:
+    """A transform per group of parameter blocks, as optax's multi_transform or torch's
+    parameter groups: each block goes to the first :class:`group` that matches it, else to
+    ``default`` (an error at init when there is none)::
+
+        descent.partition(descent.group(descent.adam(lr=1e-3), match="*.bias"),
+                          descent.group(descent.muon(lr=0.02), ndim=2),
+                          default=descent.adamw(lr=1e-3))
+
+    The blocks of the built-in models are named "layer0.weight", "layer0.bias", ... (an MLP)
+    or "weight", "bias"; a lone NumPy array is one block "x" with the array's shape.
+    """
+    parts = []
+    for i, g in enumerate(groups):
+        if not isinstance(g, group):
+            raise TypeError(f"partition: argument {i + 1} is a {type(g).__name__}, expected a descent.group")
+        parts.append(g.spec())
+    if default is not None:
+        if not isinstance(default, Transform):
+            raise TypeError(f"partition: default is a {type(default).__name__}, expected a descent.Transform")
+        parts.append(f"default={default.spec}")
+    return parse(f"partition({', '.join(parts)})")
 
 
 # --------------------------------------------------------------------------- minimize

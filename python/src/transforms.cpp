@@ -32,12 +32,21 @@ const char* kind_name(TransformKind kind) {
   return "unknown";
 }
 
+// One block named "x" with the array's shape, so that a transform that looks at shapes
+// (muon on a matrix, partition(group(ndim=2, ...))) sees the array as it is.
+ParameterLayout array_layout(const std::vector<py::ssize_t>& shape) {
+  ParameterLayout layout;
+  std::vector<std::size_t> dims(shape.begin(), shape.end());
+  layout.add("x", std::move(dims));
+  return layout;
+}
+
 PyState make_state(const Transform& transform, Precision precision, std::vector<py::ssize_t> shape) {
   auto root = std::make_shared<StateRoot>();
   root->size = 1;
   for (py::ssize_t d : shape) root->size *= static_cast<std::size_t>(d);
   root->shape = std::move(shape);
-  const ParameterLayout layout = ParameterLayout::flat(root->size);
+  const ParameterLayout layout = array_layout(root->shape);
   if (precision == Precision::f32)
     root->state = transform.init(layout, float{});
   else
@@ -77,7 +86,7 @@ void run_step(const Transform& transform, const PyState& state, const py::array&
               bool apply_to_params) {
   TransformState<T>& s = state.get<T>();
   std::span<T> d = writable_span<T>(grads);
-  const ParameterLayout layout = ParameterLayout::flat(d.size());
+  const ParameterLayout layout = array_layout(state.shape());
   // check_state before releasing the GIL: a mismatch raises with its message, the arrays untouched.
   check_state(transform, s, d.size());
   py::gil_scoped_release release;
@@ -280,7 +289,11 @@ dtype; they are used in place (no copy), with the GIL released while the step ru
                     a.transform->spec() == b.cast<const PyTransform&>().transform->spec();
            })
       .def("__hash__", [](const PyTransform& t) { return py::hash(py::str(t.transform->spec())); })
-      .def("__repr__", [](const PyTransform& t) { return "descent.parse('" + t.transform->spec() + "')"; })
+      .def("__repr__",
+           [](const PyTransform& t) {
+             // Python's repr of the spec: a partition's spec holds quotes of its own.
+             return "descent.parse(" + std::string(py::repr(py::str(t.transform->spec()))) + ")";
+           })
       .def(py::pickle([](const PyTransform& t) { return t.transform->spec(); },
                       [](const std::string& spec) { return PyTransform{parse_transform(spec)}; }));
 

@@ -118,7 +118,10 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
   md_text += "- model: " + config.model.kind;
   if (config.model.kind == "mlp") {
     md_text += " (hidden";
-    for (auto h : config.model.hidden) md_text += " " + std::to_string(h);
+    for (auto h : config.model.hidden) {
+      md_text += ' ';
+      md_text += std::to_string(h);
+    }
     md_text += ", " + config.model.activation + ")";
   }
   md_text += "\n- training: " + std::to_string(config.training.epochs) + " epochs, batch " +

@@ -14,6 +14,7 @@
 #include "descent/privacy/make_accountant.hpp"
 #include "descent/run/run_spec.hpp"
 #include "descent/spec/registry.hpp"
+#include "descent/spec/spec_parser.hpp"
 
 namespace descent {
 
@@ -100,6 +101,26 @@ class TableReader {
     return nullptr;
   }
 
+  // An array of tables such as [[optimizer.groups]]; empty when absent.
+  std::vector<const toml::table*> tables(const char* key) {
+    std::vector<const toml::table*> out;
+    if (auto* node = find(key)) {
+      const toml::array* array = node->as_array();
+      if (!array) type_error(*node, key, "an array of tables ([[" + name_ + "." + key + "]])");
+      for (const auto& item : *array) {
+        if (!item.is_table()) type_error(item, key, "an array of tables ([[" + name_ + "." + key + "]])");
+        out.push_back(item.as_table());
+      }
+    }
+    return out;
+  }
+  // Where the table starts, for messages about the table as a whole.
+  std::string position() const {
+    if (!table_) return source_;
+    const auto& where = table_->source().begin;
+    return source_ + ":" + std::to_string(where.line) + ":" + std::to_string(where.column);
+  }
+
   // Every key of the table must have been asked for.
   void finish() const {
     if (!table_) return;
@@ -127,7 +148,7 @@ class TableReader {
     if (node) used_.insert(key);
     return node;
   }
-  [[noreturn]] void type_error(const toml::node& node, const char* key, const char* expected) const {
+  [[noreturn]] void type_error(const toml::node& node, const char* key, const std::string& expected) const {
     fail(node, "[" + name_ + "]." + key + " must be " + expected);
   }
 
@@ -148,6 +169,36 @@ void read_dataset_spec(TableReader& parent, const char* key, const std::string& 
   t.boolean("header", spec.csv.has_header);
   t.boolean("zero_based", spec.libsvm.zero_based);
   t.finish();
+}
+
+// [[optimizer.groups]] tables (match, ndim, spec): a transform per group of parameter
+// blocks. They make the optimizer partition(group(...), ..., default=<[optimizer].spec>),
+// so the config says in tables what the spec grammar says in one line. Each group's spec
+// is parsed here, so that an error in it names the file and the table it is in.
+void read_optimizer_groups(TableReader& optimizer, const std::string& source, std::string& spec) {
+  const auto groups = optimizer.tables("groups");
+  if (groups.empty()) return;
+  std::string composed = "partition(";
+  for (std::size_t k = 0; k < groups.size(); ++k) {
+    const std::string name = "optimizer.groups[" + std::to_string(k + 1) + "]";
+    TableReader g(groups[k], name, source);
+    std::string match = "*", transform;
+    std::int64_t ndim = -1;
+    g.string("match", match);
+    g.integer("ndim", ndim, -1);
+    g.string("spec", transform);
+    g.finish();
+    if (transform.empty()) throw ConfigError(g.position() + ": [" + name + "] needs spec = \"<transform>\"");
+    std::string canonical;
+    try {
+      canonical = parse_transform(transform)->spec();
+      composed += "group(match=" + quote_spec_string(match, "[" + name + "].match") + ", ndim=" + std::to_string(ndim) +
+                  ", transform=" + canonical + "), ";
+    } catch (const Error& e) {
+      throw ConfigError(g.position() + ": [" + name + "]: " + e.what());
+    }
+  }
+  spec = composed + "default=" + spec + ")";
 }
 
 // "<where>: " for a flag ("--model: 'mpl' ..."), "<where> = " for a key of a file
@@ -271,6 +322,7 @@ JobConfig parse_job_config(const std::string& text, const std::string& source) {
 
   TableReader optimizer(top.table("optimizer"), "optimizer", source);
   optimizer.string("spec", c.optimizer);
+  read_optimizer_groups(optimizer, source, c.optimizer);
   optimizer.finish();
 
   TableReader estimator(top.table("estimator"), "estimator", source);

@@ -18,7 +18,10 @@ ParameterDoc model_option(const std::string& name) {
   p.name = name;
   if (name == "hidden") {
     std::string widths;
-    for (std::size_t h : d.hidden) widths += (widths.empty() ? "" : " ") + std::to_string(h);
+    for (std::size_t h : d.hidden) {
+      if (!widths.empty()) widths += ' ';
+      widths += std::to_string(h);
+    }
     p = {name, "sizes", widths, "every width >= 1", "widths of the hidden layers (--hidden 256 128)", 0, true};
   } else if (name == "activation") {
     p = {name, "name", d.activation, "relu, tanh or gelu", "the hidden layers' nonlinearity", 0, true};

@@ -35,6 +35,7 @@ struct Source {
 inline std::string describe_value(const SpecValue& v) {
   if (const double* d = std::get_if<double>(&v.value)) return "the number " + format_number(*d);
   if (const bool* b = std::get_if<bool>(&v.value)) return *b ? "true" : "false";
+  if (const auto* s = std::get_if<SpecString>(&v.value)) return "the string '" + s->text + "'";
   return "a call to '" + std::get<std::shared_ptr<SpecCall>>(v.value)->name + "'";
 }
 

@@ -22,8 +22,11 @@ bool is_name_char(char c) { return is_name_start(c) || is_digit(c); }
 bool starts_number(char c) { return is_digit(c) || c == '.' || c == '+' || c == '-'; }
 // Every character that can appear in some token; anything else is reported as such.
 bool is_token_char(char c) {
-  return is_name_char(c) || c == '.' || c == '+' || c == '-' || c == '(' || c == ')' || c == ',' || c == '=';
+  return is_name_char(c) || c == '.' || c == '+' || c == '-' || c == '(' || c == ')' || c == ',' || c == '=' ||
+         c == '\'' || c == '"';
 }
+bool is_quote(char c) { return c == '\'' || c == '"'; }
+bool is_printable(char c) { return c >= 0x20 && c < 0x7f; }
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -179,12 +182,16 @@ class Parser {
     return arg;
   }
 
-  // value := NUMBER | 'true' | 'false' | call
+  // value := NUMBER | 'true' | 'false' | STRING | call
   SpecValue parse_value() {
     SpecValue value;
     value.column = pos_ + 1;
     if (at_end()) fail("expected a value, found the end of the spec", pos_);
     const char c = peek();
+    if (is_quote(c)) {
+      value.value = parse_string();
+      return value;
+    }
     if (starts_number(c)) {
       const std::size_t start = pos_;
       value.value = parse_number();
@@ -204,7 +211,29 @@ class Parser {
       return value;
     }
     check_character();
-    fail("expected a value (a number, true, false or a call), found " + describe_here(), pos_);
+    fail("expected a value (a number, true, false, a quoted string or a call), found " + describe_here(), pos_);
+  }
+
+  // STRING := quote { printable character but that quote } quote
+  SpecString parse_string() {
+    const std::size_t start = pos_;
+    const char quote = peek();
+    ++pos_;
+    SpecString s;
+    while (!at_end() && peek() != quote) {
+      if (!is_printable(peek())) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned>(static_cast<unsigned char>(peek())));
+        fail(std::string("unexpected character ") + hex + " in a quoted string (a spec is plain ASCII)", pos_);
+      }
+      s.text += peek();
+      ++pos_;
+    }
+    if (at_end())
+      fail(std::string("expected ") + quote + " to close the string opened at column " + std::to_string(start + 1),
+           pos_);
+    ++pos_;
+    return s;
   }
 
   // NUMBER := [+-] ( digits [ '.' digits? ] | '.' digits ) [ [eE] [+-] digits ]
@@ -285,6 +314,21 @@ std::string point_at(std::string_view message, std::string_view text, std::size_
   }
   if (column > text.size() + 1) out.append(column - 1 - text.size(), ' ');
   out += '^';
+  return out;
+}
+
+std::string quote_spec_string(std::string_view text, std::string_view what) {
+  for (char c : text)
+    if (!is_printable(c))
+      throw ConfigError(std::string(what) + " holds a character outside printable ASCII, which a spec cannot write");
+  const bool single = text.find('\'') != std::string_view::npos;
+  if (single && text.find('"') != std::string_view::npos)
+    throw ConfigError(std::string(what) + " holds both kinds of quote, which a spec cannot write: '" +
+                      std::string(text) + "'");
+  const char quote = single ? '"' : '\'';
+  std::string out(1, quote);
+  out += text;
+  out += quote;
   return out;
 }
 

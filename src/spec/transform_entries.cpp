@@ -7,6 +7,7 @@
 #include "descent/transform/clip_by_global_norm.hpp"
 #include "descent/transform/clip_by_value.hpp"
 #include "descent/transform/mfac.hpp"
+#include "descent/transform/partition.hpp"
 #include "descent/transform/rmsprop.hpp"
 #include "descent/transform/scale_by_schedule.hpp"
 #include "descent/transform/schedule_options.hpp"
@@ -39,6 +40,111 @@ Entry chain_entry() {
       parts.push_back(build_transform(**member, src));
     }
     return chain(std::move(parts));
+  });
+  return e;
+}
+
+// group(match, transform, ndim): one rule of a partition. Positional arguments are told
+// apart by their type (a quoted string is the pattern, a call the transform), so both
+// group('*.bias', adam) and group(muon, ndim=2) read naturally.
+PartitionGroup build_group(const SpecCall& call, const Source& src) {
+  if (call.name != "group")
+    src.fail("'partition' takes group(...) rules and default=<transform>, found a call to '" + call.name +
+                 "' (write group('*', " + call.name + "(...)) or default=" + call.name + "(...))",
+             call.column);
+  PartitionGroup g;
+  g.transform = nullptr;
+  bool match_set = false, ndim_set = false;
+  for (const auto& arg : call.args) {
+    const auto* text = std::get_if<SpecString>(&arg.value.value);
+    const auto* member = std::get_if<std::shared_ptr<SpecCall>>(&arg.value.value);
+    const auto* number = std::get_if<double>(&arg.value.value);
+    std::string key;
+    if (arg.key) {
+      key = *arg.key;
+    } else if (text) {
+      key = "match";
+    } else if (member) {
+      key = "transform";
+    } else {
+      src.fail("'group' takes a quoted name pattern, a transform and ndim=, found " + describe_value(arg.value),
+               arg.value.column);
+    }
+    if (key == "match") {
+      if (!text)
+        src.fail(
+            "argument 'match' of 'group' expects a quoted pattern such as '*.bias', found " + describe_value(arg.value),
+            arg.value.column);
+      if (match_set) src.fail("'group' got two patterns", arg.column);
+      g.match = text->text;
+      match_set = true;
+    } else if (key == "transform") {
+      if (!member)
+        src.fail("argument 'transform' of 'group' expects a transform (e.g. adam(lr=1e-3)), found " +
+                     describe_value(arg.value),
+                 arg.value.column);
+      if (g.transform) src.fail("'group' got two transforms", arg.column);
+      g.transform = build_transform(**member, src);
+    } else if (key == "ndim") {
+      if (!number || *number != std::floor(*number) || *number < -1 || *number > 64)
+        src.fail(
+            "argument 'ndim' of 'group' expects an integer from -1 (any) to 64, found " + describe_value(arg.value),
+            arg.value.column);
+      if (ndim_set) src.fail("'group' got two values for ndim", arg.column);
+      g.ndim = static_cast<int>(*number);
+      ndim_set = true;
+    } else {
+      src.fail("'group' has no argument '" + key + "' (it takes match, transform and ndim)", arg.column);
+    }
+  }
+  if (!g.transform) src.fail("'group' needs a transform, e.g. group('*.bias', adam(lr=1e-3))", call.column);
+  return g;
+}
+
+// partition(group(...), ..., default=<transform>).
+Entry partition_entry() {
+  Entry e;
+  e.doc.name = "partition";
+  e.doc.kind = EntryKind::transform;
+  e.doc.summary =
+      "a transform per group of parameter blocks: each block goes to the first group(match, transform, ndim) whose "
+      "name glob and number of dimensions fit it, else to default (as optax's multi_transform or torch's parameter "
+      "groups)";
+  e.doc.reference = "-";
+  ParameterDoc groups;
+  groups.name = "groups";
+  groups.type = "groups";
+  groups.doc =
+      "positional group(match, transform, ndim=-1) rules, tried in order: match is a quoted glob on the block name "
+      "('*' any run of characters, '?' one), ndim the block's number of dimensions (-1 any), e.g. "
+      "group('*.bias', adam(lr=1e-3)), group(muon, ndim=2)";
+  e.doc.parameters.push_back(groups);
+  ParameterDoc fallback;
+  fallback.name = "default";
+  fallback.type = "transform";
+  fallback.doc = "the transform of every block no group takes; without it such a block is an error";
+  e.doc.parameters.push_back(fallback);
+  e.make = Make<TransformPtr>([](const SpecCall& call, const Source& src) {
+    std::vector<PartitionGroup> rules;
+    TransformPtr fallback;
+    for (const auto& arg : call.args) {
+      const auto* member = std::get_if<std::shared_ptr<SpecCall>>(&arg.value.value);
+      if (arg.key) {
+        if (*arg.key != "default")
+          src.fail("'partition' has no argument '" + *arg.key + "' (it takes group(...) rules and default=)",
+                   arg.column);
+        if (!member)
+          src.fail("argument 'default' of 'partition' expects a transform, found " + describe_value(arg.value),
+                   arg.value.column);
+        if (fallback) src.fail("'partition' got two defaults", arg.column);
+        fallback = build_transform(**member, src);
+        continue;
+      }
+      if (!member) src.fail("'partition' takes group(...) rules, found " + describe_value(arg.value), arg.value.column);
+      rules.push_back(build_group(**member, src));
+    }
+    if (rules.empty() && !fallback) src.fail("'partition' needs at least one group(...) or a default=", call.column);
+    return partition(std::move(rules), std::move(fallback));
   });
   return e;
 }
@@ -100,6 +206,7 @@ std::vector<Entry> transform_entries() {
       "Frantar, Kurtic & Alistarh, M-FAC: Efficient Matrix-Free Approximations of Second-Order Information, "
       "NeurIPS 2021",
       MfacOptions{}, [](const MfacOptions& o) { return mfac(o); }));
+  v.push_back(partition_entry());
   v.push_back(options_entry<TransformPtr>(
       "scale_by_schedule", K::transform, "multiplies the update by a schedule's value s(t)", "-",
       ScaleByScheduleOptions{}, [](const ScaleByScheduleOptions& o) { return scale_by_schedule(o.schedule); }));

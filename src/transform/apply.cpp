@@ -37,13 +37,18 @@ std::size_t gather(const Transform& transform, TransformState<T>& state, Member<
 // True when every slot of the state tree has n elements. Runs every step, so it only
 // compares sizes; check_state builds the message when it fails. Without it a state made
 // for fewer parameters (or a chain state whose member slots are short) would be read
-// past its end.
+// past its end. Only a chain's children cover the same parameters as the chain; other
+// transforms with children (partition: one per group) check their children's sizes
+// themselves when they run them.
 template <class T>
-bool slots_fit(const TransformState<T>& state, std::size_t n) {
+bool slots_fit(const Transform& transform, const TransformState<T>& state, std::size_t n) {
   for (const auto& slot : state.slots)
     if (slot.size() != n) return false;
-  for (const auto& child : state.children)
-    if (!slots_fit(child, n)) return false;
+  if (const auto* c = dynamic_cast<const Chain*>(&transform)) {
+    if (state.children.size() != c->members().size()) return false;
+    for (std::size_t i = 0; i < state.children.size(); ++i)
+      if (!slots_fit(*c->members()[i], state.children[i], n)) return false;
+  }
   return true;
 }
 
@@ -94,7 +99,7 @@ void run(const Transform& transform, TransformState<T>& state, std::span<T> dire
          T* params_out, const ParameterLayout& layout, std::optional<double> direction_squared_norm) {
   // Cheap shape checks only: the owner check builds strings, so it runs when a state
   // is loaded (check_state), not every step.
-  if (!slots_fit(state, params.size())) check_state(transform, state, params.size());
+  if (!slots_fit(transform, state, params.size())) check_state(transform, state, params.size());
   if (direction.size() != params.size())
     throw MismatchError("transform: direction has " + std::to_string(direction.size()) + " elements, parameters " +
                         std::to_string(params.size()));
@@ -227,14 +232,18 @@ void check_state(const Transform& transform, const TransformState<T>& state, std
   const std::string spec = transform.spec();
   if (state.owner != spec)
     throw MismatchError("transform state was made by '" + state.owner + "', not by '" + spec + "'");
-  const auto check_slots = [n](const TransformState<T>& s, const auto& self) -> void {
+  const auto check_slots = [n](const Transform& t, const TransformState<T>& s, const auto& self) -> void {
     for (std::size_t k = 0; k < s.slots.size(); ++k)
       if (s.slots[k].size() != n)
         throw MismatchError("transform state slot '" + s.slot_names[k] + "' of '" + s.owner + "' has " +
                             std::to_string(s.slots[k].size()) + " elements, parameters " + std::to_string(n));
-    for (const auto& c : s.children) self(c, self);
+    if (const auto* c = dynamic_cast<const Chain*>(&t)) {
+      if (s.children.size() != c->members().size())
+        throw MismatchError("chain state does not match the chain " + c->spec());
+      for (std::size_t i = 0; i < s.children.size(); ++i) self(*c->members()[i], s.children[i], self);
+    }
   };
-  check_slots(state, check_slots);
+  check_slots(transform, state, check_slots);
 }
 
 template <class T>

@@ -15,9 +15,10 @@
 #include "descent/estimator/saga.hpp"
 #include "descent/estimator/sam.hpp"
 #include "descent/estimator/svrg.hpp"
-#include "descent/model/logistic_regression.hpp"
 #include "descent/loop/minimize.hpp"
+#include "descent/model/logistic_regression.hpp"
 #include "descent/model/mlp.hpp"
+#include "descent/spec/registry.hpp"
 #include "descent/transform/adam.hpp"
 #include "descent/transform/apply.hpp"
 #include "descent/transform/chain.hpp"
@@ -72,6 +73,29 @@ TEST(SteadyState, OptimizerStepsAllocateNothing) {
     }
     EXPECT_EQ(allocations() - before, 0) << t->spec();
   }
+}
+
+// A partition runs its groups in place, block by block, or gathered into scratch that is
+// grown once and kept: its steps allocate nothing either.
+TEST(SteadyState, PartitionStepsAllocateNothing) {
+  ParameterLayout layout;
+  layout.add("layer0.weight", {256, 200});
+  layout.add("layer0.bias", {256});
+  layout.add("layer1.weight", {10, 256});
+  layout.add("layer1.bias", {10});
+  const TransformPtr t = parse_transform(
+      "partition(group('*.weight', chain(clip_by_global_norm(1), adam)), group('*.bias', sgd(momentum=0.9)), "
+      "default=adam)");
+  Parameters<float> x(layout, 1.0f);
+  auto state = t->init(x.layout(), 0.0f);
+  AlignedBuffer<float> g(layout.size(), 0.5f);
+  apply(*t, state, g.span(), x.flat(), x.layout());
+  const long before = allocations();
+  for (int step = 0; step < 10; ++step) {
+    std::fill(g.begin(), g.end(), 0.5f);
+    apply(*t, state, g.span(), x.flat(), x.layout());
+  }
+  EXPECT_EQ(allocations() - before, 0) << t->spec();
 }
 
 // The loop's own allocations (buffers, callbacks, the summary) do not grow with the

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "descent/core/error.hpp"
+#include "descent/spec/registry.hpp"
 
 namespace descent {
 namespace {
@@ -65,6 +66,38 @@ target_loss = 0.5
   EXPECT_FALSE(c.output.checkpoint);
   EXPECT_EQ(c.compare.optimizers.size(), 2u);
   EXPECT_DOUBLE_EQ(c.compare.target_loss, 0.5);
+}
+
+TEST(JobConfig, OptimizerGroupsMakeAPartitionWithTheSpecAsDefault) {
+  const auto c = parse_job_config(R"toml(
+[optimizer]
+spec = "adamw(lr=1e-3)"
+
+[[optimizer.groups]]
+match = "*.bias"
+spec = "adam(lr=1e-3)"
+
+[[optimizer.groups]]
+ndim = 2
+spec = "sgd(lr=0.1, momentum=0.9)"
+)toml",
+                                  "job.toml");
+  const std::string expected =
+      "partition(group(match='*.bias', ndim=-1, transform=" + parse_transform("adam(lr=1e-3)")->spec() +
+      "), group(match='*', ndim=2, transform=" + parse_transform("sgd(lr=0.1, momentum=0.9)")->spec() +
+      "), default=adamw(lr=1e-3))";
+  EXPECT_EQ(c.optimizer, expected);
+  EXPECT_EQ(parse_transform(c.optimizer)->spec(), parse_transform(expected)->spec());
+
+  // An error inside a group names the file, the table's line and the group.
+  const std::string bad = error_of("[optimizer]\n[[optimizer.groups]]\nmatch = '*'\nspec = 'adam(lr=-1)'\n");
+  EXPECT_NE(bad.find("job.toml:2:1: [optimizer.groups[1]]: AdamOptions::lr"), std::string::npos) << bad;
+  EXPECT_NE(error_of("[[optimizer.groups]]\nmatch = '*'\n").find("[optimizer.groups[1]] needs spec = "),
+            std::string::npos);
+  EXPECT_NE(error_of("[[optimizer.groups]]\nspec = 'sgd'\nlr = 1\n").find("unknown key 'lr' in [optimizer.groups[1]]"),
+            std::string::npos);
+  EXPECT_NE(error_of("[optimizer]\ngroups = 3\n").find("[optimizer].groups must be an array of tables"),
+            std::string::npos);
 }
 
 TEST(JobConfig, EmptyFileMeansDefaults) {

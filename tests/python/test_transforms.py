@@ -79,7 +79,7 @@ def test_constructors_and_spec_strings_agree():
 
 def test_every_registered_entry_has_a_documented_constructor():
     for entry in descent.optimizers():
-        if entry["name"] == "chain":
+        if entry["name"] in ("chain", "partition"):
             continue
         build = getattr(descent, entry["name"])
         assert entry["summary"][1:] in build.__doc__
@@ -135,3 +135,41 @@ def test_schedule_values_follow_the_formula():
     np.testing.assert_allclose(values, expected, rtol=RTOL64, atol=2**-53)
     s = descent.Schedule("cosine(1, 4)")
     assert s == descent.cosine(1.0, steps=4) and pickle.loads(pickle.dumps(s)) == s
+
+
+def test_partition_gives_each_group_its_transform():
+    # A lone array is one block "x" with the array's shape: ndim picks the group.
+    opt = descent.partition(descent.group(descent.sgd(lr=0.5), ndim=2), default=descent.sgd(lr=0.1))
+    assert opt.spec.startswith("partition(group(match='*', ndim=2, transform=sgd(lr=0.5")
+    assert descent.parse(opt.spec) == opt
+    assert eval(repr(opt), {"descent": descent}) == opt
+    for shape, lr in (((2, 3), 0.5), ((6,), 0.1)):
+        params = np.ones(shape)
+        state = opt.init(params)
+        grads = np.full(shape, 2.0)
+        opt.apply(grads, state, params)
+        np.testing.assert_array_equal(params, np.full(shape, 1.0 - 2.0 * lr))
+    # The first matching group wins; a block nothing takes is an error at init.
+    by_name = descent.partition(descent.group(descent.adam(), match="x"), descent.group(descent.sgd()))
+    assert descent.parse(by_name.spec).spec == by_name.spec
+    with pytest.raises(descent.ConfigError, match="block 'x' matches no group and there is no default="):
+        descent.partition(descent.group(descent.adam(), match="*.bias")).init(np.zeros(3))
+    with pytest.raises(TypeError, match="expected a descent.group"):
+        descent.partition(descent.adam())
+    with pytest.raises(ValueError, match="ndim"):
+        descent.group(descent.adam(), ndim=-1)
+
+
+def test_partition_with_the_same_transform_everywhere_trains_as_that_transform():
+    # Biases and weights in separate groups, each with AdamW of the same settings: every
+    # coordinate sees the same formula with its own moments, so the parameters agree bit for
+    # bit with plain AdamW, through the training loop.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 5)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    adamw = descent.adamw(lr=1e-2, weight_decay=0.1)
+    opt = descent.partition(descent.group(adamw, match="*.bias"), default=adamw)
+    grouped = descent.train(descent.Mlp(hidden=[8]), X, y, optimizer=opt, epochs=2, batch_size=32)
+    plain = descent.train(descent.Mlp(hidden=[8]), X, y, optimizer=adamw, epochs=2, batch_size=32)
+    assert set(grouped.blocks) == {"layer0.weight", "layer0.bias", "layer1.weight", "layer1.bias"}
+    np.testing.assert_array_equal(grouped.params, plain.params)

@@ -41,6 +41,7 @@ TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
                                              "clip_by_global_norm",
                                              "clip_by_value",
                                              "mfac",
+                                             "partition",
                                              "scale_by_schedule",  // transforms
                                              "weight_decay",
                                              "constant",
@@ -105,7 +106,7 @@ TEST(Registry, EveryEntryIsDocumented) {
     SCOPED_TRACE(e.name);
     EXPECT_FALSE(e.summary.empty());
     EXPECT_FALSE(e.reference.empty());
-    EXPECT_EQ(e.options.empty(), e.name == "chain");
+    EXPECT_EQ(e.options.empty(), e.name == "chain" || e.name == "partition");
     std::set<std::string> seen;
     for (const auto& p : e.parameters) {
       EXPECT_TRUE(seen.insert(p.name).second) << "duplicate parameter " << p.name;
@@ -149,6 +150,12 @@ TEST(Registry, EveryEntryBuildsFromDefaultsAndRoundTrips) {
   for (const auto& e : registry()) {
     if (!has_spec_strings(e)) continue;
     SCOPED_TRACE(e.name);
+    if (e.name == "partition") {  // nothing to partition by: refused, not an empty optimizer
+      EXPECT_THROW(built_spec(e, e.name), ParseError);
+      const std::string minimal = built_spec(e, "partition(default=sgd)");
+      EXPECT_EQ(built_spec(e, minimal), minimal);
+      continue;
+    }
     const std::string canonical = built_spec(e, e.name);
     EXPECT_EQ(built_spec(e, e.name + "()"), canonical);
     EXPECT_EQ(built_spec(e, canonical), canonical);
@@ -157,7 +164,7 @@ TEST(Registry, EveryEntryBuildsFromDefaultsAndRoundTrips) {
 
 TEST(Registry, DocumentedDefaultsAreTheDefaultsUsed) {
   for (const auto& e : registry()) {
-    if (e.name == "chain" || !has_spec_strings(e)) continue;
+    if (e.name == "chain" || e.name == "partition" || !has_spec_strings(e)) continue;
     SCOPED_TRACE(e.name);
     const std::string canonical = built_spec(e, e.name);
     if (e.name == "constant") {  // its canonical spec is the bare number
@@ -409,7 +416,8 @@ TEST(Registry, UnknownNamesSuggestTheClosestOne) {
       {"xyzzy", 1,
        "unknown optimizer or transform 'xyzzy'; expected one of: adagrad, adagrad_norm, adam, adamw, amsgrad, "
        "momentum, nesterov, "
-       "rmsprop, sgd, add_decayed_weights, chain, clip_by_global_norm, clip_by_value, mfac, scale_by_schedule, "
+       "rmsprop, sgd, add_decayed_weights, chain, clip_by_global_norm, clip_by_value, mfac, partition, "
+       "scale_by_schedule, "
        "weight_decay"},
       {"adam(lr=foo)", 9,
        "unknown schedule 'foo'; expected one of: constant, cosine, exponential, linear_decay, step_decay, warmup"},

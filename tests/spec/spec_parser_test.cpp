@@ -168,9 +168,9 @@ TEST(SpecParser, EveryErrorHasItsColumnAndMessage) {
       {"adam(=1)", 6, "expected an argument name before '='"},
       {"adam(lr=1,)", 11, "expected an argument after ','"},
       {"adam(lr=1,,beta1=2)", 11, "expected an argument after ','"},
-      {"adam(,)", 6, "expected a value (a number, true, false or a call), found ','"},
+      {"adam(,)", 6, "expected a value (a number, true, false, a quoted string or a call), found ','"},
       {"adam(lr=1 beta1=2)", 11, "expected ',' or ')' after an argument of 'adam(', found 'beta1'"},
-      {"adam(lr=(1))", 9, "expected a value (a number, true, false or a call), found '('"},
+      {"adam(lr=(1))", 9, "expected a value (a number, true, false, a quoted string or a call), found '('"},
       {"(adam)", 1, "expected a name (e.g. 'adam'), found '('"},
       {"1e-3", 1, "expected a name (e.g. 'adam'), found '1e-3'"},
       {"adam(lr=inf)", 9, "numbers must be finite; 'inf' is not allowed"},
@@ -189,6 +189,9 @@ TEST(SpecParser, EveryErrorHasItsColumnAndMessage) {
       {"adam(lr=1e999)", 9, "number '1e999' is out of the range of a double"},
       {"adam(lr=-1e400)", 9, "number '-1e400' is out of the range of a double"},
       {"adam(lr=1e-400)", 9, "number '1e-400' is out of the range of a double"},
+      {"group('*.bias", 14, "expected ' to close the string opened at column 7"},
+      {"group(\"a', b)", 14, "expected \" to close the string opened at column 7"},
+      {"group('a\tb')", 9, "unexpected character 0x09 in a quoted string (a spec is plain ASCII)"},
   };
   for (const auto& c : cases) expect_error(c);
 }
@@ -197,7 +200,27 @@ TEST(SpecParser, ValueErrorsHaveTheirColumns) {
   expect_error({"", 1, "empty spec"}, true);
   expect_error({"0.5 1", 5, "trailing text after the spec"}, true);
   expect_error({"nan", 1, "numbers must be finite; 'nan' is not allowed"}, true);
-  expect_error({")", 1, "expected a value (a number, true, false or a call), found ')'"}, true);
+  expect_error({")", 1, "expected a value (a number, true, false, a quoted string or a call), found ')'"}, true);
+}
+
+TEST(SpecParser, QuotedStringsAreValuesWithEitherQuote) {
+  const SpecCall c = parse_spec("group('*.bias', match = \"it's\", \"\")");
+  ASSERT_EQ(c.args.size(), 3u);
+  EXPECT_EQ(std::get<SpecString>(c.args[0].value.value).text, "*.bias");
+  EXPECT_EQ(c.args[0].value.column, 7u);
+  EXPECT_EQ(*c.args[1].key, "match");
+  EXPECT_EQ(std::get<SpecString>(c.args[1].value.value).text, "it's");
+  EXPECT_EQ(std::get<SpecString>(c.args[2].value.value).text, "");
+}
+
+TEST(SpecParser, QuoteSpecStringRoundTripsAndRefusesWhatItCannotWrite) {
+  for (const std::string text : {"*.bias", "it's", "say \"hi\"", "", "a b,c)"}) {
+    const std::string quoted = quote_spec_string(text, "pattern");
+    EXPECT_EQ(std::get<SpecString>(parse_spec_value(quoted).value).text, text) << quoted;
+  }
+  EXPECT_EQ(quote_spec_string("*.bias", "pattern"), "'*.bias'");  // single quotes are canonical
+  EXPECT_THROW(quote_spec_string("it's \"both\"", "pattern"), ConfigError);
+  EXPECT_THROW(quote_spec_string("tab\there", "pattern"), ConfigError);
 }
 
 std::string nested(std::size_t depth) {

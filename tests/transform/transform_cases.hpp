@@ -131,6 +131,18 @@ inline const std::vector<TransformCase>& transform_cases() {
        "scale_by_schedule(schedule=-0.5))",
        r::Chain{{r::AddDecayedWeights{0.1}, r::Mfac{3, 10}, r::ClipByGlobalNorm{0.02},
                  r::ScaleBySchedule{r::constant_schedule(-0.5)}}}},
+      // Partition over the generic tests' flat layout (one unnamed vector block): the block
+      // goes to the default when no pattern matches, to a group by its ndim otherwise, and the
+      // partition's state holds the taking group's state as its one child. Multi-block layouts
+      // are tested in partition_test.cpp.
+      {"partition_default_adam", "partition",
+       "partition(group(match='w*', ndim=-1, transform=sgd(lr=1)), default=adam(lr=0.02, beta1=0.8, beta2=0.99, "
+       "eps=1e-6, weight_decay=0.1))",
+       r::Chain{{r::Adam{r::constant_schedule(0.02), 0.8, 0.99, 1e-6, 0.1}}}},
+      {"partition_ndim_chain", "partition",
+       "partition(group(ndim=1, transform=chain(clip_by_global_norm(max_norm=2), rmsprop(lr=0.01, alpha=0.9, "
+       "eps=1e-6))), default=sgd)",
+       r::Chain{{r::Chain{{r::ClipByGlobalNorm{2}, r::Rmsprop{r::constant_schedule(0.01), 0.9, 1e-6}}}}}},
       {"chain_value_sgd_clip_last", "chain",
        "chain(clip_by_value(limit=1.2), nesterov(lr=0.05, momentum=0.6), clip_by_global_norm(max_norm=0.05))",
        r::Chain{{r::ClipByValue{1.2}, r::Nesterov{r::constant_schedule(0.05), 0.6, 0}, r::ClipByGlobalNorm{0.05}}}},

@@ -37,6 +37,9 @@ std::vector<std::string> zero_decay_specs() {
     if (entry.name == "chain") {
       specs.push_back("chain(clip_by_global_norm(1), adam(weight_decay=0), weight_decay(rate=0))");
       specs.push_back("chain(add_decayed_weights(coefficient=0), sgd(momentum=0.9), clip_by_value(1))");
+    } else if (entry.name == "partition") {
+      specs.push_back("partition(group('*', nesterov(weight_decay=0)), default=adam(weight_decay=0))");
+      specs.push_back("partition(group('w?', sgd), default=chain(clip_by_global_norm(1), rmsprop(weight_decay=0)))");
     } else if (entry.kind == EntryKind::optimizer) {
       for (const auto& lr : schedules)
         specs.push_back(entry.name + "(lr=" + lr + (has_parameter(entry, "weight_decay") ? ", weight_decay=0)" : ")"));

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,8 +28,12 @@ struct TransformState {
   // Values computed once per step in begin_step (bias corrections, the current learning
   // rate, a clipping factor) and read by every tile. Not saved: recomputed each step.
   std::array<double, 6> step{};
-  // States of the members of a chain, in order.
+  // States of the members of a chain, in order (of a partition: one per group used).
   std::vector<TransformState> children;
+  // What a transform derives from the layout once, in init(), and reads every step without
+  // rebuilding it (partition's assignment of blocks to groups). Not saved: load_state
+  // fills a state made by init(), which has it.
+  std::shared_ptr<const void> plan;
 
   // Adds a zero-filled slot of n elements and returns its index.
   std::size_t add_slot(std::string name, std::size_t n, T fill = T{}) {
