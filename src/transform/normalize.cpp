@@ -38,8 +38,8 @@ class Normalize final : public TransformBase<Normalize, TransformKind::reducing>
   }
   template <class T, class Io>
   void tile(TransformState<T>& s, const Tile<T>& t, Io io) const {
-    // 1 / max(norm, eps) is below 1e12 at the default eps: finite in float as well. A
-    // norm below float's smallest normal with a tiny eps could overflow the cast, so clamp.
+    // 1 / max(norm, eps) can exceed float's range (a norm below 3e-39): clamped to the largest
+    // float, which still leaves every |d_i| * scale <= ~1 since |d_i| <= norm.
     const T scale = static_cast<T>(std::min(s.step[0], static_cast<double>(std::numeric_limits<T>::max())));
 #pragma omp simd
     for (std::size_t i = 0; i < t.n; ++i) io.store(i, io.load(i) * scale);

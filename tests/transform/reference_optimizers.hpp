@@ -400,7 +400,7 @@ struct CoordinateClip {
 
 // d <- d / max(||d||_2, eps).
 struct Normalize {
-  double eps = 1e-12;
+  double eps = 1e-30;
 
   void operator()(Vec& d, const Vec&, State&, std::int64_t) const {
     double squares = 0;
