@@ -32,6 +32,8 @@ TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
                                              "adam",
                                              "adamw",
                                              "amsgrad",
+                                             "diffgrad",
+                                             "exponentiated_gradient",
                                              "momentum",
                                              "nesterov",
                                              "rmsprop",
@@ -40,7 +42,9 @@ TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
                                              "chain",
                                              "clip_by_global_norm",
                                              "clip_by_value",
+                                             "coordinate_clip",
                                              "mfac",
+                                             "normalize",
                                              "scale_by_schedule",  // transforms
                                              "weight_decay",
                                              "constant",
@@ -408,9 +412,9 @@ TEST(Registry, UnknownNamesSuggestTheClosestOne) {
       {"adam(lr=cosin(1, 10))", 9, "unknown schedule 'cosin'; did you mean 'cosine'?"},
       {"xyzzy", 1,
        "unknown optimizer or transform 'xyzzy'; expected one of: adagrad, adagrad_norm, adam, adamw, amsgrad, "
-       "momentum, nesterov, "
-       "rmsprop, sgd, add_decayed_weights, chain, clip_by_global_norm, clip_by_value, mfac, scale_by_schedule, "
-       "weight_decay"},
+       "diffgrad, exponentiated_gradient, momentum, nesterov, "
+       "rmsprop, sgd, add_decayed_weights, chain, clip_by_global_norm, clip_by_value, coordinate_clip, mfac, "
+       "normalize, scale_by_schedule, weight_decay"},
       {"adam(lr=foo)", 9,
        "unknown schedule 'foo'; expected one of: constant, cosine, exponential, linear_decay, step_decay, warmup"},
       {"adam(betta1=0.5)", 6,
