@@ -6,7 +6,11 @@
 #include "descent/transform/chain.hpp"
 #include "descent/transform/clip_by_global_norm.hpp"
 #include "descent/transform/clip_by_value.hpp"
+#include "descent/transform/coordinate_clip.hpp"
+#include "descent/transform/diffgrad.hpp"
+#include "descent/transform/exponentiated_gradient.hpp"
 #include "descent/transform/mfac.hpp"
+#include "descent/transform/normalize.hpp"
 #include "descent/transform/partition.hpp"
 #include "descent/transform/rmsprop.hpp"
 #include "descent/transform/scale_by_schedule.hpp"
@@ -215,6 +219,29 @@ std::vector<Entry> transform_entries() {
       "decoupled weight decay: subtracts rate * p from the update (put it after an optimizer)",
       "Loshchilov & Hutter, ICLR 2019", WeightDecayOptions{},
       [](const WeightDecayOptions& o) { return weight_decay(o); }));
+  // diffGrad, exponentiated gradient, coordinate-wise clipping and normalization (issue 15).
+  v.push_back(options_entry<TransformPtr>(
+      "diffgrad", K::optimizer,
+      "diffGrad: Adam whose first moment is damped per coordinate by 1 / (1 + exp(-|g_prev - g|)), in [1/2, 1)",
+      "Dubey et al., diffGrad: An Optimization Method for Convolutional Neural Networks, IEEE TNNLS 2020",
+      DiffGradOptions{}, [](const DiffGradOptions& o) { return diffgrad(o); }));
+  v.push_back(options_entry<TransformPtr>(
+      "exponentiated_gradient", K::optimizer,
+      "multiplicative updates for positive weights: p <- p exp(-lr g), divided by the sum on the simplex "
+      "(simplex=true); put it last in a chain",
+      "Kivinen & Warmuth, Exponentiated Gradient versus Gradient Descent for Linear Predictors, Inf. Comput. 1997",
+      ExponentiatedGradientOptions{}, [](const ExponentiatedGradientOptions& o) { return exponentiated_gradient(o); }));
+  v.push_back(options_entry<TransformPtr>(
+      "coordinate_clip", K::transform,
+      "clips the floor(fraction * n) coordinates largest in magnitude to the next largest magnitude (a quantile of "
+      "|d| over all coordinates)",
+      "Pan & Li, Toward Understanding Why Adam Converges Faster Than SGD for Transformers, 2023",
+      CoordinateClipOptions{}, [](const CoordinateClipOptions& o) { return coordinate_clip(o.fraction); }));
+  v.push_back(options_entry<TransformPtr>(
+      "normalize", K::transform,
+      "divides the direction by its Euclidean norm: chain(normalize, sgd(lr=eta)) is normalized gradient descent",
+      "Nacson et al., Convergence of Gradient Descent on Separable Data, AISTATS 2019", NormalizeOptions{},
+      [](const NormalizeOptions& o) { return normalize(o); }));
   // Schedules.
   auto schedule = [](const auto& o) { return make_schedule(o); };
   v.push_back(options_entry<SchedulePtr>("constant", K::schedule, "the same value at every step", "-",

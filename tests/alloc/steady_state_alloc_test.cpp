@@ -23,6 +23,10 @@
 #include "descent/transform/apply.hpp"
 #include "descent/transform/chain.hpp"
 #include "descent/transform/clip_by_global_norm.hpp"
+#include "descent/transform/coordinate_clip.hpp"
+#include "descent/transform/diffgrad.hpp"
+#include "descent/transform/exponentiated_gradient.hpp"
+#include "descent/transform/normalize.hpp"
 #include "descent/transform/sgd.hpp"
 #include "descent/transform/weight_decay.hpp"
 
@@ -59,8 +63,12 @@ long allocations() { return g_allocations.load(); }
 
 TEST(SteadyState, OptimizerStepsAllocateNothing) {
   const std::size_t n = 100'000;  // ~100 tiles: the threaded path
-  for (const TransformPtr& t : {chain(clip_by_global_norm(1.0), adam(), weight_decay(1e-4)),
-                                chain(adam(), clip_by_global_norm(1.0), sgd()), sgd({.momentum = 0.9})}) {
+  for (const TransformPtr& t :
+       {chain(clip_by_global_norm(1.0), adam(), weight_decay(1e-4)), chain(adam(), clip_by_global_norm(1.0), sgd()),
+        sgd({.momentum = 0.9}),
+        // A global member (its selection scratch grows once per thread), a
+        // reducing one, and the simplex form of EG (reducing, reading p).
+        chain(coordinate_clip(0.1), diffgrad(), normalize(), sgd()), exponentiated_gradient({.simplex = true})}) {
     Parameters<float> x(ParameterLayout::flat(n), 1.0f);
     auto state = t->init(x.layout(), 0.0f);
     AlignedBuffer<float> g(n, 0.5f);

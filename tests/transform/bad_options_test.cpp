@@ -64,6 +64,14 @@ const std::map<std::string, std::string>& expected_constraints() {
     t["clip_by_global_norm.max_norm"] = "max_norm > 0";
     t["clip_by_value.limit"] = "limit > 0";
     t["weight_decay.rate"] = "rate >= 0";
+    t["diffgrad.lr"] = "lr > 0";
+    t["diffgrad.beta1"] = "0 <= beta1 < 1";
+    t["diffgrad.beta2"] = "0 <= beta2 < 1";
+    t["diffgrad.eps"] = "eps >= 0";
+    t["diffgrad.weight_decay"] = "weight_decay >= 0";
+    t["exponentiated_gradient.lr"] = "lr > 0";
+    t["coordinate_clip.fraction"] = "0 <= fraction < 1";
+    t["normalize.eps"] = "eps > 0";
     for (const char* decaying : {"cosine", "linear_decay"}) {
       const std::string e = decaying;
       t[e + ".init"] = "init >= 0";

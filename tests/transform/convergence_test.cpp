@@ -19,6 +19,10 @@ namespace {
 struct ConvergenceRow {
   std::string quadratic;   // spec used on the quadratic
   std::string rosenbrock;  // spec used on Rosenbrock
+  // Multiplicative updates keep each weight's sign, so they start in the positive orthant,
+  // where both minimizers (1, ..., 1) and (1, 1) lie: from 0.1 on the quadratic, (0.5, 1.5) on
+  // Rosenbrock (as far from the minimizer as the usual starts, measured in log p).
+  bool positive_start = false;
 };
 
 // Quadratic: n = 5, lambda in [1, 10] (L = 10). Rosenbrock: L ~ 1000 near the minimum
@@ -44,6 +48,12 @@ const std::map<std::string, ConvergenceRow>& convergence_table() {
       {"rmsprop",
        {"rmsprop(lr=cosine(init=0.01, steps=1000, end=0.00001))",
         "rmsprop(lr=cosine(init=0.005, steps=20000, end=0.00001))"}},
+      // As Adam: xi in [1/2, 1) only scales its steps down.
+      {"diffgrad",
+       {"diffgrad(lr=cosine(init=0.1, steps=1000, end=0.0001))",
+        "diffgrad(lr=cosine(init=0.05, steps=20000, end=0.0001))"}},
+      // Near p the step is -lr p g to first order: gradient descent with step lr p, so lr p L < 2.
+      {"exponentiated_gradient", {"exponentiated_gradient(lr=0.1)", "exponentiated_gradient(lr=0.001)", true}},
   };
   return table;
 }
@@ -90,12 +100,13 @@ void check_all() {
     ASSERT_NE(row, convergence_table().end()) << "no convergence settings for optimizer '" << entry.name << "'";
     std::vector<double> x;
     const std::size_t q = run<T>(
-        row->second.quadratic, std::vector<double>(5, -2.0),
+        row->second.quadratic, std::vector<double>(5, row->second.positive_start ? 0.1 : -2.0),
         [&](std::span<const T> z, std::span<T> g) { quadratic.gradient<T>(z, g); }, kQuadraticTolerance,
         kQuadraticBudget, &x);
     EXPECT_LT(q, kQuadraticBudget) << row->second.quadratic << " stopped at x0 = " << x[0];
     const std::size_t r = run<T>(
-        row->second.rosenbrock, {-1.2, 1.0},
+        row->second.rosenbrock,
+        row->second.positive_start ? std::vector<double>{0.5, 1.5} : std::vector<double>{-1.2, 1.0},
         [](std::span<const T> z, std::span<T> g) { Rosenbrock::gradient<T>(z, g); }, kRosenbrockTolerance,
         kRosenbrockBudget, &x);
     EXPECT_LT(r, kRosenbrockBudget) << row->second.rosenbrock << " stopped at (" << x[0] << ", " << x[1] << ")";

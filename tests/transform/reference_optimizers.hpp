@@ -354,4 +354,79 @@ struct Chain {
   }
 };
 
+// diffGrad, Algorithm 1 of Dubey et al. (IEEE TNNLS 2020), with descent's coupled decay:
+//   g <- g + wd p,  m, v as Adam,  xi = 1 / (1 + exp(-|g_prev - g|)) (g_prev = 0 at t = 1),
+//   p <- p - lr_t xi mhat / (sqrt(vhat) + eps),  g_prev <- g.
+struct DiffGrad {
+  ScheduleFn lr = constant_schedule(1e-3);
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0;
+
+  void operator()(Vec& d, const Vec& p, State& state, std::int64_t t) const {
+    const std::size_t n = d.size();
+    Vec& m = state.buffer("exp_avg", n);
+    Vec& v = state.buffer("exp_avg_sq", n);
+    Vec& previous = state.buffer("previous_grad", n);
+    const double bias1 = 1 - std::pow(beta1, static_cast<double>(t));
+    const double bias2 = 1 - std::pow(beta2, static_cast<double>(t));
+    for (std::size_t i = 0; i < n; ++i) {
+      const double g = d[i] + weight_decay * p[i];
+      m[i] = beta1 * m[i] + (1 - beta1) * g;
+      v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+      const double xi = 1 / (1 + std::exp(-std::abs(previous[i] - g)));
+      previous[i] = g;
+      d[i] = -lr(t - 1) * xi * (m[i] / bias1) / (std::sqrt(v[i] / bias2) + eps);
+    }
+  }
+};
+
+// Coordinate-wise clipping of Pan & Li (2023) by its definition: sort |d| in decreasing
+// order, tau = the entry at index floor(n * fraction), clamp every d_i to [-tau, tau].
+struct CoordinateClip {
+  double fraction = 0.1;
+
+  void operator()(Vec& d, const Vec&, State&, std::int64_t) const {
+    const auto k = static_cast<std::size_t>(static_cast<double>(d.size()) * fraction);
+    if (k == 0) return;
+    Vec sorted;
+    for (double x : d) sorted.push_back(std::abs(x));
+    std::sort(sorted.begin(), sorted.end(), [](double a, double b) { return a > b; });
+    const double tau = sorted[k];
+    for (double& x : d) x = std::min(std::max(x, -tau), tau);
+  }
+};
+
+// d <- d / max(||d||_2, eps).
+struct Normalize {
+  double eps = 1e-30;
+
+  void operator()(Vec& d, const Vec&, State&, std::int64_t) const {
+    double squares = 0;
+    for (double x : d) squares += x * x;
+    const double norm = std::max(std::sqrt(squares), eps);
+    for (double& x : d) x /= norm;
+  }
+};
+
+// Exponentiated gradient (Kivinen & Warmuth 1997) as the new weights minus the old:
+//   orthant: p' = p exp(-lr_t g);  simplex: p' = p exp(-lr_t g) / sum_j p_j exp(-lr_t g_j);
+//   d <- p' - p.
+struct ExponentiatedGradient {
+  ScheduleFn lr = constant_schedule(0.1);
+  bool simplex = false;
+
+  void operator()(Vec& d, const Vec& p, State&, std::int64_t t) const {
+    const double rate = lr(t - 1);
+    Vec next(d.size());
+    double z = 0;
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      next[i] = p[i] * std::exp(-rate * d[i]);
+      z += next[i];
+    }
+    for (std::size_t i = 0; i < d.size(); ++i) d[i] = (simplex ? next[i] / z : next[i]) - p[i];
+  }
+};
+
 }  // namespace descent::reference

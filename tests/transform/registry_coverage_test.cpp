@@ -9,6 +9,10 @@
 #include "descent/transform/adam.hpp"
 #include "descent/transform/clip_by_global_norm.hpp"
 #include "descent/transform/clip_by_value.hpp"
+#include "descent/transform/coordinate_clip.hpp"
+#include "descent/transform/diffgrad.hpp"
+#include "descent/transform/exponentiated_gradient.hpp"
+#include "descent/transform/normalize.hpp"
 #include "descent/transform/rmsprop.hpp"
 #include "descent/transform/scale_by_schedule.hpp"
 #include "descent/transform/sgd.hpp"
@@ -61,6 +65,14 @@ TEST(RegistryCoverage, RegistryDefaultsEqualTheHeaderDefaults) {
   EXPECT_EQ(parse_transform("weight_decay")->spec(), weight_decay()->spec());
   EXPECT_EQ(parse_transform("add_decayed_weights")->spec(), add_decayed_weights()->spec());
   EXPECT_EQ(parse_transform("scale_by_schedule")->spec(), scale_by_schedule(constant(1))->spec());
+  EXPECT_EQ(parse_transform("diffgrad")->spec(), diffgrad()->spec());
+  EXPECT_EQ(parse_transform("exponentiated_gradient")->spec(), exponentiated_gradient()->spec());
+  EXPECT_EQ(parse_transform("coordinate_clip")->spec(), coordinate_clip()->spec());
+  EXPECT_EQ(parse_transform("normalize")->spec(), normalize()->spec());
+  EXPECT_EQ(diffgrad()->spec(), "diffgrad(lr=0.001, beta1=0.9, beta2=0.999, eps=1e-08, weight_decay=0)");
+  EXPECT_EQ(exponentiated_gradient()->spec(), "exponentiated_gradient(lr=0.1, simplex=false)");
+  EXPECT_EQ(coordinate_clip()->spec(), "coordinate_clip(fraction=0.1)");
+  EXPECT_EQ(normalize()->spec(), "normalize(eps=1e-30)");
   // PyTorch's defaults, which the headers follow.
   EXPECT_EQ(adam()->spec(), "adam(lr=0.001, beta1=0.9, beta2=0.999, eps=1e-08, weight_decay=0, amsgrad=false)");
   EXPECT_EQ(adamw()->spec(), "adamw(lr=0.001, beta1=0.9, beta2=0.999, eps=1e-08, weight_decay=0.01, amsgrad=false)");

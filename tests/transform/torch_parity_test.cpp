@@ -1,7 +1,12 @@
 // Parity with PyTorch: tests/fixtures/torch/*.json hold 50-step float64 trajectories of
 // torch.optim optimizers (and lr schedulers) on a 6-d problem, recorded by
 // tests/fixtures/generate_torch_fixtures.py. Each is re-run here with the equivalent
-// descent spec, and every step's parameters must match.
+// descent spec, and every step's parameters must match. diffgrad.json comes from the
+// torch-optimizer package instead (tests/fixtures/generate_torch_optimizer_fixtures.py): its
+// DiffGrad evaluates the paper's formula in another order too (lr sqrt(1 - beta2^t) / (1 -
+// beta1^t) times (xi m) / sqrt(v), where descent divides by sqrt(v) / sqrt(1 - beta2^t)), and
+// xi = 1 / (1 + exp(-|g_prev - g|)) has slope <= 1/4, so the rounding of g_prev - g enters
+// it damped: the same few-ulps-per-step argument below holds.
 //
 // Tolerance: |x_t - x_t(torch)| <= 1e-10 * max_j |x_t(torch)_j|. Both sides evaluate the
 // same formulas in double but in different, algebraically equal orders (torch forms
@@ -98,6 +103,14 @@ std::string descent_spec(const json& fixture) {
     return "rmsprop(lr=" + lr + ", alpha=" + num(get(h, "alpha", 0.99)) + ", eps=" + num(get(h, "eps", 1e-8)) +
            ", weight_decay=" + num(get(h, "weight_decay", 0)) + ", momentum=" + num(get(h, "momentum", 0)) +
            ", centered=" + flag(h, "centered") + ")";
+  // torch-optimizer's DiffGrad (generate_torch_optimizer_fixtures.py) adds eps to sqrt(v)
+  // before the bias correction; the fixture has eps = 0, where that and descent's
+  // sqrt(v_hat) + eps (the paper's) are the same formula in another order.
+  if (optimizer == "DiffGrad") {
+    EXPECT_EQ(get(h, "eps", 1e-8), 0.0) << "DiffGrad fixtures must use eps = 0 (see above)";
+    return "diffgrad(lr=" + lr + ", beta1=" + num(get(h, "beta1", 0.9)) + ", beta2=" + num(get(h, "beta2", 0.999)) +
+           ", eps=0, weight_decay=" + num(get(h, "weight_decay", 0)) + ")";
+  }
   ADD_FAILURE() << "unknown torch optimizer " << optimizer;
   return "sgd";
 }
@@ -108,7 +121,7 @@ constexpr double kParityTolerance = 1e-10;
 TEST(TorchParity, FixturesCoverEveryTorchOptimizer) {
   std::set<std::string> optimizers;
   for (const auto& path : fixture_files()) optimizers.insert(read_json(path)["optimizer"].get<std::string>());
-  for (const char* name : {"SGD", "Adam", "AdamW", "Adagrad", "RMSprop"})
+  for (const char* name : {"SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "DiffGrad"})
     EXPECT_TRUE(optimizers.contains(name)) << name;
 }
 

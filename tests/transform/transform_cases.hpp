@@ -26,6 +26,10 @@ struct TransformCase {
   // False for the two-point heavy-ball reference, whose state (the previous parameters)
   // holds the same information as descent's momentum buffer in another form.
   bool slots_comparable = true;
+  // True where an update element is a small difference of large terms by the algorithm's
+  // nature (a simplex update sums to zero, so some of its elements are near 0): the update is
+  // then compared relative to max(|update|, |p|), the scale of the weight it changes.
+  bool update_relative_to_params = false;
 
   TransformPtr make() const { return parse_transform(spec); }
 };
@@ -146,6 +150,42 @@ inline const std::vector<TransformCase>& transform_cases() {
       {"chain_value_sgd_clip_last", "chain",
        "chain(clip_by_value(limit=1.2), nesterov(lr=0.05, momentum=0.6), clip_by_global_norm(max_norm=0.05))",
        r::Chain{{r::ClipByValue{1.2}, r::Nesterov{r::constant_schedule(0.05), 0.6, 0}, r::ClipByGlobalNorm{0.05}}}},
+      // diffGrad: the friction 1 / (1 + exp(-|g_prev - g|)) has slope <= 1/4 and value >= 1/2,
+      // so the rounding of g_prev - g enters the update relatively at most 1/2 as much: Adam's bound holds.
+      {"diffgrad", "diffgrad", "diffgrad(lr=0.02, beta1=0.8, beta2=0.9995, eps=1e-6, weight_decay=0.1)",
+       r::DiffGrad{r::constant_schedule(0.02), 0.8, 0.9995, 1e-6, 0.1}},
+      {"diffgrad_cosine", "diffgrad", "diffgrad(lr=cosine(init=0.02, steps=4, end=0.002), beta1=0.7, beta2=0.99)",
+       r::DiffGrad{r::cosine_schedule(0.02, 4, 0.002), 0.7, 0.99, 1e-8, 0}},
+      // Coordinate-wise clipping on 7 coordinates: floor(7 * 0.3) = 2 and floor(7 * 0.5) = 3 clipped;
+      // floor(7 * 0.1) = 0 leaves the direction unchanged.
+      {"coordinate_clip", "coordinate_clip", "coordinate_clip(fraction=0.3)", r::CoordinateClip{0.3}},
+      {"coordinate_clip_half", "coordinate_clip", "coordinate_clip(fraction=0.5)", r::CoordinateClip{0.5}},
+      {"coordinate_clip_none", "coordinate_clip", "coordinate_clip(fraction=0.1)", r::CoordinateClip{0.1}},
+      {"normalize", "normalize", "normalize(eps=1e-6)", r::Normalize{1e-6}},
+      // exp(-lr g) - 1 in [-0.53, -0.22] for lr = 0.5 and g in [0.5, 1.5]: no cancellation.
+      {"exponentiated_gradient", "exponentiated_gradient", "exponentiated_gradient(lr=0.5)",
+       r::ExponentiatedGradient{r::constant_schedule(0.5)}},
+      {"exponentiated_gradient_exponential", "exponentiated_gradient",
+       "exponentiated_gradient(lr=exponential(init=0.8, gamma=0.7))",
+       r::ExponentiatedGradient{r::exponential_schedule(0.8, 0.7)}},
+      // The simplex update u_i = p_i (e^{x_i} - 1), x_i = -lr g_i - log Z, sums to 0 once p is on
+      // the simplex, so some u_i are near 0: it is compared relative to max(|u_i|, p_i), one step at
+      // a time (update_relative_to_params). Relative to p_i, descent's error is p_i e^{x_i} |dx_i|
+      // + 2u with dx_i <= u (|lr g_i| + 2 |log Z| + 22) (product, log of a 7-term sum of exps,
+      // subtraction); here lr g <= 1.5, |log Z| <= 1.6 (log Z in [0.29, 1.6] at the first step,
+      // where sum p = 7.1, and in [-1.5, -0.5] on the simplex), and e^{x_i} <= e^{lr (max g - min g)}
+      // = e. The reference's p e^{-lr g} / Z - p errs by e^{x_i} (lr g + 1 + 8 + 1) u + u relative to
+      // p_i. Together <= e (26.7 + 11.5) u + 3u = 107 u = 54 eps < 64 eps in double; in float the
+      // exponent is formed in double from the float inputs and only the final rounding is float's.
+      {"exponentiated_gradient_simplex", "exponentiated_gradient", "exponentiated_gradient(lr=1, simplex=true)",
+       r::ExponentiatedGradient{r::constant_schedule(1), true}, true, true},
+      {"chain_coordinate_clip_sgd", "chain", "chain(coordinate_clip(fraction=0.3), sgd(lr=0.05, momentum=0.5))",
+       r::Chain{{r::CoordinateClip{0.3}, r::SgdMomentum{r::constant_schedule(0.05), 0.5, 0}}}},
+      {"chain_normalize_sgd", "chain", "chain(normalize(eps=1e-12), sgd(lr=0.1))",
+       r::Chain{{r::Normalize{1e-12}, r::Sgd{r::constant_schedule(0.1), 0}}}},
+      {"chain_clip_exponentiated_gradient_simplex", "chain",
+       "chain(clip_by_value(limit=1.2), exponentiated_gradient(lr=1, simplex=true))",
+       r::Chain{{r::ClipByValue{1.2}, r::ExponentiatedGradient{r::constant_schedule(1), true}}}, true, true},
   };
   return cases;
 }

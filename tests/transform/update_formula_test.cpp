@@ -4,6 +4,7 @@
 // all move), in float and in double.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "transform/transform_cases.hpp"
@@ -37,9 +38,14 @@ void check_against_reference(const TransformCase& c) {
     direct_update<T>(*transform, state, d, p);
     c.reference(ref_d, ref_p, ref_state, t);
     EXPECT_EQ(state.count, t);
-    for (std::size_t i = 0; i < kSize; ++i)
-      expect_relative(d[i], ref_d[i], kRoundingBound<T>,
-                      "step " + std::to_string(t) + " update[" + std::to_string(i) + "]");
+    for (std::size_t i = 0; i < kSize; ++i) {
+      const std::string what = "step " + std::to_string(t) + " update[" + std::to_string(i) + "]";
+      if (c.update_relative_to_params)
+        EXPECT_LE(std::abs(d[i] - ref_d[i]), kRoundingBound<T> * std::max(std::abs(ref_d[i]), ref_p[i]))
+            << what << ": " << d[i] << " vs reference " << ref_d[i] << " on p = " << ref_p[i];
+      else
+        expect_relative(d[i], ref_d[i], kRoundingBound<T>, what);
+    }
     if (c.slots_comparable) {
       for_each_slot<T>(state, "", [&](const std::string& path, const std::string& name, const AlignedBuffer<T>& slot) {
         const auto& buffers = reference_child(ref_state, path).buffers;
@@ -57,6 +63,10 @@ void check_against_reference(const TransformCase& c) {
       p[i] += d[i];
       ref_p[i] += ref_d[i];
     }
+    // An update that depends on p through a cancellation (the simplex form of exponentiated
+    // gradient) would carry the weights' own rounding drift into the comparison: the reference
+    // restarts each step from descent's weights, so that one step's formula is what is compared.
+    if (c.update_relative_to_params) ref_p.assign(p.begin(), p.end());
   }
 }
 
