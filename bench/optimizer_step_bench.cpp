@@ -7,6 +7,8 @@
 // bytes per fp32 parameter). Names read optimizer_step/<optimizer>/<fp32|fp64>/<n>, and
 // optimizer_step_blocks10/<optimizer>/fp32/<n> for the same n split into ten blocks (the
 // shape of a small network, and what PyTorch's "10 tensors" peer in bench/peers times),
+// optimizer_step_layers/<case>/fp32/<n> for five weight matrices, each followed by a bias of
+// 1000 (an MLP's layout), where partition(...) cases run beside the transform they split,
 // and norm_pass/<fp32|fp64>/<n> for the read of g that a leading global-norm clip adds.
 //
 //   optimizer_step_bench --benchmark_filter='adam/fp32'
@@ -17,13 +19,14 @@
 #include <cstdio>
 #include <functional>
 #include <optional>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "descent/core/aligned_buffer.hpp"
 #include "descent/core/parallel.hpp"
 #include "descent/core/parameter_layout.hpp"
+#include "descent/spec/registry.hpp"
 #include "descent/transform/adam.hpp"
 #include "descent/transform/apply.hpp"
 #include "descent/transform/chain.hpp"
@@ -65,6 +68,34 @@ std::vector<OptimizerCase> optimizer_cases() {
   };
 }
 
+// partition(...) on an MLP's layout beside what it splits. Biases alone in a group run
+// block by block in place (their transform is elementwise); weights under a clip of their
+// own norm are gathered into scratch and scattered back (one more read and write of them).
+std::vector<OptimizerCase> layer_cases() {
+  using descent::parse_transform;
+  return {
+      {"adamw", [] { return parse_transform("adamw"); }, 7},
+      {"partition_bias_adam_rest_adamw",
+       [] { return parse_transform("partition(group('*.bias', adam), default=adamw)"); }, 7},
+      {"chain_clip_adamw", [] { return parse_transform("chain(clip_by_global_norm(1), adamw)"); }, 8},
+      {"partition_weights_clip_adamw",
+       [] {
+         return parse_transform("partition(group('*.weight', chain(clip_by_global_norm(1), adamw)), default=adamw)");
+       },
+       8},
+  };
+}
+
+// Five (weight, bias) pairs: weights of n/5 - 1000 elements, biases of 1000.
+descent::ParameterLayout layer_layout(std::size_t n) {
+  descent::ParameterLayout layout;
+  for (std::size_t l = 0; l < 5; ++l) {
+    layout.add("layer" + std::to_string(l) + ".weight", {n / 5 - 1000});
+    layout.add("layer" + std::to_string(l) + ".bias", {1000});
+  }
+  return layout;
+}
+
 // A gradient-like direction with |g| in [0.5, 1) and mixed signs: no zeros and no
 // subnormals (whose slow paths would distort timings). apply() leaves a single-pass
 // direction untouched, so it stays the same gradient every step.
@@ -88,10 +119,11 @@ descent::ParameterLayout blocked_layout(std::size_t n, std::size_t blocks) {
   return layout;
 }
 
+// blocks = 0: the layer layout.
 template <class T>
 void optimizer_step(benchmark::State& bench, const OptimizerCase& which, std::size_t blocks) {
   const auto n = static_cast<std::size_t>(bench.range(0));
-  const descent::ParameterLayout layout = blocked_layout(n, blocks);
+  const descent::ParameterLayout layout = blocks == 0 ? layer_layout(n) : blocked_layout(n, blocks);
   const descent::TransformPtr optimizer = which.make();
   descent::TransformState<T> state = descent::init_state<T>(*optimizer, layout);
   descent::AlignedBuffer<T> params(n, T(0.25));
@@ -135,7 +167,9 @@ void norm_pass(benchmark::State& bench) {
 
 template <class T>
 void register_precision(const OptimizerCase& which, const char* precision, std::size_t blocks = 1) {
-  const std::string family = blocks == 1 ? "optimizer_step/" : "optimizer_step_blocks" + std::to_string(blocks) + "/";
+  const std::string family = blocks == 0   ? "optimizer_step_layers/"
+                             : blocks == 1 ? "optimizer_step/"
+                                           : "optimizer_step_blocks" + std::to_string(blocks) + "/";
   const std::string name = family + which.name + "/" + precision;
   benchmark::RegisterBenchmark(name.c_str(),
                                [which, blocks](benchmark::State& s) { optimizer_step<T>(s, which, blocks); })
@@ -155,8 +189,8 @@ int main(int argc, char** argv) {
     register_precision<double>(which, "fp64");
     register_precision<float>(which, "fp32", 10);  // every size above is a multiple of 10
   }
-  for (const auto& [precision, run] :
-       {std::pair{"fp32", &norm_pass<float>}, std::pair{"fp64", &norm_pass<double>}}) {
+  for (const OptimizerCase& which : layer_cases()) register_precision<float>(which, "fp32", 0);
+  for (const auto& [precision, run] : {std::pair{"fp32", &norm_pass<float>}, std::pair{"fp64", &norm_pass<double>}}) {
     const std::string name = std::string("norm_pass/") + precision;
     benchmark::RegisterBenchmark(name.c_str(), run)
         ->Arg(100'000)

@@ -6,11 +6,13 @@
 #include "descent/transform/chain.hpp"
 #include "descent/transform/clip_by_global_norm.hpp"
 #include "descent/transform/clip_by_value.hpp"
+#include "descent/transform/continuized_nesterov.hpp"
 #include "descent/transform/coordinate_clip.hpp"
 #include "descent/transform/diffgrad.hpp"
 #include "descent/transform/exponentiated_gradient.hpp"
 #include "descent/transform/mfac.hpp"
 #include "descent/transform/normalize.hpp"
+#include "descent/transform/optimism.hpp"
 #include "descent/transform/partition.hpp"
 #include "descent/transform/rmsprop.hpp"
 #include "descent/transform/scale_by_schedule.hpp"
@@ -182,6 +184,12 @@ std::vector<Entry> transform_entries() {
                                           "Sutskever, Martens, Dahl & Hinton, ICML 2013",
                                           SgdOptions{.momentum = 0.9, .nesterov = true},
                                           [](const SgdOptions& o) { return sgd(o); }, {"nesterov"}));
+  v.push_back(options_entry<TransformPtr>(
+      "continuized_nesterov", K::optimizer,
+      "continuized Nesterov acceleration: x and z mix continuously and step at the times of a Poisson clock (lr = "
+      "1/L; mu > 0 for the strongly convex rate)",
+      "Even, Berthier, Bach, Flammarion, Gaillard, Hendrikx, Massoulie & Taylor, NeurIPS 2021",
+      ContinuizedNesterovOptions{}, [](const ContinuizedNesterovOptions& o) { return continuized_nesterov(o); }));
   v.push_back(options_entry<TransformPtr>("rmsprop", K::optimizer,
                                           "RMSProp: steps divided by a running root mean square of the gradients",
                                           "Tieleman & Hinton, Coursera lecture 6.5, 2012", RmspropOptions{},
@@ -210,6 +218,12 @@ std::vector<Entry> transform_entries() {
       "Frantar, Kurtic & Alistarh, M-FAC: Efficient Matrix-Free Approximations of Second-Order Information, "
       "NeurIPS 2021",
       MfacOptions{}, [](const MfacOptions& o) { return mfac(o); }));
+  v.push_back(options_entry<TransformPtr>(
+      "optimism", K::transform,
+      "extrapolates the update before it by the previous one: (1 + c) u_t - c u_{t-1} (after sgd: optimistic GD; "
+      "after adam: Optimistic Adam)",
+      "Rakhlin & Sridharan, NeurIPS 2013; Daskalakis, Ilyas, Syrgkanis & Zeng, ICLR 2018", OptimismOptions{},
+      [](const OptimismOptions& o) { return optimism(o); }));
   v.push_back(partition_entry());
   v.push_back(options_entry<TransformPtr>(
       "scale_by_schedule", K::transform, "multiplies the update by a schedule's value s(t)", "-",

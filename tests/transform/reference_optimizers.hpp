@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "descent/core/random.hpp"
 #include "transform/reference_schedules.hpp"
 
 namespace descent::reference {
@@ -341,6 +342,67 @@ struct Mfac {
       for (std::size_t k = 0; k < n; ++k) out[k] -= c * v[i][k];
     }
     d = out;
+  }
+};
+
+// Optimism (Rakhlin & Sridharan 2013; Daskalakis et al. 2018), after an optimizer's update u:
+//   u'_t = (1 + c) u_t - c u_{t-1},  u_0 = 0.
+struct Optimism {
+  double strength = 1;
+
+  void operator()(Vec& d, const Vec&, State& state, std::int64_t) const {
+    Vec& previous = state.buffer("previous_update", d.size());
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      const double u = d[i];
+      d[i] = (1 + strength) * u - strength * previous[i];
+      previous[i] = u;
+    }
+  }
+};
+
+// Continuized Nesterov (Even et al. 2021), one Poisson event per call. The event times are
+// sums of Exp(1) waiting times -log(U_k), U_k uniform in (0, 1] read from the seed's noise
+// stream (substream "nest"), two 32-bit draws per time. At event k (time T_k) the gradient
+// g is taken at x = p; then
+//   x+ = p - lr g,  z+ = z - gamma' g,   (z starts at x_0)
+// and x, z mix until T_{k+1} by the exact solution of dx = eta (z - x), dz = eta' (x - z):
+//   mu > 0: eta = eta' = sqrt(mu lr), gamma' = sqrt(lr / mu); x - z decays as exp(-2 eta s)
+//           while x + z stays;
+//   mu = 0: eta = 2/t, eta' = 0, gamma' = lr T_k / 2; x - z scales by (T_k / T_{k+1})^2.
+struct ContinuizedNesterov {
+  double lr = 1e-2;
+  double mu = 0;
+  std::int64_t seed = 0;
+
+  static double waiting_time(std::int64_t seed, std::int64_t k) {
+    Random clock(static_cast<std::uint64_t>(seed), Stream::noise, 0x6e657374u);
+    clock.seek(2 * static_cast<std::uint64_t>(k - 1));
+    return -std::log(clock.uniform_open_zero());
+  }
+
+  void operator()(Vec& d, const Vec& p, State& state, std::int64_t t) const {
+    Vec& z = state.buffer("z", d.size());
+    Vec& time = state.buffer("event_time", 1);  // T_t, kept as a one-element buffer
+    if (t == 1) {
+      z = p;
+      time[0] = waiting_time(seed, 1);
+    }
+    const double now = time[0], next = now + waiting_time(seed, t + 1);
+    const double gamma_z = mu > 0 ? std::sqrt(lr / mu) : lr * now / 2;
+    // x(s) - z(s) = (x+ - z+) r(s) with r = exp(-2 eta s) (mu > 0) or (T_k / T_{k+1})^2
+    // (mu = 0); x + z is conserved when eta = eta', z when eta' = 0. Written with the step
+    // x_next - p formed directly (not as a difference of nearby numbers):
+    //   mu > 0: x_next = x+ + (1 - r)/2 (z+ - x+),  z_next = z+ - (1 - r)/2 (z+ - x+)
+    //   mu = 0: x_next = x+ + (1 - r) (z+ - x+),    z_next = z+
+    const double r = mu > 0 ? std::exp(-2 * std::sqrt(mu * lr) * (next - now)) : (now / next) * (now / next);
+    const double pull = mu > 0 ? (1 - r) / 2 : 1 - r;
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      const double gap = (z[i] - p[i]) - (gamma_z - lr) * d[i];  // z+ - x+
+      const double z_plus = z[i] - gamma_z * d[i];
+      d[i] = -lr * d[i] + pull * gap;
+      z[i] = mu > 0 ? z_plus - pull * gap : z_plus;
+    }
+    time[0] = next;
   }
 };
 

@@ -135,6 +135,22 @@ inline const std::vector<TransformCase>& transform_cases() {
        "scale_by_schedule(schedule=-0.5))",
        r::Chain{{r::AddDecayedWeights{0.1}, r::Mfac{3, 10}, r::ClipByGlobalNorm{0.02},
                  r::ScaleBySchedule{r::constant_schedule(-0.5)}}}},
+      {"optimism_after_sgd", "optimism", "chain(sgd(lr=0.05, momentum=0.5), optimism(strength=1))",
+       r::Chain{{r::SgdMomentum{r::constant_schedule(0.05), 0.5, 0}, r::Optimism{1}}}},
+      {"optimism_after_adam", "optimism", "chain(adam(lr=0.02, beta1=0.8, beta2=0.99, eps=1e-6), optimism(strength=0.5))",
+       r::Chain{{r::Adam{r::constant_schedule(0.02), 0.8, 0.99, 1e-6}, r::Optimism{0.5}}}},
+      // Continuized Nesterov's update is -lr g + (1 - alpha)(z+ - x+): a sum of terms of the
+      // size of p and of the step z - p, and z+ - x+ = (z - p) + (lr - gamma') g is a small
+      // difference once z and p approach each other. Each term is formed with a few roundings
+      // (<= 6 u of |p| + |gamma' g| <= 2 |p| here: lr = 0.05, gamma' <= 0.32 at these steps, |g|
+      // <= 1.6, |p| >= 0.6), so the update is compared relative to max(|u|, |p|): <= 12 u < 64 u.
+      // z itself is not compared element by element (slots_comparable = false): its elements pass
+      // near 0, where a relative comparison means nothing; every later update reads it, so an
+      // error in z shows there.
+      {"continuized_nesterov_strongly_convex", "continuized_nesterov",
+       "continuized_nesterov(lr=0.05, mu=0.5, seed=7)", r::ContinuizedNesterov{0.05, 0.5, 7}, false, true},
+      {"continuized_nesterov_convex", "continuized_nesterov", "continuized_nesterov(lr=0.05, mu=0, seed=3)",
+       r::ContinuizedNesterov{0.05, 0, 3}, false, true},
       // Partition over the generic tests' flat layout (one unnamed vector block): the block
       // goes to the default when no pattern matches, to a group by its ndim otherwise, and the
       // partition's state holds the taking group's state as its one child. Multi-block layouts
