@@ -145,10 +145,10 @@ inline const std::vector<TransformCase>& transform_cases() {
       // Muon on matrix_test_layout, with and without Nesterov, two lr adjustments, a schedule.
       // weight_decay = 0.004 keeps decay ||W_B|| <= rate_B ||O_B|| / 2 on every block B of the
       // tests (muon_update_bound's condition): ||W_B||_F <= 1.4 sqrt(size_B) + 5 lr sqrt(3) 1.21,
-      // at most 60 lr / lr for the largest block (3 x 597), where the adjust_lr factor is >= 1
-      // and ||O_B|| >= 0.68 (p^5 over [1/sqrt(3), 1], checked in muon_test.cpp): 0.004 * 60 =
-      // 0.24 <= 0.34. The small blocks ({2, 2, 2}, {2, 1}, {1, 1}) have factors >= 0.2 under
-      // match_rms_adamw and ||W_B|| <= 4: 0.016 <= 0.2 * 0.68 / 2.
+      // at most 60 for the largest block (3 x 597), where the adjust_lr factor is >= 1 and
+      // ||O_B|| >= 0.67 (p^5 over [1/sqrt(3), 1], checked in muon_test.cpp): 0.004 * 60 = 0.24
+      // <= 0.335. The small blocks ({2, 2, 2}, {2, 1}, {1, 1}) have factors >= 0.2 under
+      // match_rms_adamw and ||W_B|| <= 4: 0.016 <= 0.2 * 0.67 / 2.
       {"muon", "muon",
        "muon(lr=0.02, momentum=0.9, nesterov=true, weight_decay=0.004, adjust_lr=original, ns_steps=5, eps=1e-7)",
        r::Muon{matrix_test_shapes, r::constant_schedule(0.02), 0.9, true, 5, 1e-7, 0.004, "original"}, true,
