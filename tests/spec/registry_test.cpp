@@ -33,6 +33,7 @@ TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
                                              "adamw",
                                              "amsgrad",
                                              "momentum",
+                                             "muon",
                                              "nesterov",
                                              "rmsprop",
                                              "sgd",  // optimizers
@@ -408,7 +409,7 @@ TEST(Registry, UnknownNamesSuggestTheClosestOne) {
       {"adam(lr=cosin(1, 10))", 9, "unknown schedule 'cosin'; did you mean 'cosine'?"},
       {"xyzzy", 1,
        "unknown optimizer or transform 'xyzzy'; expected one of: adagrad, adagrad_norm, adam, adamw, amsgrad, "
-       "momentum, nesterov, "
+       "momentum, muon, nesterov, "
        "rmsprop, sgd, add_decayed_weights, chain, clip_by_global_norm, clip_by_value, mfac, scale_by_schedule, "
        "weight_decay"},
       {"adam(lr=foo)", 9,
