@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <new>
 #include <vector>
@@ -15,13 +16,14 @@
 #include "descent/estimator/saga.hpp"
 #include "descent/estimator/sam.hpp"
 #include "descent/estimator/svrg.hpp"
-#include "descent/model/logistic_regression.hpp"
 #include "descent/loop/minimize.hpp"
+#include "descent/model/logistic_regression.hpp"
 #include "descent/model/mlp.hpp"
 #include "descent/transform/adam.hpp"
 #include "descent/transform/apply.hpp"
 #include "descent/transform/chain.hpp"
 #include "descent/transform/clip_by_global_norm.hpp"
+#include "descent/transform/muon.hpp"
 #include "descent/transform/sgd.hpp"
 #include "descent/transform/weight_decay.hpp"
 
@@ -72,6 +74,30 @@ TEST(SteadyState, OptimizerStepsAllocateNothing) {
     }
     EXPECT_EQ(allocations() - before, 0) << t->spec();
   }
+}
+
+// Muon's Newton-Schulz scratch (and the GEMM packing buffers) are kept per thread and grow
+// once: a 136 x 140 block is cut into two row panels (src/model/panel_gemm.hpp), a tall 40 x 10
+// one is iterated transposed.
+TEST(SteadyState, MuonStepsAllocateNothing) {
+  ParameterLayout layout;
+  layout.add("hidden", {136, 140});
+  layout.add("out", {40, 10});
+  const TransformPtr t = muon({.lr = constant(0.02)});
+  Parameters<float> x(layout, 1.0f);
+  auto state = t->init(x.layout(), 0.0f);
+  AlignedBuffer<float> g(layout.size());
+  const auto fill = [&] {
+    for (std::size_t i = 0; i < g.size(); ++i) g[i] = static_cast<float>(std::sin(0.1 * static_cast<double>(i)));
+  };
+  fill();
+  apply(*t, state, g.span(), x.flat(), x.layout());
+  const long before = allocations();
+  for (int step = 0; step < 3; ++step) {
+    fill();
+    apply(*t, state, g.span(), x.flat(), x.layout());
+  }
+  EXPECT_EQ(allocations() - before, 0) << t->spec();
 }
 
 // The loop's own allocations (buffers, callbacks, the summary) do not grow with the
