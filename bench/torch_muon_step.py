@@ -8,7 +8,9 @@ does), and Muon's defaults but lr = 0.02. torch runs the Newton-Schulz iteration
 whatever the parameters' dtype; "ns_dtype" float32/float64 runs torch's own iteration in the
 parameters' dtype instead (the module is shown a torch whose bfloat16 is that dtype, as in
 tests/fixtures/generate_torch_muon_fixtures.py), the same arithmetic as descent's.
-Reports the median over repetitions of the mean time of a batch of steps, one JSON document.
+Reports the median over repetitions of the mean time of a batch of steps, wall-clock and the
+process's CPU time (all threads; on a shared machine the CPU time is the steadier figure), as
+one JSON document.
 
   torch_muon_step.py --threads 1 2 --repetitions 7
 """
@@ -56,13 +58,14 @@ def time_steps(dtype, ns_dtype, repetitions, batch):
     with newton_schulz_dtype(ns_dtype):
         for _ in range(3):
             optimizer.step()
-        times = []
+        times, cpu_times = [], []
         for _ in range(repetitions):
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             for _ in range(batch):
                 optimizer.step()
             times.append((time.perf_counter() - start) / batch)
-    return statistics.median(times)
+            cpu_times.append((time.process_time() - cpu_start) / batch)
+    return statistics.median(times), statistics.median(cpu_times)
 
 
 def main():
@@ -76,10 +79,10 @@ def main():
         torch.set_num_threads(threads)
         for dtype, name in ((torch.float32, "fp32"), (torch.float64, "fp64")):
             for ns_dtype in (None, dtype):
-                seconds = time_steps(dtype, ns_dtype, args.repetitions, args.batch)
+                seconds, cpu_seconds = time_steps(dtype, ns_dtype, args.repetitions, args.batch)
                 results.append(dict(threads=threads, dtype=name,
                                     ns_dtype="bfloat16 (torch default)" if ns_dtype is None else str(ns_dtype),
-                                    ms_per_step=round(seconds * 1e3, 3)))
+                                    ms_per_step=round(seconds * 1e3, 3), cpu_ms_per_step=round(cpu_seconds * 1e3, 3)))
     print(json.dumps(dict(torch_version=torch.__version__, shapes=SHAPES, results=results), indent=1))
 
 
