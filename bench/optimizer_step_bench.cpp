@@ -9,7 +9,9 @@
 // shape of a small network, and what PyTorch's "10 tensors" peer in bench/peers times),
 // optimizer_step_layers/<case>/fp32/<n> for five weight matrices, each followed by a bias of
 // 1000 (an MLP's layout), where partition(...) cases run beside the transform they split,
-// and norm_pass/<fp32|fp64>/<n> for the read of g that a leading global-norm clip adds.
+// norm_pass/<fp32|fp64>/<n> for the read of g that a leading global-norm clip adds, and
+// muon_step/mlp_784_256_128_10/<fp32|fp64> for one Muon step on the Fashion-MNIST MLP's three
+// weight matrices (its peer: bench/torch_muon_step.py).
 //
 //   optimizer_step_bench --benchmark_filter='adam/fp32'
 #include <benchmark/benchmark.h>
@@ -31,6 +33,7 @@
 #include "descent/transform/apply.hpp"
 #include "descent/transform/chain.hpp"
 #include "descent/transform/clip_by_global_norm.hpp"
+#include "descent/transform/muon.hpp"
 #include "descent/transform/sgd.hpp"
 #include "descent/transform/weight_decay.hpp"
 
@@ -165,6 +168,35 @@ void norm_pass(benchmark::State& bench) {
   bench.SetBytesProcessed(steps * static_cast<std::int64_t>(n) * static_cast<std::int64_t>(sizeof(T)));
 }
 
+// One Muon step (defaults: 5 quintic Newton-Schulz steps, Nesterov) on the weight matrices of the
+// Fashion-MNIST MLP 784-256-128-10, in PyTorch's (out, in) shapes. The biases are not Muon's
+// (partition them to AdamW): they are left out, as in torch_muon_step.py. The work is the
+// iteration's matrix products, 2 m^2 q + m^3 multiply-adds per NS step for an m x q block
+// (m <= q): 5 * (2 * 256^2 * 784 + 256^3 + 2 * 128^2 * 256 + 128^3 + ...) = 0.65e9 per step.
+template <class T>
+void muon_step(benchmark::State& bench) {
+  descent::ParameterLayout layout;
+  layout.add("fc1.weight", {256, 784});
+  layout.add("fc2.weight", {128, 256});
+  layout.add("fc3.weight", {10, 128});
+  const std::size_t n = layout.size();
+  const descent::TransformPtr optimizer = descent::muon({.lr = descent::constant(0.02)});
+  descent::TransformState<T> state = descent::init_state<T>(*optimizer, layout);
+  descent::AlignedBuffer<T> params(n, T(0.25));
+  descent::AlignedBuffer<T> direction(n);
+  fill_direction(direction.span());
+  descent::AlignedBuffer<T> gradient = direction;
+  descent::apply(*optimizer, state, direction.span(), params.span(), layout);  // warm: scratch, threads
+  for (auto _ : bench) {
+    // apply() uses the direction as scratch: restore the gradient, as a training loop writes it.
+    std::copy(gradient.begin(), gradient.end(), direction.begin());
+    descent::apply(*optimizer, state, direction.span(), params.span(), layout);
+    benchmark::DoNotOptimize(params.data());
+    benchmark::ClobberMemory();
+  }
+  bench.SetItemsProcessed(static_cast<std::int64_t>(bench.iterations()) * static_cast<std::int64_t>(n));
+}
+
 template <class T>
 void register_precision(const OptimizerCase& which, const char* precision, std::size_t blocks = 1) {
   const std::string family = blocks == 0   ? "optimizer_step_layers/"
@@ -200,6 +232,12 @@ int main(int argc, char** argv) {
         ->Unit(benchmark::kMicrosecond)
         ->UseRealTime();
   }
+  benchmark::RegisterBenchmark("muon_step/mlp_784_256_128_10/fp32", muon_step<float>)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark("muon_step/mlp_784_256_128_10/fp64", muon_step<double>)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
   benchmark::AddCustomContext("descent_threads", std::to_string(descent::num_threads()));
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

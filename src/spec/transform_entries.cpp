@@ -11,6 +11,7 @@
 #include "descent/transform/diffgrad.hpp"
 #include "descent/transform/exponentiated_gradient.hpp"
 #include "descent/transform/mfac.hpp"
+#include "descent/transform/muon.hpp"
 #include "descent/transform/normalize.hpp"
 #include "descent/transform/optimism.hpp"
 #include "descent/transform/partition.hpp"
@@ -197,6 +198,13 @@ std::vector<Entry> transform_entries() {
   v.push_back(options_entry<TransformPtr>(
       "sgd", K::optimizer, "stochastic gradient descent, optionally with (Nesterov) momentum",
       "Robbins & Monro, Ann. Math. Statist. 1951", SgdOptions{}, [](const SgdOptions& o) { return sgd(o); }));
+  v.push_back(options_entry<TransformPtr>(
+      "muon", K::optimizer,
+      "Muon: momentum orthogonalized by Newton-Schulz per weight matrix (matrix blocks only: route biases and other "
+      "vectors elsewhere with partition(group(ndim=2, muon(lr=0.02)), default=adamw(lr=1e-3)))",
+      "Jordan et al., Muon: An optimizer for hidden layers in neural networks, 2024; Liu et al., Muon is Scalable "
+      "for LLM Training, 2025 (match_rms_adamw)",
+      MuonOptions{}, [](const MuonOptions& o) { return muon(o); }));
   // Transforms.
   v.push_back(options_entry<TransformPtr>(
       "add_decayed_weights", K::transform,

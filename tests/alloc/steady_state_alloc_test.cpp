@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <new>
 #include <vector>
@@ -27,6 +28,7 @@
 #include "descent/transform/diffgrad.hpp"
 #include "descent/transform/exponentiated_gradient.hpp"
 #include "descent/transform/normalize.hpp"
+#include "descent/transform/muon.hpp"
 #include "descent/transform/sgd.hpp"
 #include "descent/transform/weight_decay.hpp"
 
@@ -101,6 +103,31 @@ TEST(SteadyState, PartitionStepsAllocateNothing) {
   const long before = allocations();
   for (int step = 0; step < 10; ++step) {
     std::fill(g.begin(), g.end(), 0.5f);
+    apply(*t, state, g.span(), x.flat(), x.layout());
+  }
+  EXPECT_EQ(allocations() - before, 0) << t->spec();
+}
+
+// Muon's Newton-Schulz scratch (and the GEMM packing buffers) are kept per thread and grow
+// once: a 136 x 140 block is cut into two row panels (src/model/panel_gemm.hpp), a tall 40 x 10
+// one is iterated transposed. Two Newton-Schulz steps (each repeats the same products) keep the
+// sanitizer build quick.
+TEST(SteadyState, MuonStepsAllocateNothing) {
+  ParameterLayout layout;
+  layout.add("hidden", {136, 140});
+  layout.add("out", {40, 10});
+  const TransformPtr t = muon({.lr = constant(0.02), .ns_steps = 2});
+  Parameters<float> x(layout, 1.0f);
+  auto state = t->init(x.layout(), 0.0f);
+  AlignedBuffer<float> g(layout.size());
+  const auto fill = [&] {
+    for (std::size_t i = 0; i < g.size(); ++i) g[i] = static_cast<float>(std::sin(0.1 * static_cast<double>(i)));
+  };
+  fill();
+  apply(*t, state, g.span(), x.flat(), x.layout());
+  const long before = allocations();
+  for (int step = 0; step < 3; ++step) {
+    fill();
     apply(*t, state, g.span(), x.flat(), x.layout());
   }
   EXPECT_EQ(allocations() - before, 0) << t->spec();

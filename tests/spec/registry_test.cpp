@@ -35,6 +35,7 @@ TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
                                              "diffgrad",
                                              "exponentiated_gradient",
                                              "momentum",
+                                             "muon",
                                              "nesterov",
                                              "rmsprop",
                                              "sgd",  // optimizers

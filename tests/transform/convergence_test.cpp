@@ -12,6 +12,7 @@
 #include "descent/spec/registry.hpp"
 #include "descent/transform/apply.hpp"
 #include "transform/test_problems.hpp"
+#include "transform/transform_cases.hpp"
 
 namespace descent::testing {
 namespace {
@@ -54,16 +55,21 @@ const std::map<std::string, ConvergenceRow>& convergence_table() {
         "diffgrad(lr=cosine(init=0.05, steps=20000, end=0.0001))"}},
       // Near p the step is -lr p g to first order: gradient descent with step lr p, so lr p L < 2.
       {"exponentiated_gradient", {"exponentiated_gradient(lr=0.1)", "exponentiated_gradient(lr=0.001)", true}},
+      // On matrix_test_layout (muon refuses vectors): {2, 2} + {1, 1} and a {2, 1} column. Its
+      // steps have a size of about lr per block, so it needs a decaying lr as Adam does.
+      {"muon",
+       {"muon(lr=cosine(init=0.1, steps=1000, end=0.00001), weight_decay=0)",
+        "muon(lr=cosine(init=0.05, steps=20000, end=0.00001), weight_decay=0)"}},
   };
   return table;
 }
 
 template <class T, class Gradient>
-std::size_t run(const std::string& spec, std::vector<double> x0, Gradient gradient, double tolerance,
-                std::size_t budget, std::vector<double>* final_x) {
+std::size_t run(const std::string& entry, const std::string& spec, std::vector<double> x0, Gradient gradient,
+                double tolerance, std::size_t budget, std::vector<double>* final_x) {
   const TransformPtr transform = parse_transform(spec);
   const std::size_t n = x0.size();
-  const auto layout = ParameterLayout::flat(n);
+  const auto layout = test_layout(entry, n);
   auto state = init_state<T>(*transform, layout);
   AlignedBuffer<T> x(n), g(n);
   for (std::size_t i = 0; i < n; ++i) x[i] = static_cast<T>(x0[i]);
@@ -100,12 +106,12 @@ void check_all() {
     ASSERT_NE(row, convergence_table().end()) << "no convergence settings for optimizer '" << entry.name << "'";
     std::vector<double> x;
     const std::size_t q = run<T>(
-        row->second.quadratic, std::vector<double>(5, row->second.positive_start ? 0.1 : -2.0),
+        entry.name, row->second.quadratic, std::vector<double>(5, row->second.positive_start ? 0.1 : -2.0),
         [&](std::span<const T> z, std::span<T> g) { quadratic.gradient<T>(z, g); }, kQuadraticTolerance,
         kQuadraticBudget, &x);
     EXPECT_LT(q, kQuadraticBudget) << row->second.quadratic << " stopped at x0 = " << x[0];
     const std::size_t r = run<T>(
-        row->second.rosenbrock,
+        entry.name, row->second.rosenbrock,
         row->second.positive_start ? std::vector<double>{0.5, 1.5} : std::vector<double>{-1.2, 1.0},
         [](std::span<const T> z, std::span<T> g) { Rosenbrock::gradient<T>(z, g); }, kRosenbrockTolerance,
         kRosenbrockBudget, &x);

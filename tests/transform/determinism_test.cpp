@@ -24,10 +24,9 @@ struct Run {
 };
 
 template <class T>
-Run<T> run_with_threads(const Transform& transform, int threads) {
+Run<T> run_with_threads(const Transform& transform, const ParameterLayout& layout, int threads) {
   const int previous = num_threads();
   set_num_threads(threads);
-  const auto layout = ParameterLayout::flat(kSize);
   Run<T> run{AlignedBuffer<T>(kSize), init_state<T>(transform, layout)};
   for (std::size_t i = 0; i < kSize; ++i) run.params[i] = static_cast<T>(test_param(i));
   AlignedBuffer<T> d(kSize);
@@ -53,10 +52,11 @@ void expect_equal_step_values(const TransformState<T>& a, const TransformState<T
 template <class T>
 void check_thread_independence(const TransformCase& c) {
   const TransformPtr transform = c.make();
-  const Run<T> one = run_with_threads<T>(*transform, 1);
+  const auto layout = c.layout(kSize);
+  const Run<T> one = run_with_threads<T>(*transform, layout, 1);
   for (int threads : {2, 3}) {
     SCOPED_TRACE(std::to_string(threads) + " threads");
-    const Run<T> many = run_with_threads<T>(*transform, threads);
+    const Run<T> many = run_with_threads<T>(*transform, layout, threads);
     EXPECT_EQ(0, std::memcmp(one.params.data(), many.params.data(), kSize * sizeof(T)));
     expect_bitwise_equal_states(one.state, many.state);
     expect_equal_step_values(one.state, many.state);

@@ -32,7 +32,7 @@ void fill_direction(AlignedBuffer<T>& d, std::int64_t t) {
 template <class T>
 void check_apply_equals_update_then_add(const TransformCase& c) {
   const TransformPtr transform = c.make();
-  const auto layout = ParameterLayout::flat(kSize);
+  const auto layout = c.layout(kSize);
   auto applied_state = init_state<T>(*transform, layout);
   auto updated_state = init_state<T>(*transform, layout);
   AlignedBuffer<T> p_applied(kSize), p_updated(kSize), d(kSize), d_updated(kSize);

@@ -27,7 +27,17 @@ enum class Entry { apply, update };
 template <class T>
 void check_fast_path(const TransformCase& c, Entry entry) {
   const TransformPtr transform = c.make();
-  const auto layout = ParameterLayout::flat(kSize);
+  const auto layout = c.layout(kSize);
+  // Cases with a block_bound: per block, ||p_B - ref_B|| <= block_bound sum_t ||ref update_B,t||
+  // (each step's update within its bound; the directions are fixed data, so an error in p
+  // feeds back only through the decay term, lr wd < 1e-4 of it per step: a factor
+  // (1 + 1e-4)^5 < 1.001 over the run) plus kFastPathBound (||ref_B|| + sum_t ||...||) for
+  // the additions into p.
+  std::vector<double> block_bounds, block_moved(layout.blocks().size(), 0.0);
+  if (c.block_bound != nullptr)
+    for (const BlockInfo& block : layout.blocks())
+      block_bounds.push_back(
+          c.block_bound(block.shape.at(0), block.size / block.shape.at(0), std::numeric_limits<T>::epsilon()));
   auto state = init_state<T>(*transform, layout);
   AlignedBuffer<T> p(kSize);
   for (std::size_t i = 0; i < kSize; ++i) p[i] = static_cast<T>(test_param(i));
@@ -49,6 +59,23 @@ void check_fast_path(const TransformCase& c, Entry entry) {
     for (std::size_t i = 0; i < kSize; ++i) {
       ref_p[i] += ref_d[i];
       moved[i] += std::abs(ref_d[i]);
+    }
+    if (c.block_bound != nullptr) {
+      for (std::size_t k = 0; k < layout.blocks().size(); ++k) {
+        const BlockInfo& block = layout.blocks()[k];
+        double error = 0, update = 0, norm = 0;
+        for (std::size_t i = block.offset; i < block.offset + block.size; ++i) {
+          const double e = static_cast<double>(p[i]) - ref_p[i];
+          error += e * e;
+          update += ref_d[i] * ref_d[i];
+          norm += ref_p[i] * ref_p[i];
+        }
+        block_moved[k] += std::sqrt(update);
+        EXPECT_LE(std::sqrt(error),
+                  1.001 * block_bounds[k] * block_moved[k] + kFastPathBound<T> * (std::sqrt(norm) + block_moved[k]))
+            << "step " << t << " block " << block.name;
+      }
+      continue;
     }
     std::size_t failures = 0;  // report a few, not thousands
     for (std::size_t i = 0; i < kSize && failures < 5; ++i) {

@@ -406,6 +406,89 @@ struct ContinuizedNesterov {
   }
 };
 
+// Muon (Jordan et al. 2024) as torch.optim.Muon computes it, block by block, with the
+// Newton-Schulz iteration written out as plain loops. For each matrix block W (rows x cols,
+// the block's trailing dimensions flattened into cols) with direction g:
+//   B <- mu B + (1 - mu) g;   B~ = nesterov ? (1 - mu) g + mu B : B
+//   X_0 = B~ / max(||B~||_F, eps), transposed when rows > cols;
+//   X <- a X + (b A + c A A) X with A = X X^T, ns_steps times, transposed back: O
+//   update = -lr_t wd W - lr_t s O,  s = sqrt(max(1, rows/cols)) (original),
+//            0.2 sqrt(max(rows, cols)) (match_rms_adamw), sqrt(rows/cols) (spectral_unclamped), 1 (none).
+// `shapes` gives the blocks' shapes (packed in order) for a parameter vector of n elements.
+inline Vec newton_schulz(const Vec& g, std::size_t rows, std::size_t cols, int steps, double a, double b, double c,
+                         double eps) {
+  const bool tall = rows > cols;
+  const std::size_t m = tall ? cols : rows;
+  const std::size_t q = tall ? rows : cols;
+  double norm = 0;
+  for (double v : g) norm += v * v;
+  norm = std::max(std::sqrt(norm), eps);
+  Vec x(m * q);  // m x q, row-major
+  for (std::size_t i = 0; i < rows; ++i)
+    for (std::size_t j = 0; j < cols; ++j) (tall ? x[j * q + i] : x[i * q + j]) = g[i * cols + j] / norm;
+  for (int step = 0; step < steps; ++step) {
+    Vec gram(m * m, 0.0), poly(m * m, 0.0), next(m * q, 0.0);
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < m; ++j)
+        for (std::size_t k = 0; k < q; ++k) gram[i * m + j] += x[i * q + k] * x[j * q + k];
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < m; ++j) {
+        double square = 0;
+        for (std::size_t k = 0; k < m; ++k) square += gram[i * m + k] * gram[k * m + j];
+        poly[i * m + j] = b * gram[i * m + j] + c * square;
+      }
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < q; ++j) {
+        double sum = a * x[i * q + j];
+        for (std::size_t k = 0; k < m; ++k) sum += poly[i * m + k] * x[k * q + j];
+        next[i * q + j] = sum;
+      }
+    x = next;
+  }
+  Vec out(rows * cols);
+  for (std::size_t i = 0; i < rows; ++i)
+    for (std::size_t j = 0; j < cols; ++j) out[i * cols + j] = tall ? x[j * q + i] : x[i * q + j];
+  return out;
+}
+
+struct Muon {
+  std::function<std::vector<std::vector<std::size_t>>(std::size_t n)> shapes;
+  ScheduleFn lr = constant_schedule(1e-3);
+  double momentum = 0.95;
+  bool nesterov = true;
+  int ns_steps = 5;
+  double eps = 1e-7;
+  double weight_decay = 0.1;
+  std::string adjust_lr = "original";
+  double a = 3.4445, b = -4.7750, c = 2.0315;
+
+  void operator()(Vec& d, const Vec& p, State& state, std::int64_t t) const {
+    Vec& buf = state.buffer("momentum_buffer", d.size());
+    const double rate = lr(t - 1);
+    std::size_t offset = 0;
+    for (const auto& shape : shapes(d.size())) {
+      const std::size_t rows = shape.at(0);
+      std::size_t size = 1;
+      for (std::size_t extent : shape) size *= extent;
+      const std::size_t cols = size / rows;
+      Vec tilde(size);
+      for (std::size_t i = 0; i < size; ++i) {
+        const double g = d[offset + i];
+        buf[offset + i] = momentum * buf[offset + i] + (1 - momentum) * g;
+        tilde[i] = nesterov ? (1 - momentum) * g + momentum * buf[offset + i] : buf[offset + i];
+      }
+      const Vec o = newton_schulz(tilde, rows, cols, ns_steps, a, b, c, eps);
+      const double r = static_cast<double>(rows), k = static_cast<double>(cols);
+      double scale = 1;
+      if (adjust_lr == "original") scale = std::sqrt(std::max(1.0, r / k));
+      if (adjust_lr == "match_rms_adamw") scale = 0.2 * std::sqrt(std::max(r, k));
+      if (adjust_lr == "spectral_unclamped") scale = std::sqrt(r / k);
+      for (std::size_t i = 0; i < size; ++i) d[offset + i] = -rate * weight_decay * p[offset + i] - rate * scale * o[i];
+      offset += size;
+    }
+  }
+};
+
 // The members in order, each on the output of the one before, each with its own state.
 struct Chain {
   std::vector<Update> members;

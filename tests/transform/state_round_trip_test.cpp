@@ -19,20 +19,21 @@ namespace {
 constexpr std::size_t kSize = kTileSize + 37;
 
 template <class T>
-void step(const Transform& transform, TransformState<T>& state, AlignedBuffer<T>& p, std::int64_t t) {
+void step(const Transform& transform, TransformState<T>& state, AlignedBuffer<T>& p, std::int64_t t,
+          const ParameterLayout& layout) {
   AlignedBuffer<T> d(p.size());
   for (std::size_t i = 0; i < p.size(); ++i) d[i] = static_cast<T>(test_direction(i, t) - 1.0);  // both signs
-  apply<T>(transform, state, d.span(), p.span(), ParameterLayout::flat(p.size()));
+  apply<T>(transform, state, d.span(), p.span(), layout);
 }
 
 template <class T>
 void check_round_trip(const TransformCase& c) {
   const TransformPtr transform = c.make();
-  const auto layout = ParameterLayout::flat(kSize);
+  const auto layout = c.layout(kSize);
   auto state = init_state<T>(*transform, layout);
   AlignedBuffer<T> p(kSize);
   for (std::size_t i = 0; i < kSize; ++i) p[i] = static_cast<T>(test_param(i));
-  for (std::int64_t t = 1; t <= 3; ++t) step(*transform, state, p, t);
+  for (std::int64_t t = 1; t <= 3; ++t) step(*transform, state, p, t, layout);
 
   BinaryWriter out;
   save_state(out, state);
@@ -47,8 +48,8 @@ void check_round_trip(const TransformCase& c) {
 
   AlignedBuffer<T> p_loaded = p;
   for (std::int64_t t = 4; t <= 6; ++t) {
-    step(*transform, state, p, t);
-    step(*restarted, loaded, p_loaded, t);
+    step(*transform, state, p, t, layout);
+    step(*restarted, loaded, p_loaded, t, layout);
   }
   EXPECT_EQ(0, std::memcmp(p.data(), p_loaded.data(), kSize * sizeof(T)));
   expect_bitwise_equal_states(state, loaded);

@@ -13,10 +13,52 @@
 #include <string>
 #include <vector>
 
+#include "descent/core/parameter_layout.hpp"
 #include "descent/spec/registry.hpp"
+#include "transform/muon_bounds.hpp"
 #include "transform/reference_optimizers.hpp"
 
 namespace descent::testing {
+
+// Registry entries that refuse blocks of fewer than 2 dimensions (muon orthogonalizes
+// matrices): the generic tests give them matrix_test_layout instead of a flat vector.
+inline bool needs_matrix_blocks(const std::string& entry) { return entry == "muon"; }
+
+// Matrix blocks packing n elements, every block of 2 or more dimensions: a 3-d kernel
+// {2, 2, 2} (a 2 x 4 matrix), a tall {q, 3} (iterated transposed), a wide {3, w} and a column
+// for the rest; below 16 elements a {2, n/2} and a {1, 1} when n is odd. Three rows at most in
+// the smaller dimension keep the Gram matrices small, the orthogonalization cheap on 1e5
+// elements, and the rounding bound of muon_bounds.hpp moderate.
+inline std::vector<std::vector<std::size_t>> matrix_test_shapes(std::size_t n) {
+  std::vector<std::vector<std::size_t>> shapes;
+  if (n < 16) {
+    if (n >= 2) shapes.push_back({2, n / 2});
+    if (n % 2 == 1) shapes.push_back({1, 1});
+    return shapes;
+  }
+  shapes.push_back({2, 2, 2});
+  std::size_t rest = n - 8;
+  const std::size_t tall = rest / 6;
+  shapes.push_back({tall, 3});
+  rest -= 3 * tall;
+  const std::size_t wide = rest / 3;
+  shapes.push_back({3, wide});
+  rest -= 3 * wide;
+  if (rest > 0) shapes.push_back({rest, 1});
+  return shapes;
+}
+
+inline ParameterLayout matrix_test_layout(std::size_t n) {
+  ParameterLayout layout;
+  const auto shapes = matrix_test_shapes(n);
+  for (std::size_t k = 0; k < shapes.size(); ++k) layout.add("w" + std::to_string(k), shapes[k]);
+  return layout;
+}
+
+// The layout the generic tests give `entry` for n parameters.
+inline ParameterLayout test_layout(const std::string& entry, std::size_t n) {
+  return needs_matrix_blocks(entry) ? matrix_test_layout(n) : ParameterLayout::flat(n);
+}
 
 struct TransformCase {
   std::string label;  // unique, a valid GoogleTest name
@@ -30,8 +72,14 @@ struct TransformCase {
   // nature (a simplex update sums to zero, so some of its elements are near 0): the update is
   // then compared relative to max(|update|, |p|), the scale of the weight it changes.
   bool update_relative_to_params = false;
+  // Set for transforms that mix the elements of a block (muon): the comparisons with the
+  // reference then go block by block of layout(n) in the Frobenius norm,
+  //   ||d_B - ref_B|| <= block_bound(rows, cols, epsilon of T) ||ref_B||,
+  // as no element-by-element relative bound holds through an orthogonalization's cancellations.
+  double (*block_bound)(std::size_t rows, std::size_t cols, double eps) = nullptr;
 
   TransformPtr make() const { return parse_transform(spec); }
+  ParameterLayout layout(std::size_t n) const { return test_layout(entry, n); }
 };
 
 inline const std::vector<TransformCase>& transform_cases() {
@@ -98,6 +146,23 @@ inline const std::vector<TransformCase>& transform_cases() {
       // keeps F^{-1} d well away from a small difference of large terms at these sizes.
       {"mfac", "mfac", "mfac(m=3, damping=10)", r::Mfac{3, 10}},
       {"mfac_static_refresh", "mfac", "mfac(m=2, damping=4, dynamic=false, refresh=4)", r::Mfac{2, 4, false, 4}},
+      // Muon on matrix_test_layout, with and without Nesterov, two lr adjustments, a schedule.
+      // weight_decay = 0.004 keeps decay ||W_B|| <= rate_B ||O_B|| / 2 on every block B of the
+      // tests (muon_update_bound's condition): ||W_B||_F <= 1.4 sqrt(size_B) + 5 lr sqrt(3) 1.21,
+      // at most 60 for the largest block (3 x 597), where the adjust_lr factor is >= 1 and
+      // ||O_B|| >= 0.67 (p^5 over [1/sqrt(3), 1], checked in muon_test.cpp): 0.004 * 60 = 0.24
+      // <= 0.335. The small blocks ({2, 2, 2}, {2, 1}, {1, 1}) have factors >= 0.2 under
+      // match_rms_adamw and ||W_B|| <= 4: 0.016 <= 0.2 * 0.67 / 2.
+      {"muon", "muon",
+       "muon(lr=0.02, momentum=0.9, nesterov=true, weight_decay=0.004, adjust_lr=original, ns_steps=5, eps=1e-7)",
+       r::Muon{matrix_test_shapes, r::constant_schedule(0.02), 0.9, true, 5, 1e-7, 0.004, "original"}, true, false,
+       [](std::size_t rows, std::size_t cols, double eps) { return muon_update_bound(rows, cols, eps); }},
+      {"muon_heavy_ball_cosine_match_rms", "muon",
+       "muon(lr=cosine(init=0.02, steps=4, end=0.005), momentum=0.8, nesterov=false, weight_decay=0.004, "
+       "adjust_lr=match_rms_adamw)",
+       r::Muon{matrix_test_shapes, r::cosine_schedule(0.02, 4, 0.005), 0.8, false, 5, 1e-7, 0.004, "match_rms_adamw"},
+       true, false,
+       [](std::size_t rows, std::size_t cols, double eps) { return muon_update_bound(rows, cols, eps); }},
       {"add_decayed_weights", "add_decayed_weights", "add_decayed_weights(coefficient=0.1)", r::AddDecayedWeights{0.1}},
       {"scale_by_schedule", "scale_by_schedule", "scale_by_schedule(schedule=exponential(init=0.5, gamma=0.9))",
        r::ScaleBySchedule{r::exponential_schedule(0.5, 0.9)}},
@@ -135,9 +200,10 @@ inline const std::vector<TransformCase>& transform_cases() {
        "scale_by_schedule(schedule=-0.5))",
        r::Chain{{r::AddDecayedWeights{0.1}, r::Mfac{3, 10}, r::ClipByGlobalNorm{0.02},
                  r::ScaleBySchedule{r::constant_schedule(-0.5)}}}},
-      {"optimism_after_sgd", "optimism", "chain(sgd(lr=0.05, momentum=0.5), optimism(strength=1))",
+      {"optimism", "optimism", "optimism(strength=0.7)", r::Optimism{0.7}},
+      {"optimism_after_sgd", "chain", "chain(sgd(lr=0.05, momentum=0.5), optimism(strength=1))",
        r::Chain{{r::SgdMomentum{r::constant_schedule(0.05), 0.5, 0}, r::Optimism{1}}}},
-      {"optimism_after_adam", "optimism", "chain(adam(lr=0.02, beta1=0.8, beta2=0.99, eps=1e-6), optimism(strength=0.5))",
+      {"optimism_after_adam", "chain", "chain(adam(lr=0.02, beta1=0.8, beta2=0.99, eps=1e-6), optimism(strength=0.5))",
        r::Chain{{r::Adam{r::constant_schedule(0.02), 0.8, 0.99, 1e-6}, r::Optimism{0.5}}}},
       // Continuized Nesterov's update is -lr g + (1 - alpha)(z+ - x+): a sum of terms of the
       // size of p and of the step z - p, and z+ - x+ = (z - p) + (lr - gamma') g is a small

@@ -56,21 +56,22 @@ std::vector<double> to_double(std::span<const T> x) {
 
 // One step through the transform's own interface, not the executor: begin_step, then
 // update_tile over the whole vector as a single tile (a reducing transform first
-// reduces that tile), or update_global for a global transform. A chain whose members are
-// not all elementwise cannot be driven per tile, so it goes through descent::update (one
-// tile as well for short vectors).
+// reduces that tile), or update_global (on `layout`) for a global transform. A chain whose
+// members are not all elementwise cannot be driven per tile, so it goes through
+// descent::update (one tile as well for short vectors).
 template <class T>
-void direct_update(const Transform& transform, TransformState<T>& state, std::span<T> d, std::span<const T> p) {
+void direct_update(const Transform& transform, TransformState<T>& state, std::span<T> d, std::span<const T> p,
+                   const ParameterLayout& layout) {
   if (transform.kind() == TransformKind::global) {
     transform.begin_step(state, nullptr);
-    transform.update_global(state, d, p, ParameterLayout::flat(d.size()));
+    transform.update_global(state, d, p, layout);
     return;
   }
   const Tile<T> tile{d.data(), p.data(), 0, d.size()};
   if (const auto* c = dynamic_cast<const Chain*>(&transform)) {
     for (const auto& m : c->members())
       if (m->kind() != TransformKind::elementwise) {
-        update(transform, state, d, p, ParameterLayout::flat(d.size()));
+        update(transform, state, d, p, layout);
         return;
       }
   }

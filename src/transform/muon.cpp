@@ -1,0 +1,124 @@
+#include "descent/transform/muon.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "descent/core/error.hpp"
+#include "descent/transform/newton_schulz.hpp"
+#include "descent/transform/transform_base.hpp"
+
+namespace descent {
+
+const std::vector<std::string>& MuonOptions::adjust_lr_choices() {
+  static const std::vector<std::string> c = {"original", "match_rms_adamw", "spectral_unclamped", "none"};
+  return c;
+}
+
+const std::vector<Field<MuonOptions>>& MuonOptions::fields() {
+  using O = MuonOptions;
+  static const std::vector<Field<O>> f = {
+      {"lr", &O::lr, Range::positive(), "step size: update = -lr * s(rows, cols) * NS(B~) - lr * weight_decay * W"},
+      {"momentum", &O::momentum, Range::unit_closed_open(), "B <- momentum * B + (1 - momentum) * g"},
+      {"nesterov", &O::nesterov, Range::any(), "orthogonalize (1 - momentum) * g + momentum * B instead of B"},
+      {"weight_decay", &O::weight_decay, Range::non_negative(), "decoupled: update -= lr * weight_decay * W"},
+      {"adjust_lr", &O::adjust_lr, Range::any(),
+       "s(rows, cols): original sqrt(max(1, rows/cols)), match_rms_adamw 0.2 sqrt(max(rows, cols)), "
+       "spectral_unclamped sqrt(rows/cols), none 1",
+       &adjust_lr_choices()},
+      {"ns_steps", &O::ns_steps, Range{1, 99, false, false}, "Newton-Schulz steps X <- a X + (b A + c A^2) X"},
+      {"eps", &O::eps, Range::positive(), "X_0 = B~ / max(||B~||_F, eps)"}};
+  return f;
+}
+
+double muon_lr_scale(const std::string& adjust_lr, std::size_t rows, std::size_t cols) {
+  const double r = static_cast<double>(rows);
+  const double c = static_cast<double>(cols);
+  if (adjust_lr == "original") return std::sqrt(std::max(1.0, r / c));
+  if (adjust_lr == "match_rms_adamw") return 0.2 * std::sqrt(std::max(r, c));
+  if (adjust_lr == "spectral_unclamped") return std::sqrt(r / c);
+  if (adjust_lr == "none") return 1.0;
+  throw ConfigError("MuonOptions::adjust_lr = '" + adjust_lr + "' is not " +
+                    describe_choices(MuonOptions::adjust_lr_choices()));
+}
+
+namespace {
+
+std::string shape_text(const std::vector<std::size_t>& shape) {
+  std::string s = "{";
+  for (std::size_t k = 0; k < shape.size(); ++k) s += (k ? ", " : "") + std::to_string(shape[k]);
+  return s + "}";
+}
+
+class Muon final : public TransformBase<Muon, TransformKind::global> {
+ public:
+  explicit Muon(MuonOptions o) : o_(std::move(o)) { validate(o_); }
+  std::string spec() const override { return to_spec("muon", o_); }
+
+  template <class T>
+  void make(TransformState<T>& s, const ParameterLayout& layout) const {
+    for (const BlockInfo& block : layout.blocks())
+      if (block.shape.size() < 2)
+        throw ConfigError("MuonOptions: block '" + block.name + "' of shape " + shape_text(block.shape) + " has " +
+                          std::to_string(block.shape.size()) +
+                          (block.shape.size() == 1 ? " dimension" : " dimensions") +
+                          "; Muon orthogonalizes matrices (2 or more dimensions) only: route the other blocks to "
+                          "another optimizer with partition(...), e.g. partition(group(ndim=2, muon(lr=0.02)), "
+                          "default=adamw(lr=1e-3))");
+    s.add_slot("momentum_buffer", layout.size());
+  }
+
+  template <class T>
+  void prepare(TransformState<T>& s, const double*) const {
+    s.step[0] = o_.lr->value(s.count - 1);
+  }
+
+  // Each block's update needs the whole block (NS mixes all its elements): no per-tile form.
+  template <class T, class Io>
+  void tile(TransformState<T>&, const Tile<T>&, Io) const {
+    throw MismatchError("muon is a global transform: run it through descent::update or descent::apply");
+  }
+
+  template <class T>
+  void global(TransformState<T>& s, std::span<T> direction, std::span<const T> params,
+              const ParameterLayout& layout) const {
+    const std::size_t n = direction.size();
+    if (layout.size() != n || params.size() != n || s.slots.empty() || s.slots[0].size() != n)
+      throw MismatchError("muon: direction of " + std::to_string(n) + " elements, parameters of " +
+                          std::to_string(params.size()) + ", layout of " + std::to_string(layout.size()) +
+                          ", momentum buffer of " + std::to_string(s.slots.empty() ? 0 : s.slots[0].size()));
+    const double lr = s.step[0];
+    const T mu = static_cast<T>(o_.momentum);
+    const T one_minus_mu = static_cast<T>(1 - o_.momentum);
+    const T decay = static_cast<T>(lr * o_.weight_decay);
+    T* buffer = s.slots[0].data();
+    for (const BlockInfo& block : layout.blocks()) {
+      if (block.shape.size() < 2)
+        throw MismatchError("muon: block '" + block.name + "' of shape " + shape_text(block.shape) +
+                            " is not a matrix (the state was made for another layout)");
+      if (block.size == 0) continue;
+      const std::size_t rows = block.shape[0];
+      const std::size_t cols = block.size / rows;
+      T* d = direction.data() + block.offset;
+      T* b = buffer + block.offset;
+      const T* p = params.data() + block.offset;
+      for (std::size_t i = 0; i < block.size; ++i) {
+        const T g = d[i];
+        b[i] = mu * b[i] + one_minus_mu * g;
+        d[i] = o_.nesterov ? one_minus_mu * g + mu * b[i] : b[i];
+      }
+      newton_schulz(std::span<T>(d, block.size), rows, cols, static_cast<int>(o_.ns_steps), kMuonQuintic, o_.eps);
+      const T rate = static_cast<T>(lr * muon_lr_scale(o_.adjust_lr, rows, cols));
+      for (std::size_t i = 0; i < block.size; ++i) d[i] = -decay * p[i] - rate * d[i];
+    }
+  }
+
+ private:
+  MuonOptions o_;
+};
+
+}  // namespace
+
+TransformPtr muon(MuonOptions options) { return std::make_shared<const Muon>(std::move(options)); }
+
+}  // namespace descent
