@@ -50,7 +50,7 @@ class ContinuizedNesterov final : public TransformBase<ContinuizedNesterov> {
     const double next = now + continuized_waiting_time(o_.seed, k + 1);
     s.step[0] = o_.lr;
     if (o_.mu > 0) {
-      const double rate = std::sqrt(o_.mu * o_.lr);  // eta = eta'
+      const double rate = std::sqrt(o_.mu * o_.lr);             // eta = eta'
       const double decay = std::exp(-2 * rate * (next - now));  // x - z shrinks at rate eta + eta'
       s.step[1] = std::sqrt(o_.lr / o_.mu);
       s.step[2] = (1 + decay) / 2;  // x + z is conserved when eta = eta'

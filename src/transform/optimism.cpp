@@ -6,8 +6,7 @@ namespace descent {
 
 const std::vector<Field<OptimismOptions>>& OptimismOptions::fields() {
   static const std::vector<Field<OptimismOptions>> f = {
-      {"strength", &OptimismOptions::strength, Range::non_negative(),
-       "u' = (1 + strength) u_t - strength u_{t-1}"}};
+      {"strength", &OptimismOptions::strength, Range::non_negative(), "u' = (1 + strength) u_t - strength u_{t-1}"}};
   return f;
 }
 

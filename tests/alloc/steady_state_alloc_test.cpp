@@ -27,8 +27,8 @@
 #include "descent/transform/coordinate_clip.hpp"
 #include "descent/transform/diffgrad.hpp"
 #include "descent/transform/exponentiated_gradient.hpp"
-#include "descent/transform/normalize.hpp"
 #include "descent/transform/muon.hpp"
+#include "descent/transform/normalize.hpp"
 #include "descent/transform/sgd.hpp"
 #include "descent/transform/weight_decay.hpp"
 

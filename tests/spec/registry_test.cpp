@@ -32,6 +32,7 @@ TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
                                              "adam",
                                              "adamw",
                                              "amsgrad",
+                                             "continuized_nesterov",
                                              "diffgrad",
                                              "exponentiated_gradient",
                                              "momentum",
@@ -46,6 +47,7 @@ TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
                                              "coordinate_clip",
                                              "mfac",
                                              "normalize",
+                                             "optimism",
                                              "partition",
                                              "scale_by_schedule",  // transforms
                                              "weight_decay",

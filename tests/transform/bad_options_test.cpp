@@ -60,6 +60,10 @@ const std::map<std::string, std::string>& expected_constraints() {
     t["mfac.m"] = "1 <= m <= 1024";
     t["mfac.damping"] = "damping > 0";
     t["mfac.refresh"] = "refresh >= 0";
+    t["continuized_nesterov.lr"] = "lr > 0";
+    t["continuized_nesterov.mu"] = "mu >= 0";
+    t["continuized_nesterov.seed"] = "seed >= 0";
+    t["optimism.strength"] = "strength >= 0";
     t["muon.lr"] = "lr > 0";
     t["muon.momentum"] = "0 <= momentum < 1";
     t["muon.weight_decay"] = "weight_decay >= 0";

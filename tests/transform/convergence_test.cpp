@@ -49,6 +49,10 @@ const std::map<std::string, ConvergenceRow>& convergence_table() {
       {"rmsprop",
        {"rmsprop(lr=cosine(init=0.01, steps=1000, end=0.00001))",
         "rmsprop(lr=cosine(init=0.005, steps=20000, end=0.00001))"}},
+      // lr = 1/L; mu the strong convexity: 1 on the quadratic, and on Rosenbrock the smaller
+      // Hessian eigenvalue at the minimizer (0.399), where L = 1001.6 (lr 1/1300 covers the start).
+      {"continuized_nesterov",
+       {"continuized_nesterov(lr=0.1, mu=1, seed=1)", "continuized_nesterov(lr=0.00077, mu=0.39, seed=1)"}},
       // As Adam: xi in [1/2, 1) only scales its steps down.
       {"diffgrad",
        {"diffgrad(lr=cosine(init=0.1, steps=1000, end=0.0001))",

@@ -128,6 +128,16 @@ TEST(Partition, ScatteredGroupWithAReductionIsGatheredAndClipsItsOwnNorm) {
   check_partition_equals_groups_alone<double>(spec, groups);
 }
 
+TEST(Partition, MuonOnTheMatricesAdamWOnTheRest) {
+  // The weights are scattered and Muon is global: gathered, Muon sees each weight with its
+  // name and shape, exactly as alone on the packed weights.
+  const std::string spec = "partition(group(muon(lr=0.02, weight_decay=0.01), ndim=2), default=adamw(lr=0.001))";
+  const std::vector<GroupRef> groups = {{kWeights, "muon(lr=0.02, weight_decay=0.01)"},
+                                        {{"layer0.bias", "layer1.bias", "scale"}, "adamw(lr=0.001)"}};
+  check_partition_equals_groups_alone<float>(spec, groups);
+  check_partition_equals_groups_alone<double>(spec, groups);
+}
+
 TEST(Partition, OneGroupTakingEverythingIsTheTransformItself) {
   const std::string inner = "chain(clip_by_global_norm(max_norm=1), adam(lr=0.01), weight_decay(rate=0.01))";
   check_partition_equals_groups_alone<float>(

@@ -161,8 +161,7 @@ inline const std::vector<TransformCase>& transform_cases() {
        "muon(lr=cosine(init=0.02, steps=4, end=0.005), momentum=0.8, nesterov=false, weight_decay=0.004, "
        "adjust_lr=match_rms_adamw)",
        r::Muon{matrix_test_shapes, r::cosine_schedule(0.02, 4, 0.005), 0.8, false, 5, 1e-7, 0.004, "match_rms_adamw"},
-       true, false,
-       [](std::size_t rows, std::size_t cols, double eps) { return muon_update_bound(rows, cols, eps); }},
+       true, false, [](std::size_t rows, std::size_t cols, double eps) { return muon_update_bound(rows, cols, eps); }},
       {"add_decayed_weights", "add_decayed_weights", "add_decayed_weights(coefficient=0.1)", r::AddDecayedWeights{0.1}},
       {"scale_by_schedule", "scale_by_schedule", "scale_by_schedule(schedule=exponential(init=0.5, gamma=0.9))",
        r::ScaleBySchedule{r::exponential_schedule(0.5, 0.9)}},
@@ -213,8 +212,8 @@ inline const std::vector<TransformCase>& transform_cases() {
       // z itself is not compared element by element (slots_comparable = false): its elements pass
       // near 0, where a relative comparison means nothing; every later update reads it, so an
       // error in z shows there.
-      {"continuized_nesterov_strongly_convex", "continuized_nesterov",
-       "continuized_nesterov(lr=0.05, mu=0.5, seed=7)", r::ContinuizedNesterov{0.05, 0.5, 7}, false, true},
+      {"continuized_nesterov_strongly_convex", "continuized_nesterov", "continuized_nesterov(lr=0.05, mu=0.5, seed=7)",
+       r::ContinuizedNesterov{0.05, 0.5, 7}, false, true},
       {"continuized_nesterov_convex", "continuized_nesterov", "continuized_nesterov(lr=0.05, mu=0, seed=3)",
        r::ContinuizedNesterov{0.05, 0, 3}, false, true},
       // Partition over the generic tests' flat layout (one unnamed vector block): the block

@@ -47,6 +47,9 @@ std::vector<ZeroDecaySpec> zero_decay_specs() {
       specs.push_back({"partition", "partition(group('*', nesterov(weight_decay=0)), default=adam(weight_decay=0))"});
       specs.push_back(
           {"partition", "partition(group('w?', sgd), default=chain(clip_by_global_norm(1), rmsprop(weight_decay=0)))"});
+    } else if (entry.name == "continuized_nesterov") {  // lr = 1/L is a number, not a schedule
+      specs.push_back({entry.name, "continuized_nesterov(lr=0.1, mu=0.5)"});
+      specs.push_back({entry.name, "continuized_nesterov(lr=0.1, mu=0)"});
     } else if (entry.kind == EntryKind::optimizer) {
       for (const auto& lr : schedules)
         specs.push_back({entry.name, entry.name + "(lr=" + lr +

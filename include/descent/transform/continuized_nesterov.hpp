@@ -26,9 +26,9 @@ namespace descent {
 
 struct ContinuizedNesterovOptions {
   static constexpr const char* kName = "ContinuizedNesterovOptions";
-  double lr = 1e-2;        // gamma = 1/L, L the smoothness constant; > 0
-  double mu = 0;           // strong convexity mu >= 0 (0: the convex schedule); needs mu * lr <= 1
-  std::int64_t seed = 0;   // seed of the Poisson clock's Exp(1) waiting times
+  double lr = 1e-2;       // gamma = 1/L, L the smoothness constant; > 0
+  double mu = 0;          // strong convexity mu >= 0 (0: the convex schedule); needs mu * lr <= 1
+  std::int64_t seed = 0;  // seed of the Poisson clock's Exp(1) waiting times
   static const std::vector<Field<ContinuizedNesterovOptions>>& fields();
 };
 
