@@ -173,3 +173,18 @@ def test_partition_with_the_same_transform_everywhere_trains_as_that_transform()
     plain = descent.train(descent.Mlp(hidden=[8]), X, y, optimizer=adamw, epochs=2, batch_size=32)
     assert set(grouped.blocks) == {"layer0.weight", "layer0.bias", "layer1.weight", "layer1.bias"}
     np.testing.assert_array_equal(grouped.params, plain.params)
+
+
+def test_muon_sees_a_matrix_array_and_refuses_a_vector():
+    # A 2-D array is one matrix block: Muon's update is lr * sqrt(max(1, rows/cols)) times the
+    # Newton-Schulz image of the (first-step) momentum, whose singular values all lie in
+    # (0.68, 1.13) (docs/algorithms.md#muon); a rank-one gradient keeps one of them.
+    opt = descent.muon(lr=0.1, weight_decay=0.0)
+    params = np.zeros((3, 4))
+    grads = np.outer([1.0, 2.0, 3.0], [1.0, 0.0, -1.0, 2.0])
+    opt.apply(grads.copy(), opt.init(params), params)
+    singular = np.linalg.svd(params, compute_uv=False)
+    assert 0.1 * 0.68 < singular[0] < 0.1 * 1.13
+    np.testing.assert_allclose(singular[1:], 0.0, atol=1e-12)
+    with pytest.raises(descent.ConfigError, match="partition"):
+        opt.init(np.zeros(5))
