@@ -8,6 +8,7 @@
 #include "descent/estimator/adaptive_loopless_svrg.hpp"
 #include "descent/estimator/dp_sgd.hpp"
 #include "descent/estimator/full_gradient.hpp"
+#include "descent/estimator/igt.hpp"
 #include "descent/estimator/importance_sampling.hpp"
 #include "descent/estimator/label_noise.hpp"
 #include "descent/estimator/loopless_svrg.hpp"
@@ -135,6 +136,14 @@ std::vector<Entry> estimator_entries() {
       "drawn uniformly with probability flip_probability (classification)",
       "Damian, Ma & Lee, NeurIPS 2021", []<class T>(const LabelNoiseOptions& o, std::uint64_t seed) -> EstimatorPtr<T> {
         return std::make_shared<LabelNoise<T>>(o, seed);
+      }));
+  v.push_back(estimator_entry<IgtOptions>(
+      "igt",
+      "implicit gradient transport: a running average of gradients taken at x + gamma/(1-gamma) (x - x_prev), "
+      "exact for quadratics (gamma 0: the anytime average t/(t+1))",
+      "Arnold, Manzagol, Babanezhad, Mitliagkas & Le Roux, NeurIPS 2019",
+      []<class T>(const IgtOptions& o, std::uint64_t seed) -> EstimatorPtr<T> {
+        return std::make_shared<Igt<T>>(o, seed);
       }));
   v.push_back(estimator_entry<LooplessSvrgOptions>(
       "lsvrg", "loopless SVRG: control variate at a snapshot refreshed with probability p after each step",

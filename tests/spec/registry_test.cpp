@@ -62,6 +62,7 @@ TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
                                              "dp_sgd",
                                              "full_gradient",
                                              "gradient_coded",
+                                             "igt",
                                              "importance",
                                              "label_noise",
                                              "lsvrg",
