@@ -52,7 +52,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ConfigError", "Error", "FormatError", "IoError", "MismatchError", "ParseError",
     "State", "Transform", "Schedule", "parse", "chain", "partition", "group", "optimizers", "estimators", "registry", "Model",
-    "minimize", "OptimizeResult",
+    "minimize", "OptimizeResult", "hessian_spectrum",
     "LeastSquares", "LogisticRegression", "SoftmaxRegression", "Mlp", "train", "TrainResult", "solve",
     "TrainedModel", "load", "read_libsvm", "read_csv", "read_idx", "read_npy", "clip_norm_guide",
     "privacy_epsilon", "noise_multiplier",
@@ -459,6 +459,29 @@ def _callback_reporter(callback):
             return True
 
     return report
+
+
+def hessian_spectrum(fun, x, args=(), jac=None, hessp=None, steps: int = 30, seed: int = 0) -> dict:
+    """Extreme eigenvalues of the Hessian of ``fun`` at ``x`` by Lanczos with full
+    reorthogonalization, and the step sizes they suggest.
+
+    ``fun``, ``jac`` and ``hessp`` are as in :func:`minimize` (scipy's conventions: with ``jac``
+    None, ``fun`` returns ``(value, gradient)``); without ``hessp`` the Hessian-vector products
+    are central differences of gradients (two gradient calls each). Returns a dict:
+
+    ritz_values, residuals  ascending Ritz values; some eigenvalue of the Hessian lies within
+                            its residual of each (all exact when ``invariant``)
+    products, gradient_calls, exact, invariant
+    gradient_descent        {lr, momentum (0), contraction}: lr = 2/(lambda_max + lambda_min)
+    heavy_ball              {lr, momentum, contraction}: Polyak's optimal pair
+                            (both only when the largest Ritz value is positive; with no
+                            positive lambda_min, lr = 1/lambda_max and no momentum)
+    """
+    _check_integers(steps=steps, seed=seed)
+    if steps < 1:
+        raise ValueError(f"hessian_spectrum: steps = {steps} violates steps >= 1")
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    return _core.hessian_spectrum(fun, jac, tuple(args), x, hessp, int(steps), int(seed))
 
 
 def minimize(fun, x0, args=(), jac=None, method="adam", options=None, callback=None, bounds=None,

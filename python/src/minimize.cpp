@@ -9,6 +9,8 @@
 #include <string>
 
 #include "arrays.hpp"
+#include "descent/analysis/lanczos.hpp"
+#include "descent/analysis/spectral_step.hpp"
 #include "descent/core/aligned_buffer.hpp"
 #include "descent/loop/callbacks/early_stopping.hpp"
 #include "descent/loop/minimize.hpp"
@@ -218,9 +220,44 @@ py::dict run_minimize_solver(py::object fun, py::object jac, py::tuple args, py:
                   py::arg("method") = solver.canonical());
 }
 
+// The Lanczos spectrum of the Hessian of a Python function at x, and the step sizes it
+// suggests (analysis/spectral_step.hpp), behind descent.hessian_spectrum.
+py::dict run_hessian_spectrum(py::object fun, py::object jac, py::tuple args, py::handle x_obj, py::object hessp,
+                              std::int64_t steps, std::uint64_t seed) {
+  const py::array x0 = require_ndarray(x_obj, "x");
+  if (precision_of(x0, "x") != Precision::f64 || x0.ndim() != 1)
+    throw py::type_error("x: expected a 1-D float64 array");
+  const py::array_t<double, py::array::c_style | py::array::forcecast> xa(x0);
+  const std::span<const double> x = readable_span<double>(xa);
+  PythonObjective objective(std::move(fun), std::move(jac), std::move(args), x.size());
+  objective.set_hessian_product(std::move(hessp));
+  LanczosOptions options;
+  options.steps = steps;
+  options.seed = seed;
+  LanczosResult r;
+  {
+    py::gil_scoped_release release;
+    r = lanczos_hessian<double>(objective, x, options);
+  }
+  auto step_dict = [&](SpectralMethod method) {
+    const SpectralStep s = spectral_step(r, method);
+    return py::dict(py::arg("lr") = s.lr, py::arg("momentum") = s.momentum, py::arg("contraction") = s.contraction);
+  };
+  py::dict out(py::arg("ritz_values") = r.ritz_values, py::arg("residuals") = r.residuals,
+               py::arg("products") = r.products, py::arg("gradient_calls") = r.gradient_calls,
+               py::arg("exact") = r.exact, py::arg("invariant") = r.invariant);
+  if (r.largest() > 0) {
+    out["gradient_descent"] = step_dict(SpectralMethod::gradient_descent);
+    out["heavy_ball"] = step_dict(SpectralMethod::heavy_ball);
+  }
+  return out;
+}
+
 }  // namespace
 
 void bind_minimize(py::module_& m) {
+  m.def("hessian_spectrum", &run_hessian_spectrum, py::arg("fun"), py::arg("jac"), py::arg("args"), py::arg("x"),
+        py::arg("hessp"), py::arg("steps"), py::arg("seed"), "Behind descent.hessian_spectrum (use that).");
   m.def("minimize_solver", &run_minimize_solver, py::arg("fun"), py::arg("jac"), py::arg("args"), py::arg("x0"),
         py::arg("solver"), py::arg("max_steps"), py::arg("callback"), py::arg("lower"), py::arg("upper"),
         py::arg("hessp"), "A solver's own loop behind descent.minimize (use that).");

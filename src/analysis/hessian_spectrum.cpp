@@ -5,6 +5,7 @@
 #include <limits>
 #include <string>
 
+#include "descent/analysis/hessian_vector_product.hpp"
 #include "descent/core/error.hpp"
 #include "descent/core/random.hpp"
 
@@ -60,15 +61,9 @@ HessianEigenvalue<T> top_hessian_eigenvalue(const Differentiable<T>& f, std::spa
   if (d == 0) throw MismatchError("top_hessian_eigenvalue: the objective '" + f.name() + "' has dimension 0");
 
   HessianEigenvalue<T> result;
-  result.exact = f.has_hessian_vector();
-  std::vector<T> v(d), w(d), point, gradient_plus, gradient_minus;
-  T h = 0;
-  if (!result.exact) {
-    point.resize(d);
-    gradient_plus.resize(d);
-    gradient_minus.resize(d);
-    h = options.step > 0 ? static_cast<T>(options.step) : finite_difference_step(x);
-  }
+  HessianVectorProduct<T> product(f, x, options.step);
+  result.exact = product.exact();
+  std::vector<T> v(d), w(d);
 
   // A Gaussian start has a nonzero component along the top eigenvector with probability 1.
   Random rng(options.seed, Stream::init);
@@ -85,23 +80,10 @@ HessianEigenvalue<T> top_hessian_eigenvalue(const Differentiable<T>& f, std::spa
   const double inv_start = 1 / std::sqrt(start_norm);
   for (std::size_t i = 0; i < d; ++i) v[i] = static_cast<T>(start[i] * inv_start);
 
-  const T inv_2h = result.exact ? T(0) : T(1) / (2 * h);
-  auto hessian_times_v = [&] {
-    if (result.exact) {
-      f.hessian_vector(x, v, w);
-      return;
-    }
-    for (std::size_t i = 0; i < d; ++i) point[i] = x[i] + h * v[i];
-    f.value_and_gradient(point, gradient_plus);
-    for (std::size_t i = 0; i < d; ++i) point[i] = x[i] - h * v[i];
-    f.value_and_gradient(point, gradient_minus);
-    result.gradient_calls += 2;
-    for (std::size_t i = 0; i < d; ++i) w[i] = (gradient_plus[i] - gradient_minus[i]) * inv_2h;
-  };
-
   double previous = 0;
   for (std::int64_t k = 1; k <= options.max_iterations; ++k) {
-    hessian_times_v();
+    product.apply(v, w);
+    result.gradient_calls = product.gradient_calls();
     result.iterations = k;
     const double lambda = dot(v, w) / dot(v, v);
     const double w_squared = dot(w, w);

@@ -191,3 +191,25 @@ def test_scipy_method_names_reach_descents_solvers():
         descent.minimize(rosen, x0, jac=rosen_der, method="adam", bounds=bounds)
     with pytest.raises(descent.MismatchError, match="needs Hessian-vector products; .python function. does not provide them"):
         descent.minimize(rosen, x0, jac=rosen_der, method="tron")
+
+
+def test_hessian_spectrum_of_a_quadratic_and_its_step_sizes():
+    # f = 1/2 x^T A x with a known spectrum: Lanczos over the whole space gives it exactly
+    # (to rounding: 1e-10 relative), and the step sizes follow from the extremes.
+    rng = np.random.default_rng(1)
+    q, _ = np.linalg.qr(rng.normal(size=(8, 8)))
+    eigenvalues = np.array([0.5, 1, 2, 3, 5, 8, 13, 40.0])
+    a = q @ np.diag(eigenvalues) @ q.T
+    fun = lambda x: (0.5 * x @ a @ x, a @ x)
+    exact = descent.hessian_spectrum(fun, np.ones(8), hessp=lambda x, p: a @ p, steps=8)
+    np.testing.assert_allclose(exact["ritz_values"], eigenvalues, rtol=1e-10)
+    assert exact["exact"] and exact["invariant"] and exact["products"] == 8
+    assert exact["gradient_descent"]["lr"] == pytest.approx(2 / 40.5, rel=1e-10)
+    kappa = 80.0
+    assert exact["heavy_ball"]["momentum"] == pytest.approx(((kappa**0.5 - 1) / (kappa**0.5 + 1)) ** 2, rel=1e-9)
+    # Without hessp: central differences (no truncation error on a quadratic, rounding only).
+    approx = descent.hessian_spectrum(fun, np.ones(8), steps=8)
+    assert not approx["exact"] and approx["gradient_calls"] == 16
+    np.testing.assert_allclose(approx["ritz_values"], eigenvalues, rtol=1e-6)
+    with pytest.raises(ValueError, match="steps"):
+        descent.hessian_spectrum(fun, np.ones(8), steps=0)
