@@ -4,6 +4,7 @@
 
 #include "descent/core/error.hpp"
 #include "descent/core/parallel.hpp"
+#include "descent/estimator/bind_batches.hpp"
 
 namespace descent {
 
@@ -17,20 +18,6 @@ const std::vector<Field<IgtOptions>>& IgtOptions::fields() {
 }
 
 void IgtOptions::validate() const { descent::validate(*this); }
-
-namespace {
-
-template <class Body>
-void for_each_tile(std::size_t n, Body body) {
-  const std::size_t tiles = tile_count(n);
-#pragma omp parallel for schedule(static) if (tiles >= kMinTilesForThreads)
-  for (std::size_t t = 0; t < tiles; ++t) {
-    const std::size_t begin = t * kTileSize;
-    body(begin, std::min(begin + kTileSize, n));
-  }
-}
-
-}  // namespace
 
 template <class T>
 Igt<T>::Igt(IgtOptions options, std::uint64_t seed) : options_(options) {
@@ -51,17 +38,7 @@ double Igt<T>::gamma(std::int64_t steps) const {
 
 template <class T>
 void Igt<T>::bind(const Differentiable<T>& objective) {
-  sum_ = dynamic_cast<const FiniteSum<T>*>(&objective);
-  if (sampler_) {
-    if (sum_ == nullptr)
-      throw MismatchError("the igt estimator with batch_size = " + std::to_string(options_.batch_size) +
-                          " needs a finite-sum objective; '" + objective.name() +
-                          "' is not one (use batch_size = 0 for the full gradient)");
-    if (sum_->num_samples() == 0)
-      throw MismatchError("the igt estimator: objective '" + sum_->name() + "' has no samples");
-    sampler_->bind(sum_->num_samples());
-    batch_.reserve(std::min(static_cast<std::size_t>(options_.batch_size), sum_->num_samples()));
-  }
+  sum_ = bind_batches(objective, sampler_.get(), "igt", options_.batch_size, batch_);
   samples_per_call_ = sum_ ? static_cast<std::int64_t>(sum_->num_samples()) : 0;
   dimension_ = objective.dimension();
   for (auto* buffer : {&previous_x_, &average_, &shifted_})

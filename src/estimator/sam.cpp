@@ -5,6 +5,7 @@
 
 #include "descent/core/error.hpp"
 #include "descent/core/parallel.hpp"
+#include "descent/estimator/bind_batches.hpp"
 
 namespace descent {
 
@@ -21,23 +22,6 @@ const std::vector<Field<SamOptions>>& SamOptions::fields() {
 
 void SamOptions::validate() const { descent::validate(*this); }
 
-namespace {
-
-// body(begin, end) over fixed tiles, on OpenMP threads when there are enough of them. The
-// arithmetic per element does not depend on the split, so the result is bitwise the same
-// for every thread count.
-template <class Body>
-void for_each_tile(std::size_t n, Body body) {
-  const std::size_t tiles = tile_count(n);
-#pragma omp parallel for schedule(static) if (tiles >= kMinTilesForThreads)
-  for (std::size_t t = 0; t < tiles; ++t) {
-    const std::size_t begin = t * kTileSize;
-    body(begin, std::min(begin + kTileSize, n));
-  }
-}
-
-}  // namespace
-
 template <class T>
 Sam<T>::Sam(SamOptions options, std::uint64_t seed) : options_(options) {
   options_.validate();
@@ -51,19 +35,7 @@ std::string Sam<T>::spec() const {
 
 template <class T>
 void Sam<T>::bind(const Differentiable<T>& objective) {
-  sum_ = dynamic_cast<const FiniteSum<T>*>(&objective);
-  if (sampler_) {
-    if (sum_ == nullptr)
-      throw MismatchError("the sam estimator with batch_size = " + std::to_string(options_.batch_size) +
-                          " needs a finite-sum objective; '" + objective.name() +
-                          "' is not one (use batch_size = 0 for the full gradient)");
-    if (sum_->num_samples() == 0)
-      throw MismatchError("the sam estimator: objective '" + sum_->name() + "' has no samples");
-    sampler_->bind(sum_->num_samples());
-    // The shuffle sampler's batches never exceed batch_size: reserving it now keeps the
-    // first step from allocating.
-    batch_.reserve(std::min(static_cast<std::size_t>(options_.batch_size), sum_->num_samples()));
-  }
+  sum_ = bind_batches(objective, sampler_.get(), "sam", options_.batch_size, batch_);
   samples_per_call_ = sum_ ? static_cast<std::int64_t>(sum_->num_samples()) : 0;
   dimension_ = objective.dimension();
   if (perturbed_.size() != dimension_) perturbed_ = AlignedBuffer<T>(dimension_);

@@ -4,6 +4,7 @@
 // 1, 2 or 64 threads.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <span>
 
@@ -17,6 +18,20 @@ inline std::size_t tile_count(std::size_t n) { return (n + kTileSize - 1) / kTil
 
 // Below this many tiles a parallel region costs more than it saves.
 inline constexpr std::size_t kMinTilesForThreads = 16;
+
+// body(begin, end) over the tiles of [0, n), on OpenMP threads when there are at least
+// kMinTilesForThreads of them. For elementwise work whose arithmetic per element does not
+// depend on the split: the result is bitwise the same for every thread count. body must
+// not throw (an exception cannot leave a parallel region).
+template <class Body>
+void for_each_tile(std::size_t n, Body body) {
+  const std::size_t tiles = tile_count(n);
+#pragma omp parallel for schedule(static) if (tiles >= kMinTilesForThreads)
+  for (std::size_t t = 0; t < tiles; ++t) {
+    const std::size_t begin = t * kTileSize;
+    body(begin, std::min(begin + kTileSize, n));
+  }
+}
 
 // Sets / reads the number of OpenMP threads descent uses (1 when built without OpenMP).
 void set_num_threads(int threads);
