@@ -194,6 +194,38 @@ void write_compare_report(const std::string& dir_name, const JobConfig& config, 
                cell(spread(passes).mean, "%.1f") + " | " + one(wall, "%.1f") + " | " + reached(time_to, "%.1f") +
                " | " + reached(epochs_to, "%.1f") + " | " + reached(passes_to, "%.1f") + " | " + ends + " |\n";
   }
+  // Time and epochs to a test accuracy, as a table of its own: with repetitions, the mean over
+  // the runs that reached it and how many did.
+  const double accuracy_target = config.compare.target_accuracy;
+  if (accuracy_target > 0) {
+    const std::string level = cell(accuracy_target, "%g");
+    md_text += "\n| run | epochs to test accuracy " + level + " | time to test accuracy " + level +
+               " (s) | best test accuracy |\n|---|---|---|---|\n";
+    for (const Method& m : methods) {
+      std::vector<double> epochs_to, time_to, best;
+      for (const RunRecord* run : m.reps) {
+        double e_to = NAN, t_to = NAN, top = NAN;
+        for (const auto& e : run->history) {
+          if (std::isfinite(e.test_accuracy))
+            top = std::isfinite(top) ? std::max(top, e.test_accuracy) : e.test_accuracy;
+          if (!std::isfinite(e_to) && e.test_accuracy >= accuracy_target) {
+            e_to = e.progress;
+            t_to = e.elapsed_seconds;
+          }
+        }
+        epochs_to.push_back(e_to);
+        time_to.push_back(t_to);
+        best.push_back(top);
+      }
+      const auto reached = [&](const std::vector<double>& v, const char* format) {
+        if (v.size() == 1) return cell(v[0], format);
+        const Spread s = spread(v);
+        return cell(s.mean, format) + " (" + std::to_string(s.count) + "/" + std::to_string(v.size()) + ")";
+      };
+      md_text += "| " + md(m.first->label) + " | " + reached(epochs_to, "%.1f") + " | " + reached(time_to, "%.1f") +
+                 " | " + (best.size() == 1 ? cell(best[0], "%.4f") : spread_cell(spread(best), "%.4f")) + " |\n";
+    }
+  }
   // Private runs: what each spent (the first repetition's ledger; repetitions differ only in seed).
   bool private_runs = false;
   for (const Method& m : methods)

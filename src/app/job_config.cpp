@@ -241,6 +241,10 @@ void JobConfig::validate() const {
   require_at_least(*this, "[training].epochs", static_cast<double>(training.epochs), 1, "epochs");
   require_at_least(*this, "[training].batch_size", static_cast<double>(training.batch_size), 1, "batch_size");
   require_at_least(*this, "[compare].target_loss", compare.target_loss, 0, "target_loss");
+  require_at_least(*this, "[compare].target_accuracy", compare.target_accuracy, 0, "target_accuracy");
+  if (compare.target_accuracy > 1)
+    throw ConfigError(value_prefix(*this, "[compare].target_accuracy") + format_number(compare.target_accuracy) +
+                      " violates target_accuracy <= 1");
   require_at_least(*this, "[compare].seeds", static_cast<double>(compare.seeds), 1, "seeds");
   require_at_least(*this, "[compare].evals_per_epoch", static_cast<double>(compare.evals_per_epoch), 1,
                    "evals_per_epoch");
@@ -369,6 +373,7 @@ JobConfig parse_job_config(const std::string& text, const std::string& source) {
   compare.strings("solvers", c.compare.solvers);
   compare.strings("labels", c.compare.labels);
   compare.number("target_loss", c.compare.target_loss);
+  compare.number("target_accuracy", c.compare.target_accuracy);
   compare.integer("seeds", c.compare.seeds, 1);
   compare.number_or_auto("reference_optimum", c.compare.reference_optimum, c.compare.reference_optimum_auto);
   compare.integer("reference_epochs_factor", c.compare.reference_epochs_factor, 1);

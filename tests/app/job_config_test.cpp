@@ -52,6 +52,7 @@ checkpoint = false
 optimizers = ["sgd(lr=0.1)", "adam"]
 labels = ["SGD", "Adam"]
 target_loss = 0.5
+target_accuracy = 0.9
 )toml",
                                   "job.toml");
   EXPECT_EQ(c.data.name, "synthetic");
@@ -66,6 +67,7 @@ target_loss = 0.5
   EXPECT_FALSE(c.output.checkpoint);
   EXPECT_EQ(c.compare.optimizers.size(), 2u);
   EXPECT_DOUBLE_EQ(c.compare.target_loss, 0.5);
+  EXPECT_DOUBLE_EQ(c.compare.target_accuracy, 0.9);
 }
 
 TEST(JobConfig, OptimizerGroupsMakeAPartitionWithTheSpecAsDefault) {
@@ -124,6 +126,8 @@ TEST(JobConfig, WrongTypesAndValuesAreNamed) {
             "job.toml: [compare].labels has 2 entries for 1 runs");
   EXPECT_EQ(error_of("[data]\nname = \"files\"\n"),
             "job.toml: [data.train].path is required when [data].name = 'files'");
+  EXPECT_EQ(error_of("[compare]\ntarget_accuracy = 1.5\n"),
+            "job.toml: [compare].target_accuracy = 1.5 violates target_accuracy <= 1");
 }
 
 TEST(JobConfig, ReferenceOptimumIsANumberOrAuto) {

@@ -111,13 +111,17 @@ TEST_F(Cli, ConfigAndDataErrorsAreOneClearLine) {
 }
 
 TEST_F(Cli, CompareWritesATableAndThreePlots) {
-  const auto r = run("compare " + kSmall + "--epochs 3 --target-loss 1.0 --out '" + file("cmp").string() +
-                     "' --compare 'sgd(lr=0.1)' --compare 'adam(lr=0.01)' --label SGD --label Adam");
+  const auto r =
+      run("compare " + kSmall + "--epochs 3 --target-loss 1.0 --target-accuracy 0.5 --out '" + file("cmp").string() +
+          "' --compare 'sgd(lr=0.1)' --compare 'adam(lr=0.01)' --label SGD --label Adam");
   ASSERT_EQ(r.status, 0) << r.err;
   const std::string report = read_text(file("cmp") / "report.md");
   EXPECT_NE(report.find("| SGD | "), std::string::npos) << report;
   EXPECT_NE(report.find("| Adam | "), std::string::npos) << report;
   EXPECT_NE(report.find("time to loss 1 (s)"), std::string::npos) << report;
+  EXPECT_NE(report.find("| run | epochs to test accuracy 0.5 | time to test accuracy 0.5 (s) | best test accuracy |"),
+            std::string::npos)
+      << report;
   for (const char* plot : {"loss_vs_epoch.svg", "loss_vs_seconds.svg", "accuracy_vs_epoch.svg"}) {
     const std::string svg = read_text(file("cmp") / plot);
     EXPECT_EQ(svg.rfind("<svg", 0), 0u) << plot;

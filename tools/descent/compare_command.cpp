@@ -24,6 +24,8 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
                 "--compare one to one, or a single one of either pairs with all of the other");
   c->add_option("--label", args.labels, "legend names, one per run");
   c->add_option("--target-loss", args.target_loss, "report the time to reach this training loss");
+  c->add_option("--target-accuracy", args.target_accuracy,
+                "report the time and epochs to reach this test accuracy (needs test data)");
   c->add_option("--seeds", args.seeds,
                 "[compare].seeds: repeat every run K times (seed + 0..K-1); mean ± std and min-max bands");
   c->add_option("--evals-per-epoch", args.evals_per_epoch,
@@ -54,6 +56,7 @@ int run_compare(const CompareArgs& args, const std::atomic<bool>& interrupted) {
   if (!args.optimizers.empty() || !args.estimators.empty() || !args.solvers.empty() || !args.labels.empty())
     config.compare.labels = args.labels;
   if (args.target_loss) config.compare.target_loss = *args.target_loss;
+  if (args.target_accuracy) config.compare.target_accuracy = *args.target_accuracy;
   if (args.reference_optimum) {
     if (*args.reference_optimum == "auto") {
       config.compare.reference_optimum_auto = true;

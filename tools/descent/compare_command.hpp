@@ -19,6 +19,7 @@ struct CompareArgs {
   std::vector<std::string> solvers;     // overrides [compare].solvers when given
   std::vector<std::string> labels;
   std::optional<double> target_loss;
+  std::optional<double> target_accuracy;
   std::optional<std::size_t> seeds;
   std::optional<std::string> reference_optimum;  // a number or "auto"
   std::optional<std::int64_t> evals_per_epoch;

@@ -12,7 +12,7 @@
 //   [training]   epochs, batch_size, sampling, seed, threads, precision, full_objective, average,
 //                stationarity_stop, callbacks
 //   [output]     dir, checkpoint, model
-//   [compare]    optimizers = [...], estimators = [...], labels = [...], target_loss, seeds
+//   [compare]    optimizers = [...], estimators = [...], labels = [...], target_loss, target_accuracy, seeds
 //   [privacy]    delta, accountant (what a private run's summary reports: its epsilon at delta)
 // See docs/cli.md for every key with its default. The spec strings are parsed once, into
 // the RunSpecs of job_plan.hpp, before any data is read.
@@ -82,6 +82,8 @@ struct CompareConfig {
   // Solver specs compared too: each a run after the optimizer runs ([solver].steps iterations).
   std::vector<std::string> solvers;
   double target_loss = 0;  // report time/epochs to reach this training loss (0: off)
+  // Report time/epochs to reach this test accuracy (0: off; in (0, 1]).
+  double target_accuracy = 0;
   // Repetitions of every run: repetition s (0-based) adds s to [training].seed and to
   // [model].init_seed, the same for every method (a paired design); the report gives
   // mean, std, min and max over them and the plots the mean with a min-max band.
