@@ -3,8 +3,10 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <optional>
 #include <string>
 
+#include "descent/core/aligned_buffer.hpp"
 #include "descent/core/binary_io.hpp"
 #include "descent/core/error.hpp"
 #include "descent/spec/registry.hpp"
@@ -41,12 +43,32 @@ ParameterLayout array_layout(const std::vector<py::ssize_t>& shape) {
   return layout;
 }
 
-PyState make_state(const Transform& transform, Precision precision, std::vector<py::ssize_t> shape) {
+// The layout of a state: one block "x" for a single array, one block per key for a dict.
+ParameterLayout root_layout(const StateRoot& root) {
+  if (root.blocks.empty()) return array_layout(root.shape);
+  ParameterLayout layout;
+  for (const ParameterBlock& b : root.blocks)
+    layout.add(b.name, std::vector<std::size_t>(b.shape.begin(), b.shape.end()));
+  return layout;
+}
+
+PyState make_state(const Transform& transform, Precision precision, std::vector<py::ssize_t> shape,
+                   std::vector<ParameterBlock> blocks = {}) {
   auto root = std::make_shared<StateRoot>();
+  root->blocks = std::move(blocks);
+  if (!root->blocks.empty()) {
+    std::size_t total = 0;
+    for (const ParameterBlock& b : root->blocks) {
+      std::size_t n = 1;
+      for (py::ssize_t d : b.shape) n *= static_cast<std::size_t>(d);
+      total += n;
+    }
+    shape = {static_cast<py::ssize_t>(total)};
+  }
   root->size = 1;
   for (py::ssize_t d : shape) root->size *= static_cast<std::size_t>(d);
   root->shape = std::move(shape);
-  const ParameterLayout layout = array_layout(root->shape);
+  const ParameterLayout layout = root_layout(*root);
   if (precision == Precision::f32)
     root->state = transform.init(layout, float{});
   else
@@ -96,7 +118,80 @@ void run_step(const Transform& transform, const PyState& state, const py::array&
     descent::update(transform, s, d, readable_span<T>(params), layout);
 }
 
+// The arrays of a dict argument in the state's block order, each checked against its block.
+std::vector<py::array> dict_arrays(const PyState& state, py::handle obj, const char* name, bool writable) {
+  if (!py::isinstance<py::dict>(obj))
+    throw py::type_error(std::string(name) + ": the state was made for a dict of arrays, got a " +
+                         std::string(py::str(py::type::handle_of(obj).attr("__name__"))));
+  const py::dict d = py::reinterpret_borrow<py::dict>(obj);
+  const auto& blocks = state.root()->blocks;
+  if (d.size() != blocks.size())
+    throw py::value_error(std::string(name) + ": " + std::to_string(d.size()) + " arrays, the state was made for " +
+                          std::to_string(blocks.size()));
+  std::vector<py::array> out;
+  for (const ParameterBlock& b : blocks) {
+    if (!d.contains(b.name))
+      throw py::key_error(std::string(name) + ": no array '" + b.name + "' (the state was made for its keys)");
+    const std::string where = std::string(name) + "['" + b.name + "']";
+    py::array a = require_ndarray(d[py::str(b.name)], where.c_str());
+    if (precision_of(a, where.c_str()) != state.precision())
+      throw py::type_error(where + ": dtype " + to_string(precision_of(a, where.c_str())) +
+                           " does not match the state's dtype " + to_string(state.precision()));
+    require_layout(a, where.c_str(), writable);
+    if (shape_of(a) != b.shape)
+      throw py::value_error(where + ": shape " + shape_string(shape_of(a)) + " does not match the state's " +
+                            shape_string(b.shape));
+    out.push_back(a);
+  }
+  return out;
+}
+
+// A step on a dict of arrays: the arrays are packed into one vector (the layout's order), the
+// step runs on it, and the result goes back into the arrays (params for apply, grads for update).
+template <class T>
+void run_dict_step(const Transform& transform, const PyState& state, const std::vector<py::array>& grads,
+                   const std::vector<py::array>& params, bool apply_to_params) {
+  TransformState<T>& s = state.get<T>();
+  const std::size_t n = state.size();
+  AlignedBuffer<T> d(n), p(n);
+  std::size_t at = 0;
+  for (std::size_t k = 0; k < grads.size(); ++k) {
+    const auto g = readable_span<T>(grads[k]);
+    const auto x = readable_span<T>(params[k]);
+    std::copy(g.begin(), g.end(), d.data() + at);
+    std::copy(x.begin(), x.end(), p.data() + at);
+    at += g.size();
+  }
+  const ParameterLayout layout = root_layout(*state.root());
+  check_state(transform, s, n);
+  {
+    py::gil_scoped_release release;
+    if (apply_to_params)
+      descent::apply(transform, s, d.span(), p.span(), layout);
+    else
+      descent::update(transform, s, d.span(), std::span<const T>(p.data(), n), layout);
+  }
+  at = 0;
+  for (std::size_t k = 0; k < grads.size(); ++k) {
+    const auto target = writable_span<T>(apply_to_params ? params[k] : grads[k]);
+    const T* source = (apply_to_params ? p.data() : d.data()) + at;
+    std::copy(source, source + target.size(), target.begin());
+    at += target.size();
+  }
+}
+
 void step(const PyTransform& self, py::handle grads_obj, PyState& state, py::handle params_obj, bool apply_to_params) {
+  if (!state.root()->blocks.empty()) {
+    const auto grads = dict_arrays(state, grads_obj, "grads", !apply_to_params);
+    const auto params = dict_arrays(state, params_obj, "params", apply_to_params);
+    if (state.precision() == Precision::f32)
+      run_dict_step<float>(*self.transform, state, grads, params, apply_to_params);
+    else
+      run_dict_step<double>(*self.transform, state, grads, params, apply_to_params);
+    return;
+  }
+  if (py::isinstance<py::dict>(grads_obj) || py::isinstance<py::dict>(params_obj))
+    throw py::type_error("grads, params: the state was made for one array; make it with init(dict) for a dict");
   const py::array grads = require_ndarray(grads_obj, "grads");
   const py::array params = require_ndarray(params_obj, "params");
   check_arguments(state, grads, params, apply_to_params);
@@ -113,13 +208,18 @@ py::dict slot_views(const PyState& self, py::handle owner) {
   for (std::size_t i = 0; i < s.slots.size(); ++i) {
     // A view with `owner` (the Python State) as its base: the memory lives as long as the view.
     // Strides given explicitly (see to_numpy in arrays.hpp for why pybind11's defaults are avoided).
-    std::vector<py::ssize_t> strides(self.shape().size());
+    // A slot as long as the parameters has their shape; a shorter one (a partition group's, over
+    // some blocks only) is a flat vector of its own length.
+    const std::vector<py::ssize_t> shape = s.slots[i].size() == self.size()
+                                               ? self.shape()
+                                               : std::vector<py::ssize_t>{static_cast<py::ssize_t>(s.slots[i].size())};
+    std::vector<py::ssize_t> strides(shape.size());
     py::ssize_t stride = sizeof(T);
     for (std::size_t k = strides.size(); k-- > 0;) {
       strides[k] = stride;
-      stride *= self.shape()[k];
+      stride *= shape[k];
     }
-    py::array_t<T> view(self.shape(), strides, s.slots[i].data(), owner);
+    py::array_t<T> view(shape, strides, s.slots[i].data(), owner);
     slots[py::str(s.slot_names[i])] = view;
   }
   return slots;
@@ -133,7 +233,8 @@ py::bytes saved_bytes(const PyState& self) {
 }
 
 PyState state_from_pickle(const py::tuple& t) {
-  if (t.size() != 4) throw py::value_error("State.__setstate__: expected (owner, dtype, shape, data)");
+  if (t.size() != 4 && t.size() != 5)
+    throw py::value_error("State.__setstate__: expected (owner, dtype, shape, data[, blocks])");
   const auto owner = t[0].cast<std::string>();
   const auto dtype = t[1].cast<std::string>();
   const auto shape = t[2].cast<std::vector<py::ssize_t>>();
@@ -142,7 +243,14 @@ PyState state_from_pickle(const py::tuple& t) {
     throw py::value_error("State.__setstate__: dtype '" + dtype + "' is neither float32 nor float64");
   // A fresh state from the owner's transform, then load_state checks every name and size.
   const TransformPtr transform = parse_transform(owner);
-  PyState state = make_state(*transform, dtype == "float32" ? Precision::f32 : Precision::f64, shape);
+  std::vector<ParameterBlock> blocks;
+  if (t.size() == 5)
+    for (const auto& item : t[4].cast<py::list>()) {
+      const auto pair = item.cast<py::tuple>();
+      blocks.push_back({pair[0].cast<std::string>(), pair[1].cast<std::vector<py::ssize_t>>()});
+    }
+  PyState state =
+      make_state(*transform, dtype == "float32" ? Precision::f32 : Precision::f64, shape, std::move(blocks));
   BinaryReader in(data, "pickled descent.State");
   if (state.precision() == Precision::f32)
     load_state(in, state.get<float>());
@@ -210,6 +318,14 @@ A state is not locked: step one state from one thread at a time.)doc")
       .def_property_readonly("dtype", [](const PyState& s) { return py::dtype(to_string(s.precision())); })
       .def_property_readonly("shape", [](const PyState& s) { return py::tuple(py::cast(s.shape())); })
       .def_property_readonly("size", &PyState::size)
+      .def_property_readonly(
+          "blocks",
+          [](const PyState& s) {
+            py::dict d;
+            for (const ParameterBlock& b : s.root()->blocks) d[py::str(b.name)] = py::tuple(py::cast(b.shape));
+            return d;
+          },
+          "For a state made for a dict of arrays: name -> shape, in packing order (empty otherwise).")
       .def_property_readonly("owner", [](const PyState& s) { return attribute(s, "owner"); })
       .def_property_readonly("count", [](const PyState& s) { return attribute(s, "count"); })
       .def_property_readonly("scalars", [](const PyState& s) { return attribute(s, "scalars"); })
@@ -229,8 +345,11 @@ A state is not locked: step one state from one thread at a time.)doc")
       .def(py::pickle(
           [](const PyState& s) {
             py::bytes data = s.precision() == Precision::f32 ? saved_bytes<float>(s) : saved_bytes<double>(s);
-            return py::make_tuple(attribute(s, "owner"), to_string(s.precision()), py::tuple(py::cast(s.shape())),
-                                  data);
+            py::list blocks;
+            for (const ParameterBlock& b : s.root()->blocks)
+              blocks.append(py::make_tuple(b.name, py::tuple(py::cast(b.shape))));
+            return py::make_tuple(attribute(s, "owner"), to_string(s.precision()), py::tuple(py::cast(s.shape())), data,
+                                  blocks);
           },
           [](const py::tuple& t) { return state_from_pickle(t); }));
 
@@ -242,7 +361,9 @@ An optimizer or transform: immutable configuration, with its state kept apart (o
   opt.apply(grads, state, params)     # params += update; grads is scratch afterwards
 
 grads and params are C-contiguous float32 or float64 numpy arrays of the state's shape and
-dtype; they are used in place (no copy), with the GIL released while the step runs.)doc")
+dtype; they are used in place (no copy), with the GIL released while the step runs. Or dicts
+of named arrays, when the state was made from one: each array is a block of that name and
+shape (partition(...) and muon see them); the arrays are packed, stepped, and written back.)doc")
       .def_property_readonly(
           "spec", [](const PyTransform& t) { return t.transform->spec(); },
           "Canonical spec string; descent.parse(spec) gives an equal transform.")
@@ -261,11 +382,32 @@ dtype; they are used in place (no copy), with the GIL released while the step ru
       .def(
           "init",
           [](const PyTransform& t, py::handle params_obj) {
+            if (py::isinstance<py::dict>(params_obj)) {
+              const py::dict d = py::reinterpret_borrow<py::dict>(params_obj);
+              if (d.size() == 0) throw py::value_error("params: an empty dict has no parameters");
+              std::vector<ParameterBlock> blocks;
+              std::optional<Precision> precision;
+              for (const auto& [key, value] : d) {
+                if (!py::isinstance<py::str>(key)) throw py::type_error("params: dict keys must be str (block names)");
+                const std::string name = key.cast<std::string>();
+                const std::string where = "params['" + name + "']";
+                const py::array a = require_ndarray(value, where.c_str());
+                const Precision p = precision_of(a, where.c_str());
+                if (precision && *precision != p)
+                  throw py::type_error(where + ": dtype " + to_string(p) + " differs from the other arrays' " +
+                                       to_string(*precision));
+                precision = p;
+                blocks.push_back({name, shape_of(a)});
+              }
+              return make_state(*t.transform, *precision, {}, std::move(blocks));
+            }
             const py::array params = require_ndarray(params_obj, "params");
             return make_state(*t.transform, precision_of(params, "params"), shape_of(params));
           },
           py::arg("params"),
-          "A fresh State for parameters of params' shape and dtype (only those are read; params may be read-only).")
+          "A fresh State for parameters of params' shape and dtype (only those are read; params may be read-only). "
+          "params may be a dict of named arrays (one dtype): each is a block of that name and shape, which "
+          "partition(...) and muon see; update and apply then take dicts with the same keys.")
       .def(
           "update",
           [](const PyTransform& t, py::handle grads, PyState& state, py::handle params) {

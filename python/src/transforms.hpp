@@ -1,7 +1,9 @@
 // Transforms and their states as Python objects.
 //
 //   Transform  immutable configuration (a TransformPtr); pickles as its canonical spec.
-//   State      a TransformState<float> or <double> for parameters of one shape. Its slots are
+//   State      a TransformState<float> or <double> for parameters of one shape, or for a dict
+//              of named arrays (each one block of the layout: partition and muon see the
+//              names and shapes). Its slots are
 //              shown as NumPy views of the state's own memory (writable, zero-copy); it pickles
 //              through the library's save_state/load_state, so a foreign state is refused.
 // Members of a chain's state are States too; they share the root's memory.
@@ -22,10 +24,19 @@ struct PyTransform {
   TransformPtr transform;
 };
 
+// A named parameter array of a state made for a dict of arrays.
+struct ParameterBlock {
+  std::string name;
+  std::vector<pybind11::ssize_t> shape;
+};
+
 struct StateRoot {
   std::variant<TransformState<float>, TransformState<double>> state;
-  std::vector<pybind11::ssize_t> shape;  // of the parameters the state was made for
+  std::vector<pybind11::ssize_t> shape;  // of the parameters the state was made for ((size,) for a dict)
   std::size_t size = 0;
+  // For a dict of arrays: its arrays in the dict's order, packed one after another (each a
+  // block of the layout the transform sees, named by its key). Empty for a single array.
+  std::vector<ParameterBlock> blocks;
 };
 
 class PyState {

@@ -27,7 +27,9 @@ struct Segment {
 };
 
 struct GroupPlan {
-  const Transform* transform = nullptr;
+  // Which group (groups().size(): the default). An index, not a pointer: a state outlives the
+  // transform that made it (a loaded checkpoint is run by an equal transform built anew).
+  std::size_t group = 0;
   GroupMode mode = GroupMode::in_place;
   ParameterLayout layout;  // every block of the group, packed in layout order
   std::vector<Segment> segments;
@@ -150,7 +152,8 @@ TransformState<T> Partition::build(const ParameterLayout& layout) const {
   state.owner = spec();
   for (std::size_t g = 0; g < choices; ++g) {
     GroupPlan group;
-    group.transform = g < groups_.size() ? groups_[g].transform.get() : fallback_.get();
+    group.group = g;
+    const Transform& transform = g < groups_.size() ? *groups_[g].transform : *fallback_;
     for (std::size_t b = 0; b < owner.size(); ++b) {
       if (owner[b] != g) continue;
       const auto& block = layout.blocks()[b];
@@ -167,14 +170,14 @@ TransformState<T> Partition::build(const ParameterLayout& layout) const {
     if (group.segments.size() == 1)
       group.mode = GroupMode::in_place;
     else
-      group.mode = is_elementwise(*group.transform) ? GroupMode::per_segment : GroupMode::gathered;
+      group.mode = is_elementwise(transform) ? GroupMode::per_segment : GroupMode::gathered;
     if (group.mode == GroupMode::per_segment) {
       TransformState<T> holder;
-      holder.owner = group.transform->spec();
-      for (const auto& seg : group.segments) holder.children.push_back(group.transform->init(seg.layout, T{}));
+      holder.owner = transform.spec();
+      for (const auto& seg : group.segments) holder.children.push_back(transform.init(seg.layout, T{}));
       state.children.push_back(std::move(holder));
     } else {
-      state.children.push_back(group.transform->init(group.layout, T{}));
+      state.children.push_back(transform.init(group.layout, T{}));
     }
     plan->groups.push_back(std::move(group));
   }
@@ -204,12 +207,14 @@ void Partition::run(TransformState<T>& state, std::span<T> direction, std::span<
                         std::to_string(layout.blocks().size()));
   for (std::size_t g = 0; g < plan->groups.size(); ++g) {
     const GroupPlan& group = plan->groups[g];
+    if (group.group > groups_.size() || (group.group == groups_.size() && !fallback_))
+      throw MismatchError("partition: its state was made by another partition than '" + spec() + "'");
+    const Transform& transform = group.group < groups_.size() ? *groups_[group.group].transform : *fallback_;
     TransformState<T>& child = state.children[g];
     switch (group.mode) {
       case GroupMode::in_place: {
         const Segment& s = group.segments.front();
-        update(*group.transform, child, direction.subspan(s.offset, s.size), params.subspan(s.offset, s.size),
-               group.layout);
+        update(transform, child, direction.subspan(s.offset, s.size), params.subspan(s.offset, s.size), group.layout);
         break;
       }
       case GroupMode::per_segment: {
@@ -217,8 +222,8 @@ void Partition::run(TransformState<T>& state, std::span<T> direction, std::span<
           throw MismatchError("partition: its state does not match the layout");
         for (std::size_t k = 0; k < group.segments.size(); ++k) {
           const Segment& s = group.segments[k];
-          update(*group.transform, child.children[k], direction.subspan(s.offset, s.size),
-                 params.subspan(s.offset, s.size), s.layout);
+          update(transform, child.children[k], direction.subspan(s.offset, s.size), params.subspan(s.offset, s.size),
+                 s.layout);
         }
         ++child.count;
         break;
@@ -236,7 +241,7 @@ void Partition::run(TransformState<T>& state, std::span<T> direction, std::span<
         }
         ++gather_depth;
         try {
-          update(*group.transform, child, std::span<T>(d, n), std::span<const T>(p, n), group.layout);
+          update(transform, child, std::span<T>(d, n), std::span<const T>(p, n), group.layout);
         } catch (...) {
           --gather_depth;
           throw;

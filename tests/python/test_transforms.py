@@ -188,3 +188,50 @@ def test_muon_sees_a_matrix_array_and_refuses_a_vector():
     np.testing.assert_allclose(singular[1:], 0.0, atol=1e-12)
     with pytest.raises(descent.ConfigError, match="partition"):
         opt.init(np.zeros(5))
+
+
+def test_a_partition_groups_slots_have_the_groups_length():
+    # One 2-D block goes to the group: its state's slots are views of that block's length,
+    # never of the whole parameters' shape when they differ.
+    opt = descent.partition(descent.group(descent.adam(), ndim=1), default=descent.sgd(momentum=0.9))
+    params = np.ones((3, 4))
+    state = opt.init(params)
+    opt.apply(np.ones((3, 4)), state, params)
+    (child,) = state.children
+    assert child.owner.startswith("sgd(")
+    assert child.slots["momentum_buffer"].shape == (3, 4)
+    np.testing.assert_array_equal(child.slots["momentum_buffer"], np.ones((3, 4)))
+
+
+def test_a_dict_of_arrays_is_one_block_per_key():
+    # Muon on the matrices, Adam on the vector: the same as each on its own array.
+    rng = np.random.default_rng(2)
+    params = {"w": rng.normal(size=(4, 3)), "b": rng.normal(size=3)}
+    grads = {"w": rng.normal(size=(4, 3)), "b": rng.normal(size=3)}
+    opt = descent.partition(descent.group(descent.muon(lr=0.02), ndim=2), default=descent.adam(lr=0.01))
+    state = opt.init(params)
+    assert state.blocks == {"w": (4, 3), "b": (3,)}
+    alone = {"w": (descent.muon(lr=0.02), params["w"].copy()), "b": (descent.adam(lr=0.01), params["b"].copy())}
+    alone_states = {k: t.init(p) for k, (t, p) in alone.items()}
+    for _ in range(3):
+        opt.apply({k: g.copy() for k, g in grads.items()}, state, params)
+        for k, (t, p) in alone.items():
+            t.apply(grads[k].copy(), alone_states[k], p)
+    for k in params:
+        np.testing.assert_array_equal(params[k], alone[k][1])
+    # The group's states have the group's length; the whole state round-trips through pickle.
+    muon_state, adam_state = state.children
+    assert muon_state.slots["momentum_buffer"].shape == (12,)
+    assert adam_state.slots["exp_avg"].shape == (3,)
+    again = pickle.loads(pickle.dumps(state))
+    assert again.blocks == state.blocks and again.count == state.count
+    # update() rewrites the grads dict into the updates; keys and shapes are checked.
+    g = {k: v.copy() for k, v in grads.items()}
+    opt.update(g, again, params)
+    assert not np.array_equal(g["w"], grads["w"])
+    with pytest.raises(KeyError, match="no array 'b'"):
+        opt.apply({"w": grads["w"].copy(), "c": grads["b"].copy()}, state, params)
+    with pytest.raises(ValueError, match="shape"):
+        opt.apply({"w": grads["w"].copy(), "b": np.zeros(4)}, state, params)
+    with pytest.raises(TypeError, match="dict"):
+        opt.apply(grads["w"].copy(), state, params)

@@ -262,6 +262,19 @@ TEST(Partition, ASavedStateResumesBitForBit) {
   step(loaded, q, 3);
   EXPECT_EQ(0, std::memcmp(p.data(), q.data(), n * sizeof(float)));
 
+  // A state outlives the transform object that made it: an equal transform built anew (as a
+  // resumed run or an unpickled Python state has) runs it.
+  TransformState<float> orphan;
+  {
+    const TransformPtr maker = parse_transform(t->spec());
+    orphan = init_state<float>(*maker, layout);
+  }
+  AlignedBuffer<float> r(n, 0.5f), s(n, 0.5f);
+  auto fresh = init_state<float>(*t, layout);
+  step(orphan, r, 1);
+  step(fresh, s, 1);
+  EXPECT_EQ(0, std::memcmp(r.data(), s.data(), n * sizeof(float)));
+
   // A state for another layout is refused when it runs, not read past its end.
   ParameterLayout other;
   other.add("layer0.weight", {40, 70});
