@@ -30,6 +30,10 @@ enum class TransformKind { elementwise, reducing, global, chain };
 // One tile of the current step: `d` is the direction, rewritten in place into the
 // update; `p` are the parameters at the same positions (read-only); `offset` is the
 // index of d[0] in the flat vector, for transforms that index their state slots.
+// An elementwise transform must use `offset` for nothing else (not to key random draws, not
+// to tell blocks apart): partition runs it on a group's scattered blocks one block at a time,
+// each with a state of its own, and that equals one pass only when every coordinate is
+// treated alike. A transform whose result depends on positions is global (perturb's noise).
 //
 // Two optional redirections let the executor run a pass without staging copies, so
 // that one loop streams through every array at once (a copy of the direction into an
