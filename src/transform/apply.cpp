@@ -122,6 +122,10 @@ void run(const Transform& transform, TransformState<T>& state, std::span<T> dire
 
     if (head_kind == TransformKind::global) {
       head.transform->begin_step(*head.state, nullptr);
+      if (i + 1 == count && params_out != nullptr && head.transform->applies_in_place()) {
+        head.transform->apply_global(*head.state, direction, std::span<T>(params_out, n), layout);
+        return;  // the update is in the parameters already
+      }
       head.transform->update_global(*head.state, direction, params, layout);
       ++i;
       continue;

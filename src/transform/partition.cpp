@@ -196,8 +196,16 @@ void Partition::update_tile(TransformState<double>&, const Tile<double>&) const 
 }
 
 template <class T>
-void Partition::run(TransformState<T>& state, std::span<T> direction, std::span<const T> params,
+void Partition::run(TransformState<T>& state, std::span<T> direction, std::span<const T> params, T* params_out,
                     const ParameterLayout& layout) const {
+  // One executor run on one range of the group: the update into `d`, or added to `out`.
+  const auto step = [](const Transform& t, TransformState<T>& s, std::span<T> d, std::span<const T> p, T* out,
+                       const ParameterLayout& l) {
+    if (out != nullptr)
+      apply(t, s, d, std::span<T>(out, d.size()), l);
+    else
+      update(t, s, d, p, l);
+  };
   const auto* plan = static_cast<const PartitionPlan*>(state.plan.get());
   if (plan == nullptr || state.children.size() != plan->groups.size())
     throw MismatchError("partition: its state was not made by init() of '" + spec() + "'");
@@ -214,7 +222,8 @@ void Partition::run(TransformState<T>& state, std::span<T> direction, std::span<
     switch (group.mode) {
       case GroupMode::in_place: {
         const Segment& s = group.segments.front();
-        update(transform, child, direction.subspan(s.offset, s.size), params.subspan(s.offset, s.size), group.layout);
+        step(transform, child, direction.subspan(s.offset, s.size), params.subspan(s.offset, s.size),
+             params_out ? params_out + s.offset : nullptr, group.layout);
         break;
       }
       case GroupMode::per_segment: {
@@ -222,8 +231,8 @@ void Partition::run(TransformState<T>& state, std::span<T> direction, std::span<
           throw MismatchError("partition: its state does not match the layout");
         for (std::size_t k = 0; k < group.segments.size(); ++k) {
           const Segment& s = group.segments[k];
-          update(transform, child.children[k], direction.subspan(s.offset, s.size), params.subspan(s.offset, s.size),
-                 s.layout);
+          step(transform, child.children[k], direction.subspan(s.offset, s.size), params.subspan(s.offset, s.size),
+               params_out ? params_out + s.offset : nullptr, s.layout);
         }
         ++child.count;
         break;
@@ -241,15 +250,18 @@ void Partition::run(TransformState<T>& state, std::span<T> direction, std::span<
         }
         ++gather_depth;
         try {
-          update(transform, child, std::span<T>(d, n), std::span<const T>(p, n), group.layout);
+          step(transform, child, std::span<T>(d, n), std::span<const T>(p, n), params_out ? p : nullptr, group.layout);
         } catch (...) {
           --gather_depth;
           throw;
         }
         --gather_depth;
+        // Back to where the blocks live: the new parameters, or the update.
+        T* const target = params_out != nullptr ? params_out : direction.data();
+        const T* const source = params_out != nullptr ? p : d;
         at = 0;
         for (const Segment& s : group.segments) {
-          std::copy_n(d + at, s.size, direction.data() + s.offset);
+          std::copy_n(source + at, s.size, target + s.offset);
           at += s.size;
         }
         break;
@@ -260,11 +272,19 @@ void Partition::run(TransformState<T>& state, std::span<T> direction, std::span<
 
 void Partition::update_global(TransformState<float>& state, std::span<float> direction, std::span<const float> params,
                               const ParameterLayout& layout) const {
-  run(state, direction, params, layout);
+  run<float>(state, direction, params, nullptr, layout);
 }
 void Partition::update_global(TransformState<double>& state, std::span<double> direction,
                               std::span<const double> params, const ParameterLayout& layout) const {
-  run(state, direction, params, layout);
+  run<double>(state, direction, params, nullptr, layout);
+}
+void Partition::apply_global(TransformState<float>& state, std::span<float> direction, std::span<float> params,
+                             const ParameterLayout& layout) const {
+  run<float>(state, direction, params, params.data(), layout);
+}
+void Partition::apply_global(TransformState<double>& state, std::span<double> direction, std::span<double> params,
+                             const ParameterLayout& layout) const {
+  run<double>(state, direction, params, params.data(), layout);
 }
 
 TransformPtr partition(std::vector<PartitionGroup> groups, TransformPtr fallback) {

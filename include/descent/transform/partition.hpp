@@ -68,12 +68,20 @@ class Partition final : public Transform {
                      const ParameterLayout& layout) const override;
   void update_global(TransformState<double>& state, std::span<double> direction, std::span<const double> params,
                      const ParameterLayout& layout) const override;
+  // Last in a chain under apply(): each group's pass adds its update into the parameters.
+  bool applies_in_place() const override { return true; }
+  void apply_global(TransformState<float>& state, std::span<float> direction, std::span<float> params,
+                    const ParameterLayout& layout) const override;
+  void apply_global(TransformState<double>& state, std::span<double> direction, std::span<double> params,
+                    const ParameterLayout& layout) const override;
 
  private:
   template <class T>
   TransformState<T> build(const ParameterLayout& layout) const;
+  // params_out null: the update is left in `direction`; else it is added to params_out (the
+  // same memory as params).
   template <class T>
-  void run(TransformState<T>& state, std::span<T> direction, std::span<const T> params,
+  void run(TransformState<T>& state, std::span<T> direction, std::span<const T> params, T* params_out,
            const ParameterLayout& layout) const;
 
   std::vector<PartitionGroup> groups_;

@@ -87,6 +87,14 @@ class Transform {
                              const ParameterLayout&) const {}
   virtual void update_global(TransformState<double>&, std::span<double>, std::span<const double>,
                              const ParameterLayout&) const {}
+  // A global transform that can add its update into the parameters itself, saving the
+  // executor's separate add pass when it is the last member under apply() (partition: each
+  // group's own pass adds it), returns true and implements apply_global: params += update,
+  // `direction` being scratch afterwards.
+  virtual bool applies_in_place() const { return false; }
+  virtual void apply_global(TransformState<float>&, std::span<float>, std::span<float>, const ParameterLayout&) const {}
+  virtual void apply_global(TransformState<double>&, std::span<double>, std::span<double>,
+                            const ParameterLayout&) const {}
 };
 
 using TransformPtr = std::shared_ptr<const Transform>;
