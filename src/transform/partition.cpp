@@ -5,6 +5,7 @@
 
 #include "descent/core/aligned_buffer.hpp"
 #include "descent/core/error.hpp"
+#include "descent/core/parallel.hpp"
 #include "descent/spec/spec_parser.hpp"
 #include "descent/transform/apply.hpp"
 #include "descent/transform/chain.hpp"
@@ -242,10 +243,17 @@ void Partition::run(TransformState<T>& state, std::span<T> direction, std::span<
         auto& scratch = gather_scratch<T>(gather_depth, n);
         T* d = scratch.direction.data();
         T* p = scratch.params.data();
+        // The copies stream like any pass over memory: on threads, tile by tile.
         std::size_t at = 0;
         for (const Segment& s : group.segments) {
-          std::copy_n(direction.data() + s.offset, s.size, d + at);
-          std::copy_n(params.data() + s.offset, s.size, p + at);
+          const T* from_d = direction.data() + s.offset;
+          const T* from_p = params.data() + s.offset;
+          T* to_d = d + at;
+          T* to_p = p + at;
+          for_each_tile(s.size, [=](std::size_t begin, std::size_t end) {
+            std::copy(from_d + begin, from_d + end, to_d + begin);
+            std::copy(from_p + begin, from_p + end, to_p + begin);
+          });
           at += s.size;
         }
         ++gather_depth;
@@ -261,7 +269,10 @@ void Partition::run(TransformState<T>& state, std::span<T> direction, std::span<
         const T* const source = params_out != nullptr ? p : d;
         at = 0;
         for (const Segment& s : group.segments) {
-          std::copy_n(source + at, s.size, target + s.offset);
+          const T* from = source + at;
+          T* to = target + s.offset;
+          for_each_tile(s.size,
+                        [=](std::size_t begin, std::size_t end) { std::copy(from + begin, from + end, to + begin); });
           at += s.size;
         }
         break;
