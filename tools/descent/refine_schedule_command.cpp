@@ -90,10 +90,11 @@ CLI::App* add_refine_schedule_command(CLI::App& app, RefineScheduleArgs& args) {
 }
 
 int run_refine_schedule(const RefineScheduleArgs& a) {
-  const std::vector<double> norms = read_gradient_norms(a.log);
-  RefineOptions options{a.median_window, a.norm_power};
+  // Options first, so that a bad flag is named before the log is read.
   for_option("--median-window", [&] { validate(RefineOptions{a.median_window, 2}); });
   for_option("--norm-power", [&] { validate(RefineOptions{1, a.norm_power}); });
+  const std::vector<double> norms = read_gradient_norms(a.log);
+  const RefineOptions options{a.median_window, a.norm_power};
   const std::vector<double> schedule = refine_schedule(norms, options);
   write_schedule_file(a.out, schedule,
                       {"refined schedule (Defazio, Cutkosky, Mehta & Mishchenko, arXiv:2310.07831) of " + a.log,
