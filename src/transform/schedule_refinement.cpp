@@ -13,7 +13,7 @@ const std::vector<Field<RefineOptions>>& RefineOptions::fields() {
       {"median_window", &RefineOptions::median_window, Range::at_least(1),
        "width of the median filter over the norms (1: none)"},
       {"norm_power", &RefineOptions::norm_power, Range::positive(),
-       "p in w_t = G_t^-p sum_{s>t} G_s^p: 2 for SGD, 1 for Adam-type (l1 norms)"}};
+       "p in w_t = G_t^-p sum_{s>t} G_s^-p: 2 for SGD, 1 for Adam-type (l1 norms)"}};
   return f;
 }
 
@@ -46,25 +46,25 @@ std::vector<double> refine_schedule(std::span<const double> gradient_norms, cons
       throw MismatchError("refine_schedule: gradient norm " + std::to_string(t) + " is " +
                           format_number(gradient_norms[t]) + " (needs a finite number >= 0)");
   std::vector<double> g = median_filter(gradient_norms, options.median_window);
-  // Divide by the largest norm first: the weights are scale-free, this keeps G^p from
-  // overflowing, and a constant sequence becomes exactly 1s, so its sums are exact integers.
-  const double largest = *std::max_element(g.begin(), g.end());
-  if (largest == 0) throw MismatchError("refine_schedule: every gradient norm is 0");
-  for (double& v : g) v = std::pow(v / largest, options.norm_power);
+  // Divide by the smallest norm first: the weights are scale-free, every G / min >= 1 keeps
+  // G^-p <= 1 from overflowing, and a constant sequence becomes exactly 1s, so its sums are
+  // exact integers (the linear-decay equivalence then holds bit for bit).
+  const double smallest = *std::min_element(g.begin(), g.end());
+  if (smallest == 0) {
+    const auto at = std::min_element(g.begin(), g.end()) - g.begin();
+    throw MismatchError("refine_schedule: gradient norm " + std::to_string(at) +
+                        " is 0 (after smoothing), so its weight G_t^-p is infinite");
+  }
+  for (double& v : g) v = std::pow(v / smallest, -options.norm_power);
   std::vector<double> w(n);
-  double later = 0;  // sum_{s > t} G_s^p
+  double later = 0;  // sum_{s > t} G_s^-p
   for (std::size_t t = n; t-- > 0;) {
-    if (later > 0) {
-      if (g[t] == 0)
-        throw MismatchError("refine_schedule: gradient norm " + std::to_string(t) +
-                            " is 0 (after smoothing), so its weight G_t^-p * sum_{s>t} G_s^p is unbounded");
-      w[t] = later / g[t];
-    }
+    w[t] = g[t] * later;
     later += g[t];
   }
   const double peak = *std::max_element(w.begin(), w.end());
   if (!(peak > 0) || !std::isfinite(peak))
-    throw MismatchError("refine_schedule: the weights have no finite positive maximum (norms after step 0 are all 0)");
+    throw MismatchError("refine_schedule: the weights have no finite positive maximum (norms too far apart)");
   for (double& v : w) v /= peak;
   return w;
 }

@@ -77,7 +77,7 @@ CLI::App* add_refine_schedule_command(CLI::App& app, RefineScheduleArgs& args) {
   c->add_option("--out", args.out, "the schedule file to write (one multiplier per step, maximum 1)")->required();
   c->add_option("--median-window", args.median_window, "width of the median filter over the norms (1: none)")
       ->capture_default_str();
-  c->add_option("--norm-power", args.norm_power, "p in w_t = G_t^-p sum_{s>t} G_s^p: 2 for SGD, 1 for Adam (l1 norms)")
+  c->add_option("--norm-power", args.norm_power, "p in w_t = G_t^-p sum_{s>t} G_s^-p: 2 for SGD, 1 for Adam (l1 norms)")
       ->capture_default_str();
   c->footer(
       "Example:\n"
