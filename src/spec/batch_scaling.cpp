@@ -17,7 +17,10 @@ std::string print(const SpecCall& call);
 std::string print(const SpecValue& v) {
   if (const double* d = std::get_if<double>(&v.value)) return format_number(*d);
   if (const bool* b = std::get_if<bool>(&v.value)) return *b ? "true" : "false";
-  if (const auto* s = std::get_if<SpecString>(&v.value)) return "'" + s->text + "'";
+  if (const auto* s = std::get_if<SpecString>(&v.value)) {  // no escapes: the other quote around a '
+    const char quote = s->text.find('\'') == std::string::npos ? '\'' : '"';
+    return quote + s->text + quote;
+  }
   return print(*std::get<std::shared_ptr<SpecCall>>(v.value));
 }
 std::string print(const SpecCall& call) {

@@ -12,11 +12,12 @@
 namespace descent {
 namespace {
 
-// A spec's quoted string: the grammar has no escapes, so a path with a quote cannot be named.
+// A spec's quoted string has no escapes: single quotes, or double quotes around a path that
+// holds a single quote.
 std::string quoted(const std::filesystem::path& file) {
   const std::string text = file.string();
-  return (text.find('\'') == std::string::npos ? "'" : "\"") + text +
-         (text.find('\'') == std::string::npos ? "'" : "\"");
+  const char quote = text.find('\'') == std::string::npos ? '\'' : '"';
+  return quote + text + quote;
 }
 
 class TableSchedule final : public Schedule {
