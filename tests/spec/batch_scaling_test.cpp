@@ -90,7 +90,7 @@ TEST(BatchScaling, RefusesWhatHasNoRule) {
 // with the optimizer the spec builds on `chains` independent coordinates.
 double stationary_variance(const std::string& spec, double h, double sigma, double batch, std::uint64_t seed) {
   const TransformPtr t = parse_transform(spec);
-  const std::size_t chains = 1000;
+  const std::size_t chains = 400;
   const auto layout = ParameterLayout::flat(chains);
   auto state = init_state<double>(*t, layout);
   std::vector<double> x(chains, 0.0), g(chains);
@@ -99,7 +99,7 @@ double stationary_variance(const std::string& spec, double h, double sigma, doub
   const double noise = sigma / std::sqrt(batch);
   double sum = 0;
   std::int64_t count = 0;
-  for (int step = 0; step < 3000; ++step) {
+  for (int step = 0; step < 2500; ++step) {
     for (std::size_t i = 0; i < chains; ++i) g[i] = h * x[i] + noise * normal(rng);
     apply<double>(*t, state, g, x, layout);
     if (step >= 1000) {  // >= 10 relaxation times 1 / (lr h) = 100 of the slower run: stationary
@@ -114,26 +114,26 @@ TEST(BatchScaling, LinearRuleKeepsSgdsStationaryVariance) {
   // x' = (1 - eta h) x - eta sigma xi / sqrt(B) has E[x^2] = eta sigma^2 / (B h (2 - eta h)).
   // With B -> 4B and eta -> 4 eta it becomes eta sigma^2 / (B h (2 - 4 eta h)): the same up to
   // the factor (2 - eta h) / (2 - 4 eta h) = 1 + 3 eta h / 2 + O(eta^2 h^2), the SDE's O(eta)
-  // error; eta h = 0.01 makes it 1.52%. The estimates average 2000 steps of 1000 chains;
-  // E[x^2]'s estimate has relative sd sqrt(2 tau / (2000 * 1000)) with the integrated
-  // autocorrelation tau = (1 + r^2) / (1 - r^2), r = 1 - eta h: tau <= 100, sd <= 1%, and
-  // <= 0.5% for the faster run. Allow the 1.52% plus 5 joint sds (5 * 1.12%): 7.2%. A wrong
+  // error; eta h = 0.01 makes it 1.52%. The estimates average 1500 steps of 400 chains;
+  // E[x^2]'s estimate has relative sd sqrt(2 tau / (1500 * 400)) with the integrated
+  // autocorrelation tau = (1 + r^2) / (1 - r^2), r = 1 - eta h: tau <= 100, sd <= 1.83%, and
+  // <= 0.92% for the faster run. Allow the 1.52% plus 5 joint sds (5 * 2.05%): 11.8%. A wrong
   // rule is far outside: lr unchanged gives 1/4, the square-root rule 1/2.
   const double h = 1, sigma = 1, batch = 8;
   const double small = stationary_variance("sgd(lr=0.01)", h, sigma, batch, 1);
   const double large = stationary_variance(scale_for_batch("sgd(lr=0.01)", 4), h, sigma, 4 * batch, 2);
   const double exact = 0.01 * sigma * sigma / (batch * h * (2 - 0.01 * h));
-  EXPECT_NEAR(small / exact, 1, 0.05);  // 5 sd of the one estimate
-  EXPECT_NEAR(large / small, 1, 0.072);
+  EXPECT_NEAR(small / exact, 1, 0.092);  // 5 sd of the one estimate
+  EXPECT_NEAR(large / small, 1, 0.118);
   // The same through the heavy-ball rule (b = 0.9 -> 0.6, lr x 16): the effective step
   // lr / (1 - b) = 0.01 -> 0.04 as above. The exact stationary variances (the Lyapunov
   // equation of the linear recursion in (x, b), solved by hand outside the code) differ by
   // 0.48%, under the 1.52% above, and the chains relax over about 1 / (lr_eff h) = 100
-  // steps as above, so the same 7.2% bound holds.
+  // steps as above, so the same 11.8% bound holds.
   const double heavy = stationary_variance("momentum(lr=0.001, momentum=0.9)", h, sigma, batch, 3);
   const double heavy_large =
       stationary_variance(scale_for_batch("momentum(lr=0.001, momentum=0.9)", 4), h, sigma, 4 * batch, 4);
-  EXPECT_NEAR(heavy_large / heavy, 1, 0.072);
+  EXPECT_NEAR(heavy_large / heavy, 1, 0.118);
 }
 
 }  // namespace
