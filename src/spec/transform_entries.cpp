@@ -19,6 +19,7 @@
 #include "descent/transform/scale_by_schedule.hpp"
 #include "descent/transform/schedule_options.hpp"
 #include "descent/transform/sgd.hpp"
+#include "descent/transform/table_schedule.hpp"
 #include "descent/transform/weight_decay.hpp"
 #include "entry.hpp"
 
@@ -156,6 +157,67 @@ Entry partition_entry() {
   return e;
 }
 
+// table('schedule.txt', peak=0.1): a schedule file's multipliers times peak. A custom entry
+// because a file name is a quoted string, which no Options field holds.
+Entry table_schedule_entry() {
+  Entry e;
+  e.doc.name = "table";
+  e.doc.kind = EntryKind::schedule;
+  e.doc.options = "TableScheduleOptions";
+  e.doc.summary =
+      "peak * m_k, m_k the k-th multiplier of a schedule file (one per line, '#' comments; the last holds after "
+      "the end), e.g. a schedule written by `descent refine-schedule`";
+  e.doc.reference =
+      "Defazio, Cutkosky, Mehta & Mishchenko, Optimal Linear Decay Learning Rate Schedules and Further Refinements, "
+      "arXiv:2310.07831 (refined schedules)";
+  ParameterDoc file;
+  file.name = "file";
+  file.type = "quoted path";
+  file.doc = "the schedule file, relative to the working directory";
+  e.doc.parameters.push_back(file);
+  ParameterDoc peak;
+  peak.name = "peak";
+  peak.type = "number";
+  peak.default_value = "1";
+  peak.constraint = "peak > 0";
+  peak.has_constraint = true;
+  peak.outside = 0;
+  peak.doc = "value = peak * m_k (the refined multipliers have maximum 1)";
+  e.doc.parameters.push_back(peak);
+  e.make = Make<SchedulePtr>([](const SpecCall& call, const Source& src) {
+    std::optional<std::string> path;
+    double peak = 1;
+    bool peak_set = false;
+    for (std::size_t i = 0; i < call.args.size(); ++i) {
+      const auto& arg = call.args[i];
+      const std::string key = arg.key ? *arg.key : (i == 0 ? "file" : i == 1 ? "peak" : "");
+      if (key == "file") {
+        const auto* text = std::get_if<SpecString>(&arg.value.value);
+        if (!text)
+          src.fail("argument 'file' of 'table' expects a quoted path such as 'schedule.txt', found " +
+                       describe_value(arg.value),
+                   arg.value.column);
+        if (path) src.fail("'table' got two files", arg.column);
+        path = text->text;
+      } else if (key == "peak") {
+        const auto* number = std::get_if<double>(&arg.value.value);
+        if (!number)
+          src.fail("argument 'peak' of 'table' expects a number, found " + describe_value(arg.value), arg.value.column);
+        if (peak_set) src.fail("'table' got two values for peak", arg.column);
+        peak = *number;
+        peak_set = true;
+      } else {
+        src.fail(key.empty() ? "'table' takes at most 2 positional arguments (file, peak)"
+                             : "'table' has no argument '" + key + "' (it takes file and peak)",
+                 arg.column);
+      }
+    }
+    if (!path) src.fail("'table' needs a quoted file, e.g. table('schedule.txt', peak=0.1)", call.column);
+    return table_schedule(*path, peak);
+  });
+  return e;
+}
+
 std::vector<Entry> transform_entries() {
   using K = EntryKind;
   std::vector<Entry> v;
@@ -281,6 +343,15 @@ std::vector<Entry> transform_entries() {
       "warmup", K::schedule,
       "rises linearly from start * after(0) to after(0) over steps, then follows after(t - steps)",
       "Goyal et al., arXiv:1706.02677, 2017", WarmupOptions{}, schedule));
+  // Warmup-stable-decay and file-driven (refined) schedules.
+  v.push_back(options_entry<SchedulePtr>(
+      "wsd", K::schedule,
+      "warmup-stable-decay: linear rise over warmup steps, init until the last decay steps of steps, then a "
+      "linear, cosine or 1 - sqrt decay to end",
+      "Hu et al., MiniCPM, arXiv:2404.06395, 2024; Hagele et al., Scaling Laws and Compute-Optimal Training "
+      "Beyond Fixed Training Durations, NeurIPS 2024 (1 - sqrt)",
+      WsdOptions{}, schedule));
+  v.push_back(table_schedule_entry());
   return v;
 }
 

@@ -46,6 +46,20 @@ const std::vector<Field<WarmupOptions>>& WarmupOptions::fields() {
       {"start", &WarmupOptions::start, Range::unit_closed(), "fraction of after(0) at step 0"}};
   return f;
 }
+namespace {
+const std::vector<std::string> kWsdShapes = {"linear", "cosine", "sqrt"};
+}  // namespace
+const std::vector<Field<WsdOptions>>& WsdOptions::fields() {
+  static const std::vector<Field<WsdOptions>> f = {
+      {"init", &WsdOptions::init, Range::non_negative(), "the stable value, reached at step `warmup`"},
+      {"steps", &WsdOptions::steps, Range::at_least(1), "step T at which the value reaches `end`"},
+      {"warmup", &WsdOptions::warmup, Range::at_least(0), "steps W of linear warm-up from 0"},
+      {"decay", &WsdOptions::decay, Range::at_least(0), "steps D of decay at the end, W + D <= T"},
+      {"end", &WsdOptions::end, Range::non_negative(), "value from step T on"},
+      {"shape", &WsdOptions::shape, Range::any(),
+       "decay shape f(s), s = (k - T + D) / D: 1 - s, (1 + cos(pi s)) / 2, 1 - sqrt(s)", &kWsdShapes}};
+  return f;
+}
 
 namespace {
 
@@ -113,6 +127,26 @@ class WarmupSchedule final : public ScheduleBase<WarmupOptions> {
   }
 };
 
+class WsdSchedule final : public ScheduleBase<WsdOptions> {
+ public:
+  WsdSchedule(WsdOptions o, const char* name) : ScheduleBase(std::move(o), name) {
+    // The phases must fit in the run; a cross-field rule the field table cannot state.
+    require(o_.warmup + o_.decay <= o_.steps, WsdOptions::kName, "decay", static_cast<double>(o_.decay),
+            "warmup + decay <= steps (" + std::to_string(o_.warmup) + " + decay <= " + std::to_string(o_.steps) + ")");
+  }
+  double value(std::int64_t t) const override {
+    if (t < o_.warmup) return o_.init * static_cast<double>(t) / static_cast<double>(o_.warmup);
+    const std::int64_t decay_start = o_.steps - o_.decay;
+    if (t < decay_start) return o_.init;
+    if (t >= o_.steps) return o_.end;
+    const double s = static_cast<double>(t - decay_start) / static_cast<double>(o_.decay);
+    double remaining = 1.0 - s;  // linear
+    if (o_.shape == "cosine") remaining = 0.5 * (1.0 + std::cos(std::numbers::pi * s));
+    if (o_.shape == "sqrt") remaining = 1.0 - std::sqrt(s);
+    return o_.end + (o_.init - o_.end) * remaining;
+  }
+};
+
 }  // namespace
 
 SchedulePtr make_schedule(const ConstantScheduleOptions& o) {
@@ -127,6 +161,7 @@ SchedulePtr make_schedule(const LinearDecayOptions& o) {
 }
 SchedulePtr make_schedule(const CosineOptions& o) { return std::make_shared<CosineSchedule>(o, "cosine"); }
 SchedulePtr make_schedule(const WarmupOptions& o) { return std::make_shared<WarmupSchedule>(o, "warmup"); }
+SchedulePtr make_schedule(const WsdOptions& o) { return std::make_shared<WsdSchedule>(o, "wsd"); }
 
 SchedulePtr constant(double value) { return make_schedule(ConstantScheduleOptions{value}); }
 SchedulePtr step_decay(double init, std::int64_t every, double gamma) {
@@ -141,6 +176,11 @@ SchedulePtr cosine(double init, std::int64_t steps, double end) {
 }
 SchedulePtr warmup(SchedulePtr after, std::int64_t steps, double start) {
   return make_schedule(WarmupOptions{std::move(after), steps, start});
+}
+
+SchedulePtr wsd(double init, std::int64_t steps, std::int64_t warmup, std::int64_t decay, double end,
+                const std::string& shape) {
+  return make_schedule(WsdOptions{init, steps, warmup, decay, end, shape});
 }
 
 bool is_constant(const Schedule& s, double* value) {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <fstream>
 #include <numbers>
 #include <set>
 #include <string>
@@ -56,7 +57,9 @@ TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
                                              "exponential",
                                              "linear_decay",
                                              "step_decay",
-                                             "warmup",  // schedules
+                                             "table",
+                                             "warmup",
+                                             "wsd",  // schedules
                                              "adaptive_batch",
                                              "diff2",
                                              "dp_sgd",
@@ -139,7 +142,11 @@ TEST(Registry, EveryChoiceFieldTakesItsNamesAndNoOther) {
         const std::string name = list.substr(at, comma - at);
         const std::string spec = e.name + "(" + p.name + "=" + name + ")";
         SCOPED_TRACE(spec);
-        EXPECT_NE(built_spec(e, spec).find(p.name + "=" + name + ","), std::string::npos) << built_spec(e, spec);
+        // Followed by the next field, or by the closing parenthesis for a last field (wsd's shape).
+        const std::string built = built_spec(e, spec);
+        EXPECT_TRUE(built.find(p.name + "=" + name + ",") != std::string::npos ||
+                    built.find(p.name + "=" + name + ")") != std::string::npos)
+            << built;
         ++checked;
       }
       try {
@@ -164,6 +171,15 @@ TEST(Registry, EveryEntryBuildsFromDefaultsAndRoundTrips) {
       EXPECT_EQ(built_spec(e, minimal), minimal);
       continue;
     }
+    if (e.name == "table") {  // no default file: refused; a file's spec round-trips
+      EXPECT_THROW(built_spec(e, e.name), ParseError);
+      const std::string file = ::testing::TempDir() + "descent_registry_table.txt";
+      std::ofstream(file) << "1\n0.5\n";
+      const std::string minimal = built_spec(e, "table('" + file + "')");
+      EXPECT_EQ(minimal, "table('" + file + "', peak=1)");
+      EXPECT_EQ(built_spec(e, minimal), minimal);
+      continue;
+    }
     const std::string canonical = built_spec(e, e.name);
     EXPECT_EQ(built_spec(e, e.name + "()"), canonical);
     EXPECT_EQ(built_spec(e, canonical), canonical);
@@ -172,7 +188,8 @@ TEST(Registry, EveryEntryBuildsFromDefaultsAndRoundTrips) {
 
 TEST(Registry, DocumentedDefaultsAreTheDefaultsUsed) {
   for (const auto& e : registry()) {
-    if (e.name == "chain" || e.name == "partition" || !has_spec_strings(e)) continue;
+    // table has no default file (its peak's default is checked in EveryEntryBuildsFromDefaultsAndRoundTrips).
+    if (e.name == "chain" || e.name == "partition" || e.name == "table" || !has_spec_strings(e)) continue;
     SCOPED_TRACE(e.name);
     const std::string canonical = built_spec(e, e.name);
     if (e.name == "constant") {  // its canonical spec is the bare number
@@ -285,7 +302,11 @@ TEST(Registry, EveryConstrainedParameterIsRejectedWithItsMessage) {
     if (!has_spec_strings(e)) continue;
     for (const auto& p : e.parameters) {
       if (!p.has_constraint || p.type == "name") continue;  // choices: EveryChoiceFieldTakesItsNamesAndNoOther
-      const std::string spec = e.name + "(" + p.name + "=" + format_number(p.outside) + ")";
+      // table needs its file before any other argument means anything.
+      const std::string file = ::testing::TempDir() + "descent_registry_table.txt";
+      if (e.name == "table") std::ofstream(file) << "1\n";
+      const std::string spec = e.name + "(" + (e.name == "table" ? "'" + file + "', " : std::string()) + p.name + "=" +
+                               format_number(p.outside) + ")";
       SCOPED_TRACE(spec);
       const std::string expected =
           e.options + "::" + p.name + " = " + format_number(p.outside) + " violates " + p.constraint;
@@ -422,7 +443,8 @@ TEST(Registry, UnknownNamesSuggestTheClosestOne) {
       {"chain(rmsprp)", 7, "unknown optimizer or transform 'rmsprp'; did you mean 'rmsprop'?"},
       {"adam(lr=cosin(1, 10))", 9, "unknown schedule 'cosin'; did you mean 'cosine'?"},
       {"adam(lr=foo)", 9,
-       "unknown schedule 'foo'; expected one of: constant, cosine, exponential, linear_decay, step_decay, warmup"},
+       "unknown schedule 'foo'; expected one of: constant, cosine, exponential, linear_decay, step_decay, table, "
+       "warmup, wsd"},
       {"adam(betta1=0.5)", 6,
        "'adam' has no argument 'betta1'; did you mean 'beta1'? (arguments: lr, beta1, beta2, eps, weight_decay, "
        "amsgrad)"},

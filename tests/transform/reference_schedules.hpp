@@ -61,4 +61,21 @@ inline ScheduleFn warmup_schedule(ScheduleFn after, std::int64_t steps, double s
   };
 }
 
+// Warmup-stable-decay as Hagele et al. (2024) state it: a linear warm-up from 0 over W
+// steps, the peak until step T - D, then a cooldown over the last D steps of shape
+// f(s) in {1 - s, (1 + cos(pi s)) / 2, 1 - sqrt(s)}, s the elapsed fraction of the cooldown.
+inline ScheduleFn wsd_schedule(double peak, std::int64_t total, std::int64_t warm, std::int64_t cool, double floor,
+                               char shape) {
+  return [=](std::int64_t k) {
+    if (k >= total) return floor;
+    if (k < warm) return peak * static_cast<double>(k) / static_cast<double>(warm);
+    if (k < total - cool) return peak;
+    const double s = static_cast<double>(k - (total - cool)) / static_cast<double>(cool);
+    const double f = shape == 'l'   ? 1.0 - s
+                     : shape == 'c' ? 0.5 * (1.0 + std::cos(std::numbers::pi * s))
+                                    : 1.0 - std::sqrt(s);
+    return floor + (peak - floor) * f;
+  };
+}
+
 }  // namespace descent::reference

@@ -40,6 +40,7 @@ std::string allowed(const ParameterDoc& p) {
   if (p.has_constraint) return p.constraint;
   if (p.type == "bool") return "true or false";
   if (p.type == "transforms") return "-";
+  if (p.type == "quoted path") return "a readable file";
   return "any finite";
 }
 

@@ -15,6 +15,7 @@
 #include "option_error.hpp"
 #include "predict_command.hpp"
 #include "privacy_command.hpp"
+#include "refine_schedule_command.hpp"
 #include "train_command.hpp"
 #include "wait_policy.hpp"
 
@@ -37,6 +38,8 @@ int main(int argc, char** argv) {
   CLI::App* evaluate = add_evaluate_command(app, evaluate_args);
   PrivacyArgs privacy_args;
   CLI::App* privacy = add_privacy_command(app, privacy_args);
+  RefineScheduleArgs refine_args;
+  CLI::App* refine = add_refine_schedule_command(app, refine_args);
 
   try {
     app.parse(argc, argv);
@@ -54,6 +57,7 @@ int main(int argc, char** argv) {
     if (predict->parsed()) return run_predict(predict_args);
     if (evaluate->parsed()) return run_evaluate(evaluate_args);
     if (privacy->parsed()) return run_privacy(privacy_args);
+    if (refine->parsed()) return run_refine_schedule(refine_args);
     const std::atomic<bool>& interrupted = install_interrupt_handler();
     if (train->parsed()) return run_train(train_args, interrupted);
     if (compare->parsed()) return run_compare(compare_args, interrupted);

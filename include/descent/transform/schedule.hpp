@@ -33,6 +33,11 @@ SchedulePtr cosine(double init, std::int64_t steps, double end = 0);
 // Linear warm-up in front of any schedule: for t < steps, value(t) rises linearly from
 // start * after(0) to after(0), reaching it at t = steps; then value(t) = after(t - steps).
 SchedulePtr warmup(SchedulePtr after, std::int64_t steps, double start = 0);
+// Warmup-stable-decay (Hu et al., MiniCPM, 2024; Hagele et al., 2024): init * k / warmup for
+// k < warmup, init until the last `decay` of the `steps` updates, then a decay of shape
+// "linear", "cosine" or "sqrt" (1 - sqrt, Hagele et al.) down to `end`, held from k = steps.
+SchedulePtr wsd(double init, std::int64_t steps, std::int64_t warmup, std::int64_t decay, double end = 0,
+                const std::string& shape = "sqrt");
 
 // True when `s` is a constant schedule; `*value` receives its value.
 bool is_constant(const Schedule& s, double* value = nullptr);

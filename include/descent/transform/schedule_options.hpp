@@ -1,6 +1,7 @@
 // Options of the built-in schedules, with their field tables (see hyperparameters.hpp).
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "descent/spec/hyperparameters.hpp"
@@ -52,11 +53,24 @@ struct WarmupOptions {
   static const std::vector<Field<WarmupOptions>>& fields();
 };
 
+// Warmup-stable-decay; warmup and decay are step counts, warmup + decay <= steps.
+struct WsdOptions {
+  static constexpr const char* kName = "WsdOptions";
+  double init = 1e-3;
+  std::int64_t steps = 1000;
+  std::int64_t warmup = 0;
+  std::int64_t decay = 200;
+  double end = 0;
+  std::string shape = "sqrt";
+  static const std::vector<Field<WsdOptions>>& fields();
+};
+
 SchedulePtr make_schedule(const ConstantScheduleOptions& o);
 SchedulePtr make_schedule(const StepDecayOptions& o);
 SchedulePtr make_schedule(const ExponentialOptions& o);
 SchedulePtr make_schedule(const LinearDecayOptions& o);
 SchedulePtr make_schedule(const CosineOptions& o);
 SchedulePtr make_schedule(const WarmupOptions& o);
+SchedulePtr make_schedule(const WsdOptions& o);
 
 }  // namespace descent
