@@ -94,7 +94,8 @@ TEST(RobustAggregation, WinsorizedMeanClampsTheCExtremesOfEachCoordinate) {
 //   row 2, order (3, 1): g2 . g3 = -2 -> w = (-1, 0); w . g1 = -1 -> w = (0, 0);
 //   row 3, order (1, 2): g3 . g1 = 0 (no conflict); g3 . g2 = -2 -> w = (0, -2) + (-1, 1) = (-1, -1);
 // mean ((0.5 + 0 - 1) / 3, (0 + 0 - 1) / 3) = (-1/6, -1/3). The order matters: row 1 in the
-// order (3, 2) meets g3 first: (1, 0) . g3 = 0, then g2: (0.5, 0.5), giving (0, -1/6) instead.
+// order (3, 2) meets g3 first, (1, 0) . g3 = 0, then g2: w = (0.5, 0.5), so the mean becomes
+// ((0.5 + 0 - 1) / 3, (0.5 + 0 - 1) / 3) = (-1/6, -1/6).
 TEST(RobustAggregation, ProjectConflictingFollowsPcgradAlgorithmOne) {
   std::vector<double> out(2), work(2);
   project_conflicting<double>(Rows{1, 0, -1, 1}, 2, std::vector<std::size_t>{1, 0}, out, work);
@@ -104,7 +105,7 @@ TEST(RobustAggregation, ProjectConflictingFollowsPcgradAlgorithmOne) {
   EXPECT_NEAR(out[0], -1.0 / 6, 1e-16);
   EXPECT_NEAR(out[1], -1.0 / 3, 1e-16);
   project_conflicting<double>(three, 3, std::vector<std::size_t>{2, 1, 2, 0, 0, 1}, out, work);
-  EXPECT_NEAR(out[0], 0, 1e-16);
+  EXPECT_NEAR(out[0], -1.0 / 6, 1e-16);
   EXPECT_NEAR(out[1], -1.0 / 6, 1e-16);
   EXPECT_THROW(project_conflicting<double>(three, 3, std::vector<std::size_t>{1, 1, 2, 0, 0, 1}, out, work),
                MismatchError);
@@ -408,7 +409,14 @@ TEST(MicroBatchAggregation, SaveAndLoadResumeExactly) {
 // regime where the model can fit every label (more features than samples per class). SGD fits the
 // flipped examples along their own weak directions; the median of micro-batch means cancels them,
 // so the flipped examples' training loss stays higher while the clean examples' loss falls much
-// as under SGD.
+// as under SGD. 240 samples, 60 features, 4 classes, 20% flipped, sgd(lr=0.5), 40 epochs of
+// batches of 32. Measured (flipped / clean mean loss), seeds 1, 2, 3:
+//   minibatch                    1.107 / 0.282   0.880 / 0.279   1.273 / 0.333
+//   median_of_means(k=4)         1.537 / 0.239   1.119 / 0.266   1.527 / 0.321
+//   winsorized_mean(k=32, c=4)   2.632 / 0.303   2.429 / 0.262   2.525 / 0.391
+// The checks are the paper's direction only (no derived bound exists for this effect): each
+// robust rule leaves the flipped examples' loss above SGD's, on every seed, while the clean
+// examples' loss stays within 1.3 times SGD's (measured: at most 1.17).
 struct MemorizationRun {
   double clean_loss, flipped_loss;
 };
@@ -456,6 +464,10 @@ TEST(MicroBatchAggregation, MedianOfMeansMemorizesFlippedLabelsLessThanSgd) {
     const MemorizationRun wins = train_on_flipped_labels("winsorized_mean(batch_size=32, k=32, c=4)", seed, 40);
     std::printf("seed %d: flipped/clean loss: sgd %.3f/%.3f  m3 %.3f/%.3f  winsorized %.3f/%.3f\n", int(seed),
                 sgd.flipped_loss, sgd.clean_loss, m3.flipped_loss, m3.clean_loss, wins.flipped_loss, wins.clean_loss);
+    EXPECT_GT(m3.flipped_loss, sgd.flipped_loss) << seed;
+    EXPECT_GT(wins.flipped_loss, sgd.flipped_loss) << seed;
+    EXPECT_LT(m3.clean_loss, 1.3 * sgd.clean_loss) << seed;
+    EXPECT_LT(wins.clean_loss, 1.3 * sgd.clean_loss) << seed;
   }
 }
 

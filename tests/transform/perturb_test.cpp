@@ -81,7 +81,7 @@ TEST(Perturb, AnticorrelatedNoiseTelescopesAndIndependentNoiseAccumulates) {
 // The check allows 6 standard deviations (a false alarm has probability 2e-9; with a fixed
 // seed the test is deterministic). eta h = 0.1 makes the two variances differ five-fold.
 TEST(Perturb, StationaryVarianceOnAQuadraticFollowsTheClosedForms) {
-  const std::size_t m = 8192;
+  const std::size_t m = 4096;
   const int steps = 150;  // a^{2T} = 0.9^300 ~ 2e-14: the chains have forgotten x_0
   const double h = 2, eta = 0.05, sigma = 0.3;
   const double a = 1 - eta * h;
