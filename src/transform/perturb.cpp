@@ -3,6 +3,8 @@
 #include <cmath>
 #include <numbers>
 
+#include "descent/core/error.hpp"
+#include "descent/core/parallel.hpp"
 #include "descent/core/random.hpp"
 #include "descent/transform/transform_base.hpp"
 
@@ -46,27 +48,39 @@ double perturb_standard_normal(std::int64_t seed, std::int64_t t, std::size_t n,
 
 namespace {
 
-class Perturb final : public TransformBase<Perturb> {
+// Global rather than elementwise: the counter t n + j needs the position j in the whole vector
+// the transform serves and its length n. A partition runs an elementwise transform once per
+// scattered segment with a state each, which would repeat the same draws on segments of equal
+// length; a global one gets its group gathered into one vector.
+class Perturb final : public TransformBase<Perturb, TransformKind::global> {
  public:
   explicit Perturb(PerturbOptions o) : o_(std::move(o)), anticorrelated_(o_.kind == "anticorrelated") { validate(o_); }
   std::string spec() const override { return to_spec("perturb", o_); }
 
+  // No state but the step count: xi_t and xi_{t-1} are regenerated from their counters.
   template <class T>
-  void make(TransformState<T>& s, const ParameterLayout& layout) const {
-    // The draw index t n + j needs n; a scalar (saved) rather than the layout, so that a
-    // state loaded for another size is told apart by load_state's slot checks and by this.
-    s.add_scalar("dimension", static_cast<double>(layout.size()));
-  }
+  void make(TransformState<T>&, const ParameterLayout&) const {}
+
   template <class T, class Io>
-  void tile(TransformState<T>& s, const Tile<T>& t, Io io) const {
-    const auto n = static_cast<std::size_t>(s.scalars[0]);
+  void tile(TransformState<T>&, const Tile<T>&, Io) const {
+    throw MismatchError("perturb is a global transform: run it through descent::update or descent::apply");
+  }
+
+  template <class T>
+  void global(TransformState<T>& s, std::span<T> direction, std::span<const T>, const ParameterLayout&) const {
+    const std::size_t n = direction.size();
     const std::int64_t step = s.count;
     const double sigma = o_.sigma;
-    for (std::size_t i = 0; i < t.n; ++i) {
-      const std::size_t j = t.offset + i;
-      double z = perturb_standard_normal(o_.seed, step, n, j);
-      if (anticorrelated_) z -= perturb_standard_normal(o_.seed, step - 1, n, j);
-      io.store(i, static_cast<T>(static_cast<double>(io.load(i)) + sigma * z));
+    const std::int64_t seed = o_.seed;
+    const bool anti = anticorrelated_;
+    T* d = direction.data();
+    // Each element is a pure function of (seed, step, n, j): any split over threads gives the
+    // same bits.
+#pragma omp parallel for schedule(static) if (n >= 4 * kTileSize)
+    for (std::size_t j = 0; j < n; ++j) {
+      double z = perturb_standard_normal(seed, step, n, j);
+      if (anti) z -= perturb_standard_normal(seed, step - 1, n, j);
+      d[j] = static_cast<T>(static_cast<double>(d[j]) + sigma * z);
     }
   }
 

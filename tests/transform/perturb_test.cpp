@@ -140,6 +140,27 @@ TEST(Perturb, AnticorrelatedNoiseDrivesAValleyToItsFlatEnd) {
   std::printf("mean tr H after 1000 steps: GD %.4g, PGD %.4g, Anti-PGD %.4g\n", gd, pgd, anti);
 }
 
+// Inside a partition the group's scattered blocks w1 and w2 (x between them goes elsewhere) are
+// one vector of 6 to the transform: w1 gets draws 0..2 and w2 draws 3..5 of step 1, not the
+// same three draws each.
+TEST(Perturb, APartitionGroupDrawsOneCounterRangeOverItsScatteredBlocks) {
+  ParameterLayout layout;
+  layout.add("w1", {3});
+  layout.add("x", {2});
+  layout.add("w2", {3});
+  const TransformPtr t =
+      parse_transform("partition(group('w?', perturb(sigma=1, kind=independent, seed=4)), default=sgd(lr=0.1))");
+  auto state = init_state<double>(*t, layout);
+  AlignedBuffer<double> p(8), d(8);
+  apply<double>(*t, state, d.span(), p.span(), layout);
+  for (std::size_t j = 0; j < 3; ++j) {
+    EXPECT_EQ(p[j], perturb_standard_normal(4, 1, 6, j)) << j;
+    EXPECT_EQ(p[5 + j], perturb_standard_normal(4, 1, 6, 3 + j)) << j;
+  }
+  EXPECT_EQ(p[3], 0.0);
+  EXPECT_EQ(p[4], 0.0);
+}
+
 TEST(Perturb, SpecAndBadOptions) {
   EXPECT_EQ(perturb()->spec(), "perturb(sigma=0.01, kind=anticorrelated, seed=0)");
   EXPECT_EQ(parse_transform("perturb")->spec(), perturb()->spec());

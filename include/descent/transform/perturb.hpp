@@ -19,7 +19,10 @@
 // number of parameters) of Random(seed, Stream::noise, substream "pert"), computed from the
 // counter (core/random.hpp), so a run is reproducible, independent of the thread count, and
 // resumes bit for bit from the step count alone. Anti-PGD pays two draws per coordinate per
-// step for that instead of a slot of n numbers.
+// step for that instead of a slot of n numbers. The transform is global (it sees the whole
+// vector, so that inside a partition a group's scattered blocks share one counter range instead
+// of repeating the same draws per block); two perturb transforms with the same seed over
+// vectors of the same length draw the same noise, so give different groups different seeds.
 #pragma once
 
 #include <cstddef>
