@@ -76,7 +76,7 @@ class Perturb final : public TransformBase<Perturb, TransformKind::global> {
     T* d = direction.data();
     // Each element is a pure function of (seed, step, n, j): any split over threads gives the
     // same bits.
-#pragma omp parallel for schedule(static) if (n >= 4 * kTileSize)
+#pragma omp parallel for schedule(static) if (n >= 16 * kTileSize)
     for (std::size_t j = 0; j < n; ++j) {
       double z = perturb_standard_normal(seed, step, n, j);
       if (anti) z -= perturb_standard_normal(seed, step - 1, n, j);
