@@ -12,6 +12,7 @@
 #include "descent/estimator/importance_sampling.hpp"
 #include "descent/estimator/label_noise.hpp"
 #include "descent/estimator/loopless_svrg.hpp"
+#include "descent/estimator/micro_batch_aggregation.hpp"
 #include "descent/estimator/minibatch.hpp"
 #include "descent/estimator/saga.hpp"
 #include "descent/estimator/sam.hpp"
@@ -179,6 +180,31 @@ std::vector<Entry> estimator_entries() {
       "svrg", "stochastic variance-reduced gradient: control variate at a snapshot retaken every epoch",
       "Johnson & Zhang, NeurIPS 2013", []<class T>(const SvrgOptions& o, std::uint64_t seed) -> EstimatorPtr<T> {
         return std::make_shared<Svrg<T>>(o, seed);
+      }));
+  // Coherent-gradient aggregation of micro-batch gradients (issue 15).
+  v.push_back(estimator_entry<MedianOfMeansOptions>(
+      "median_of_means",
+      "the batch cut into k micro-batches; the direction is the coordinate-wise median of their mean gradients (M3)",
+      "Zielinski, Krishnan & Chatterjee, Weak and strong gradient directions, 2020; Chatterjee, Coherent Gradients, "
+      "ICLR 2020",
+      []<class T>(const MedianOfMeansOptions& o, std::uint64_t seed) -> EstimatorPtr<T> {
+        return std::make_shared<MicroBatchAggregation<T>>(o, seed);
+      }));
+  v.push_back(estimator_entry<WinsorizedMeanOptions>(
+      "winsorized_mean",
+      "the batch cut into k micro-batches (k = batch_size: per-example); per coordinate the c largest and c smallest "
+      "of their gradients are clamped to the nearest kept value before the mean",
+      "Chatterjee, Coherent Gradients, ICLR 2020 (winsorized gradient descent)",
+      []<class T>(const WinsorizedMeanOptions& o, std::uint64_t seed) -> EstimatorPtr<T> {
+        return std::make_shared<MicroBatchAggregation<T>>(o, seed);
+      }));
+  v.push_back(estimator_entry<GradientSurgeryOptions>(
+      "gradient_surgery",
+      "PCGrad across k micro-batches: each micro-batch gradient is projected onto the normal plane of every other "
+      "it conflicts with (negative inner product), in a random order, and the results are averaged",
+      "Yu, Kumar, Gupta, Levine, Hausman & Finn, Gradient Surgery for Multi-Task Learning, NeurIPS 2020",
+      []<class T>(const GradientSurgeryOptions& o, std::uint64_t seed) -> EstimatorPtr<T> {
+        return std::make_shared<MicroBatchAggregation<T>>(o, seed);
       }));
   return v;
 }

@@ -15,6 +15,7 @@
 #include "descent/transform/normalize.hpp"
 #include "descent/transform/optimism.hpp"
 #include "descent/transform/partition.hpp"
+#include "descent/transform/perturb.hpp"
 #include "descent/transform/rmsprop.hpp"
 #include "descent/transform/scale_by_schedule.hpp"
 #include "descent/transform/schedule_options.hpp"
@@ -326,6 +327,12 @@ std::vector<Entry> transform_entries() {
       "divides the direction by its Euclidean norm: chain(normalize, sgd(lr=eta)) is normalized gradient descent",
       "Nacson et al., Convergence of Gradient Descent on Separable Data, AISTATS 2019", NormalizeOptions{},
       [](const NormalizeOptions& o) { return normalize(o); }));
+  v.push_back(options_entry<TransformPtr>(
+      "perturb", K::transform,
+      "adds Gaussian noise to the update (put it after an optimizer): xi_t - xi_{t-1} (anticorrelated, Anti-PGD) or "
+      "xi_t (independent, PGD), xi_t ~ N(0, sigma^2 I) iid from a counter-based stream",
+      "Orvieto, Kersting, Proske, Bach & Lucchi, Anticorrelated Noise Injection for Improved Generalization, ICML 2022",
+      PerturbOptions{}, [](const PerturbOptions& o) { return perturb(o); }));
   // Schedules.
   auto schedule = [](const auto& o) { return make_schedule(o); };
   v.push_back(options_entry<SchedulePtr>("constant", K::schedule, "the same value at every step", "-",

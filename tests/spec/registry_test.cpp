@@ -50,6 +50,7 @@ TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
                                              "normalize",
                                              "optimism",
                                              "partition",
+                                             "perturb",
                                              "scale_by_schedule",  // transforms
                                              "weight_decay",
                                              "constant",
@@ -65,15 +66,18 @@ TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
                                              "dp_sgd",
                                              "full_gradient",
                                              "gradient_coded",
+                                             "gradient_surgery",
                                              "igt",
                                              "importance",
                                              "label_noise",
                                              "lsvrg",
                                              "lsvrg_as",
+                                             "median_of_means",
                                              "minibatch",
                                              "saga",
                                              "sam",
-                                             "svrg",  // estimators
+                                             "svrg",
+                                             "winsorized_mean",  // estimators
                                              "bcd",
                                              "grnewton",
                                              "lbfgs",

@@ -83,6 +83,9 @@ const std::map<std::string, std::string>& expected_constraints() {
     t["exponentiated_gradient.lr"] = "lr > 0";
     t["coordinate_clip.fraction"] = "0 <= fraction < 1";
     t["normalize.eps"] = "eps > 0";
+    t["perturb.sigma"] = "sigma >= 0";
+    t["perturb.kind"] = "one of anticorrelated, independent";
+    t["perturb.seed"] = "seed >= 0";
     for (const char* decaying : {"cosine", "linear_decay"}) {
       const std::string e = decaying;
       t[e + ".init"] = "init >= 0";

@@ -360,6 +360,29 @@ struct Optimism {
   }
 };
 
+// Noise injection (Orvieto et al. 2022) after the update u of the transforms before it:
+//   independent     u + sigma z_t,              anticorrelated   u + sigma (z_t - z_{t-1}),
+// z_t[j] the standard normal number t n + j of Random(seed, noise, "pert"), read sequentially
+// (seek to the draw's first word, then normal()).
+struct Perturb {
+  double sigma = 0.01;
+  bool anticorrelated = true;
+  std::int64_t seed = 0;
+
+  static double z(std::int64_t seed, std::int64_t t, std::size_t n, std::size_t j) {
+    Random noise(static_cast<std::uint64_t>(seed), Stream::noise, 0x70657274u);
+    noise.seek(4 * (static_cast<std::uint64_t>(t) * n + j));
+    return noise.normal();
+  }
+
+  void operator()(Vec& d, const Vec&, State&, std::int64_t t) const {
+    for (std::size_t j = 0; j < d.size(); ++j) {
+      const double now = z(seed, t, d.size(), j);
+      d[j] += sigma * (anticorrelated ? now - z(seed, t - 1, d.size(), j) : now);
+    }
+  }
+};
+
 // Continuized Nesterov (Even et al. 2021), one Poisson event per call. The event times are
 // sums of Exp(1) waiting times -log(U_k), U_k uniform in (0, 1] read from the seed's noise
 // stream (substream "nest"), two 32-bit draws per time. At event k (time T_k) the gradient

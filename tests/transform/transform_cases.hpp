@@ -242,6 +242,12 @@ inline const std::vector<TransformCase>& transform_cases() {
       {"coordinate_clip", "coordinate_clip", "coordinate_clip(fraction=0.3)", r::CoordinateClip{0.3}},
       {"coordinate_clip_half", "coordinate_clip", "coordinate_clip(fraction=0.5)", r::CoordinateClip{0.5}},
       {"coordinate_clip_none", "coordinate_clip", "coordinate_clip(fraction=0.1)", r::CoordinateClip{0.1}},
+      // Noise injection: the update plus sigma (z_t - z_{t-1}) or sigma z_t, one rounding of a sum
+      // of terms no larger than a few sigma (no cancellation beyond the noise's own).
+      {"perturb_anticorrelated", "perturb", "perturb(sigma=0.3, kind=anticorrelated, seed=5)",
+       r::Perturb{0.3, true, 5}},
+      {"perturb_independent_after_sgd", "chain", "chain(sgd(lr=0.05), perturb(sigma=0.2, kind=independent, seed=2))",
+       r::Chain{{r::Sgd{r::constant_schedule(0.05), 0}, r::Perturb{0.2, false, 2}}}},
       {"normalize", "normalize", "normalize(eps=1e-6)", r::Normalize{1e-6}},
       // exp(-lr g) - 1 in [-0.53, -0.22] for lr = 0.5 and g in [0.5, 1.5]: no cancellation.
       {"exponentiated_gradient", "exponentiated_gradient", "exponentiated_gradient(lr=0.5)",

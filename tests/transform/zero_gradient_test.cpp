@@ -58,6 +58,9 @@ std::vector<ZeroDecaySpec> zero_decay_specs() {
       specs.push_back({entry.name, "weight_decay(rate=0)"});
     } else if (entry.name == "add_decayed_weights") {
       specs.push_back({entry.name, "add_decayed_weights(coefficient=0)"});
+    } else if (entry.name == "perturb") {  // noise injection moves the parameters unless sigma = 0
+      specs.push_back({entry.name, "perturb(sigma=0, kind=anticorrelated)"});
+      specs.push_back({entry.name, "perturb(sigma=0, kind=independent)"});
     } else if (entry.name == "scale_by_schedule") {
       for (const auto& s : schedules) specs.push_back({entry.name, "scale_by_schedule(schedule=" + s + ")"});
     } else {
