@@ -35,6 +35,7 @@ TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
                                              "continuized_nesterov",
                                              "diffgrad",
                                              "exponentiated_gradient",
+                                             "lanton",
                                              "momentum",
                                              "muon",
                                              "nesterov",
