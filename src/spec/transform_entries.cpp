@@ -10,8 +10,8 @@
 #include "descent/transform/coordinate_clip.hpp"
 #include "descent/transform/diffgrad.hpp"
 #include "descent/transform/exponentiated_gradient.hpp"
-#include "descent/transform/mfac.hpp"
 #include "descent/transform/lanton.hpp"
+#include "descent/transform/mfac.hpp"
 #include "descent/transform/muon.hpp"
 #include "descent/transform/normalize.hpp"
 #include "descent/transform/optimism.hpp"
@@ -210,8 +210,8 @@ std::vector<Entry> transform_entries() {
       "lanton", K::optimizer,
       "LANTON: Muon with noise-adaptive layerwise learning rates, each matrix block's rate scaled down by its "
       "gradient noise in the nuclear norm (matrix blocks only, as muon)",
-      "Hao, Gong, Xu, Wang & Liu, Noise-Adaptive Layerwise Learning Rates, arXiv 2510.14009, 2025",
-      LantonOptions{}, [](const LantonOptions& o) { return lanton(o); }));
+      "Hao, Gong, Xu, Wang & Liu, Noise-Adaptive Layerwise Learning Rates, arXiv 2510.14009, 2025", LantonOptions{},
+      [](const LantonOptions& o) { return lanton(o); }));
   // Transforms.
   v.push_back(options_entry<TransformPtr>(
       "add_decayed_weights", K::transform,

@@ -27,6 +27,7 @@
 #include "descent/transform/coordinate_clip.hpp"
 #include "descent/transform/diffgrad.hpp"
 #include "descent/transform/exponentiated_gradient.hpp"
+#include "descent/transform/lanton.hpp"
 #include "descent/transform/muon.hpp"
 #include "descent/transform/normalize.hpp"
 #include "descent/transform/sgd.hpp"
@@ -128,6 +129,33 @@ TEST(SteadyState, MuonStepsAllocateNothing) {
   const long before = allocations();
   for (int step = 0; step < 3; ++step) {
     fill();
+    apply(*t, state, g.span(), x.flat(), x.layout());
+  }
+  EXPECT_EQ(allocations() - before, 0) << t->spec();
+}
+
+// LANTON adds the nuclear norms' scratch: the difference matrix, a Gram matrix and one
+// eigen-solver per Gram size (10 and 136 here), kept per thread once grown. The gradient
+// changes from step to step so that every step computes the noise estimates.
+TEST(SteadyState, LantonStepsAllocateNothing) {
+  ParameterLayout layout;
+  layout.add("hidden", {136, 140});
+  layout.add("out", {40, 10});
+  const TransformPtr t = lanton({.lr = constant(0.02), .ns_steps = 2});
+  Parameters<float> x(layout, 1.0f);
+  auto state = t->init(x.layout(), 0.0f);
+  AlignedBuffer<float> g(layout.size());
+  const auto fill = [&](int step) {
+    for (std::size_t i = 0; i < g.size(); ++i)
+      g[i] = static_cast<float>(std::sin(0.1 * static_cast<double>(i) + 0.3 * step));
+  };
+  for (int step = 0; step < 2; ++step) {
+    fill(step);
+    apply(*t, state, g.span(), x.flat(), x.layout());
+  }
+  const long before = allocations();
+  for (int step = 2; step < 5; ++step) {
+    fill(step);
     apply(*t, state, g.span(), x.flat(), x.layout());
   }
   EXPECT_EQ(allocations() - before, 0) << t->spec();
