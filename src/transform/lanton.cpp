@@ -108,10 +108,7 @@ std::string shape_text(const std::vector<std::size_t>& shape) {
 
 class Lanton final : public TransformBase<Lanton, TransformKind::global> {
  public:
-  explicit Lanton(LantonOptions o) : o_(std::move(o)) {
-    validate(o_);
-    muon_lr_scale(o_.adjust_lr, 1, 1);  // refuses an unknown adjust_lr now, not at the first step
-  }
+  explicit Lanton(LantonOptions o) : o_(std::move(o)) { validate(o_); }
   std::string spec() const override { return to_spec("lanton", o_); }
 
   template <class T>
