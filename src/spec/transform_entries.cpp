@@ -10,6 +10,7 @@
 #include "descent/transform/coordinate_clip.hpp"
 #include "descent/transform/diffgrad.hpp"
 #include "descent/transform/exponentiated_gradient.hpp"
+#include "descent/transform/lanton.hpp"
 #include "descent/transform/mfac.hpp"
 #include "descent/transform/muon.hpp"
 #include "descent/transform/normalize.hpp"
@@ -268,6 +269,12 @@ std::vector<Entry> transform_entries() {
       "Jordan et al., Muon: An optimizer for hidden layers in neural networks, 2024; Liu et al., Muon is Scalable "
       "for LLM Training, 2025 (match_rms_adamw)",
       MuonOptions{}, [](const MuonOptions& o) { return muon(o); }));
+  v.push_back(options_entry<TransformPtr>(
+      "lanton", K::optimizer,
+      "LANTON: Muon with noise-adaptive layerwise learning rates, each matrix block's rate scaled down by its "
+      "gradient noise in the nuclear norm (matrix blocks only, as muon)",
+      "Hao, Gong, Xu, Wang & Liu, Noise-Adaptive Layerwise Learning Rates, arXiv 2510.14009, 2025", LantonOptions{},
+      [](const LantonOptions& o) { return lanton(o); }));
   // Transforms.
   v.push_back(options_entry<TransformPtr>(
       "add_decayed_weights", K::transform,

@@ -36,6 +36,7 @@ TEST(Registry, HoldsEveryEntryGroupedByKindAndSortedByName) {
                                              "continuized_nesterov",
                                              "diffgrad",
                                              "exponentiated_gradient",
+                                             "lanton",
                                              "momentum",
                                              "muon",
                                              "nesterov",

@@ -71,6 +71,14 @@ const std::map<std::string, std::string>& expected_constraints() {
     t["muon.adjust_lr"] = "one of original, match_rms_adamw, spectral_unclamped, none";
     t["muon.ns_steps"] = "1 <= ns_steps <= 99";
     t["muon.eps"] = "eps > 0";
+    t["lanton.lr"] = "lr > 0";
+    t["lanton.momentum"] = "0 <= momentum < 1";
+    t["lanton.weight_decay"] = "weight_decay >= 0";
+    t["lanton.adjust_lr"] = "one of original, match_rms_adamw, spectral_unclamped, none";
+    t["lanton.ns_steps"] = "1 <= ns_steps <= 99";
+    t["lanton.eps"] = "eps > 0";
+    t["lanton.beta2"] = "0 <= beta2 < 1";
+    t["lanton.alpha"] = "alpha > 0";
     t["add_decayed_weights.coefficient"] = "coefficient >= 0";
     t["clip_by_global_norm.max_norm"] = "max_norm > 0";
     t["clip_by_value.limit"] = "limit > 0";

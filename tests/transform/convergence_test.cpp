@@ -64,6 +64,11 @@ const std::map<std::string, ConvergenceRow>& convergence_table() {
       {"muon",
        {"muon(lr=cosine(init=0.1, steps=1000, end=0.00001), weight_decay=0)",
         "muon(lr=cosine(init=0.05, steps=20000, end=0.00001), weight_decay=0)"}},
+      // As muon: the least noisy block steps with lr, the others with less (the surrogate noise
+      // ||g_t - g_{t-1}||_* of a deterministic run is the gradient's drift, which vanishes at x*).
+      {"lanton",
+       {"lanton(lr=cosine(init=0.1, steps=1000, end=0.00001), alpha=1e-4)",
+        "lanton(lr=cosine(init=0.05, steps=20000, end=0.00001), alpha=1e-4)"}},
   };
   return table;
 }

@@ -105,4 +105,20 @@ inline double muon_update_bound(std::size_t rows, std::size_t cols, double eps, 
   return (e5 + 3 * u * std::sqrt(static_cast<double>(m)) * top) / (o_min / 2);
 }
 
+// Relative error of LANTON's block rate eta_l = lr ((alpha + H_min) / (alpha + H_l))^(1/4) on
+// the generic tests' matrix layouts (at most 3 rows in the smaller dimension, at most
+// q = 1e5 / 6 in the larger). The nuclear norm of a difference D (its elements rounded once,
+// relative u = 2^-53) is summed from the eigenvalues of the m x m Gram matrix in double:
+// the Gram matrix errs by <= (q + 2) u ||D||_F^2 (products and sums of q terms), the
+// symmetric eigensolver's backward error adds <= 10 m u ||Gram|| <= 10 m u ||D||_F^2, and an
+// eigenvalue moved by delta moves its square root by <= sqrt(delta). Over m singular values,
+// with ||D||_F <= ||D||_*:  e_N = m sqrt((q + 10 m + 2) u)  relative. H, a convex combination
+// of squared norms, errs by <= 2 e_N + 4u relative, and the fourth root of a ratio of two such
+// quantities by <= (2 (2 e_N + 4u)) / 4 + 2u; the update is proportional to eta_l.
+inline double lanton_rate_error(double m = 3, double q = 1e5 / 6) {
+  const double u = 0x1p-53;
+  const double e_nuclear = m * std::sqrt((q + 10 * m + 2) * u);
+  return e_nuclear + 4 * u;
+}
+
 }  // namespace descent::testing

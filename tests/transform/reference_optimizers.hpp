@@ -512,6 +512,120 @@ struct Muon {
   }
 };
 
+// The nuclear norm ||X||_* (sum of singular values) of a rows x cols row-major matrix: the
+// square roots of the eigenvalues of the smaller Gram matrix, the eigenvalues found by cyclic
+// Jacobi rotations (Golub & Van Loan, Matrix Computations, 8.5) until the off-diagonal part
+// is below 1e-30 of the Frobenius norm squared.
+inline double nuclear_norm(const Vec& x, std::size_t rows, std::size_t cols) {
+  const bool tall = rows > cols;
+  const std::size_t m = tall ? cols : rows;
+  const std::size_t q = tall ? rows : cols;
+  auto at = [&](std::size_t i, std::size_t k) { return tall ? x[k * cols + i] : x[i * cols + k]; };
+  Vec a(m * m, 0.0);
+  double total = 0;
+  for (std::size_t i = 0; i < m; ++i)
+    for (std::size_t j = 0; j < m; ++j) {
+      for (std::size_t k = 0; k < q; ++k) a[i * m + j] += at(i, k) * at(j, k);
+      total += a[i * m + j] * a[i * m + j];
+    }
+  for (int sweep = 0; sweep < 100; ++sweep) {
+    double off = 0;
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < m; ++j)
+        if (i != j) off += a[i * m + j] * a[i * m + j];
+    if (off <= 1e-30 * total) break;
+    for (std::size_t p = 0; p < m; ++p)
+      for (std::size_t r = p + 1; r < m; ++r) {
+        if (a[p * m + r] == 0) continue;
+        // The rotation (c, s) that zeroes a_pr: t = tan(theta) from cot(2 theta) = (a_rr - a_pp) / (2 a_pr).
+        const double theta = (a[r * m + r] - a[p * m + p]) / (2 * a[p * m + r]);
+        const double t = (theta >= 0 ? 1.0 : -1.0) / (std::abs(theta) + std::sqrt(theta * theta + 1));
+        const double c = 1 / std::sqrt(t * t + 1), s = t * c;
+        for (std::size_t k = 0; k < m; ++k) {  // A <- A J (columns p, r)
+          const double akp = a[k * m + p], akr = a[k * m + r];
+          a[k * m + p] = c * akp - s * akr;
+          a[k * m + r] = s * akp + c * akr;
+        }
+        for (std::size_t k = 0; k < m; ++k) {  // A <- J^T A (rows p, r)
+          const double apk = a[p * m + k], ark = a[r * m + k];
+          a[p * m + k] = c * apk - s * ark;
+          a[r * m + k] = s * apk + c * ark;
+        }
+      }
+  }
+  double sum = 0;
+  for (std::size_t i = 0; i < m; ++i) sum += std::sqrt(std::max(a[i * m + i], 0.0));
+  return sum;
+}
+
+// LANTON (Hao, Gong, Xu, Wang & Liu, arXiv 2510.14009, 2025, Algorithm 1) on Muon's LMO, with
+// the previous step's gradient standing in for the paper's second sample. For each block l
+// with gradient G (this step's direction) and G_prev (the last step's; none at t = 1):
+//   H_l <- beta2 H_l + (1 - beta2) ||G - G_prev||_*^2   (t >= 2; H_l = 0 before)
+//   a_l = 1 / sqrt(alpha + H_l),  eta_l = lr_t sqrt(a_l / max_k a_k)
+//   Muon's B, B~ and O = NS(B~) (as Muon above), update = -eta_l wd W - eta_l s O.
+// The noise estimates are the buffer noise_estimate, one element per block.
+struct Lanton {
+  std::function<std::vector<std::vector<std::size_t>>(std::size_t n)> shapes;
+  ScheduleFn lr = constant_schedule(0.02);
+  double momentum = 0.95;
+  bool nesterov = true;
+  int ns_steps = 5;
+  double eps = 1e-7;
+  double weight_decay = 0;
+  std::string adjust_lr = "original";
+  double beta2 = 0.9;
+  double alpha = 1e-8;
+
+  void operator()(Vec& d, const Vec& p, State& state, std::int64_t t) const {
+    const auto blocks = shapes(d.size());
+    Vec& previous = state.buffer("previous_gradient", d.size());
+    Vec& noise = state.buffer("noise_estimate", blocks.size());
+    std::vector<std::size_t> offsets, rows_of, cols_of;
+    std::size_t offset = 0;
+    for (const auto& shape : blocks) {
+      std::size_t size = 1;
+      for (std::size_t extent : shape) size *= extent;
+      offsets.push_back(offset);
+      rows_of.push_back(shape.at(0));
+      cols_of.push_back(size / shape.at(0));
+      offset += size;
+    }
+    for (std::size_t l = 0; l < blocks.size(); ++l) {
+      const std::size_t size = rows_of[l] * cols_of[l];
+      Vec difference(size);
+      for (std::size_t i = 0; i < size; ++i) difference[i] = d[offsets[l] + i] - previous[offsets[l] + i];
+      if (t >= 2) {
+        const double norm = nuclear_norm(difference, rows_of[l], cols_of[l]);
+        noise[l] = beta2 * noise[l] + (1 - beta2) * norm * norm;
+      }
+      for (std::size_t i = 0; i < size; ++i) previous[offsets[l] + i] = d[offsets[l] + i];
+    }
+    double a_max = 0;
+    for (double h : noise) a_max = std::max(a_max, 1 / std::sqrt(alpha + h));
+    Vec& buf = state.buffer("momentum_buffer", d.size());
+    const double rate = lr(t - 1);
+    for (std::size_t l = 0; l < blocks.size(); ++l) {
+      const std::size_t size = rows_of[l] * cols_of[l];
+      const double eta = rate * std::sqrt((1 / std::sqrt(alpha + noise[l])) / a_max);
+      Vec tilde(size);
+      for (std::size_t i = 0; i < size; ++i) {
+        const double g = d[offsets[l] + i];
+        buf[offsets[l] + i] = momentum * buf[offsets[l] + i] + (1 - momentum) * g;
+        tilde[i] = nesterov ? (1 - momentum) * g + momentum * buf[offsets[l] + i] : buf[offsets[l] + i];
+      }
+      const Vec o = newton_schulz(tilde, rows_of[l], cols_of[l], ns_steps, 3.4445, -4.7750, 2.0315, eps);
+      const double r = static_cast<double>(rows_of[l]), k = static_cast<double>(cols_of[l]);
+      double scale = 1;
+      if (adjust_lr == "original") scale = std::sqrt(std::max(1.0, r / k));
+      if (adjust_lr == "match_rms_adamw") scale = 0.2 * std::sqrt(std::max(r, k));
+      if (adjust_lr == "spectral_unclamped") scale = std::sqrt(r / k);
+      for (std::size_t i = 0; i < size; ++i)
+        d[offsets[l] + i] = -eta * weight_decay * p[offsets[l] + i] - eta * scale * o[i];
+    }
+  }
+};
+
 // The members in order, each on the output of the one before, each with its own state.
 struct Chain {
   std::vector<Update> members;

@@ -22,7 +22,7 @@ namespace descent::testing {
 
 // Registry entries that refuse blocks of fewer than 2 dimensions (muon orthogonalizes
 // matrices): the generic tests give them matrix_test_layout instead of a flat vector.
-inline bool needs_matrix_blocks(const std::string& entry) { return entry == "muon"; }
+inline bool needs_matrix_blocks(const std::string& entry) { return entry == "muon" || entry == "lanton"; }
 
 // Matrix blocks packing n elements, every block of 2 or more dimensions: a 3-d kernel
 // {2, 2, 2} (a 2 x 4 matrix), a tall {q, 3} (iterated transposed), a wide {3, w} and a column
@@ -162,6 +162,26 @@ inline const std::vector<TransformCase>& transform_cases() {
        "adjust_lr=match_rms_adamw)",
        r::Muon{matrix_test_shapes, r::cosine_schedule(0.02, 4, 0.005), 0.8, false, 5, 1e-7, 0.004, "match_rms_adamw"},
        true, false, [](std::size_t rows, std::size_t cols, double eps) { return muon_update_bound(rows, cols, eps); }},
+      // LANTON: Muon's bound plus the relative error of the block's rate eta_l. The rate is
+      // lr ((alpha + H_min) / (alpha + H_l))^(1/4), H a convex combination of squared nuclear
+      // norms, each computed in double from exact differences (of T values, rounded once in
+      // double): so it errs relatively by at most lanton_rate_error (muon_bounds.hpp). Same
+      // weight decay as muon's rows: eta_l <= lr keeps muon_update_bound's decay condition.
+      {"lanton", "lanton",
+       "lanton(lr=0.02, momentum=0.9, nesterov=true, weight_decay=0.004, adjust_lr=original, ns_steps=5, eps=1e-7, "
+       "beta2=0.8, alpha=1e-4)",
+       r::Lanton{matrix_test_shapes, r::constant_schedule(0.02), 0.9, true, 5, 1e-7, 0.004, "original", 0.8, 1e-4},
+       true, false,
+       [](std::size_t rows, std::size_t cols,
+          double eps) { return muon_update_bound(rows, cols, eps) + lanton_rate_error(); }},
+      {"lanton_heavy_ball_cosine_match_rms", "lanton",
+       "lanton(lr=cosine(init=0.02, steps=4, end=0.005), momentum=0.8, nesterov=false, weight_decay=0.004, "
+       "adjust_lr=match_rms_adamw, beta2=0.5)",
+       r::Lanton{matrix_test_shapes, r::cosine_schedule(0.02, 4, 0.005), 0.8, false, 5, 1e-7, 0.004, "match_rms_adamw",
+                 0.5, 1e-8},
+       true, false,
+       [](std::size_t rows, std::size_t cols,
+          double eps) { return muon_update_bound(rows, cols, eps) + lanton_rate_error(); }},
       {"add_decayed_weights", "add_decayed_weights", "add_decayed_weights(coefficient=0.1)", r::AddDecayedWeights{0.1}},
       {"scale_by_schedule", "scale_by_schedule", "scale_by_schedule(schedule=exponential(init=0.5, gamma=0.9))",
        r::ScaleBySchedule{r::exponential_schedule(0.5, 0.9)}},
