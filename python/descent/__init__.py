@@ -104,6 +104,14 @@ def _format_value(entry: str, param: dict, value) -> str:
     """`value` as spec text for parameter `param` of `entry`; raises naming the argument."""
     name, kind = param["name"], param["type"]
     where = f"{entry}: {name}"
+    if kind == "quoted path":  # a file name, written as a quoted spec string
+        if not isinstance(value, (str, os.PathLike)):
+            raise TypeError(f"{where} must be a path (str or os.PathLike), got {type(value).__name__}")
+        text = os.fspath(value)
+        if "'" in text and '"' in text:
+            raise ValueError(f"{where}: a path holding both kinds of quote cannot be written in a spec")
+        quote = '"' if "'" in text else "'"
+        return f"{quote}{text}{quote}"
     if kind == "name":  # a choice among names; the library checks which
         if not isinstance(value, str):
             raise TypeError(f"{where} must be a str ({param['constraint']}), got {type(value).__name__}")

@@ -345,11 +345,14 @@ A state is not locked: step one state from one thread at a time.)doc")
       .def(py::pickle(
           [](const PyState& s) {
             py::bytes data = s.precision() == Precision::f32 ? saved_bytes<float>(s) : saved_bytes<double>(s);
+            const auto owner = attribute(s, "owner");
+            const auto shape = py::tuple(py::cast(s.shape()));
+            if (s.root()->blocks.empty()) return py::make_tuple(owner, to_string(s.precision()), shape, data);
+            // A dict state also keeps its blocks (name, shape), in packing order.
             py::list blocks;
             for (const ParameterBlock& b : s.root()->blocks)
               blocks.append(py::make_tuple(b.name, py::tuple(py::cast(b.shape))));
-            return py::make_tuple(attribute(s, "owner"), to_string(s.precision()), py::tuple(py::cast(s.shape())), data,
-                                  blocks);
+            return py::make_tuple(owner, to_string(s.precision()), shape, data, blocks);
           },
           [](const py::tuple& t) { return state_from_pickle(t); }));
 
