@@ -12,6 +12,7 @@
 #include "../model/panel_gemm.hpp"
 #include "descent/core/aligned_buffer.hpp"
 #include "descent/core/error.hpp"
+#include "descent/transform/matrix_blocks.hpp"
 #include "descent/transform/muon.hpp"
 #include "descent/transform/newton_schulz.hpp"
 #include "descent/transform/transform_base.hpp"
@@ -100,12 +101,6 @@ double nuclear_norm_in(NuclearWorkspace& w, const double* matrix, std::size_t ro
   return sum;
 }
 
-std::string shape_text(const std::vector<std::size_t>& shape) {
-  std::string s = "{";
-  for (std::size_t k = 0; k < shape.size(); ++k) s += (k ? ", " : "") + std::to_string(shape[k]);
-  return s + "}";
-}
-
 class Lanton final : public TransformBase<Lanton, TransformKind::global> {
  public:
   explicit Lanton(LantonOptions o) : o_(std::move(o)) { validate(o_); }
@@ -113,14 +108,7 @@ class Lanton final : public TransformBase<Lanton, TransformKind::global> {
 
   template <class T>
   void make(TransformState<T>& s, const ParameterLayout& layout) const {
-    for (const BlockInfo& block : layout.blocks())
-      if (block.shape.size() < 2)
-        throw ConfigError("LantonOptions: block '" + block.name + "' of shape " + shape_text(block.shape) + " has " +
-                          std::to_string(block.shape.size()) +
-                          (block.shape.size() == 1 ? " dimension" : " dimensions") +
-                          "; lanton orthogonalizes matrices (2 or more dimensions) only, as muon: route the other "
-                          "blocks to another optimizer with partition(...), e.g. partition(group(ndim=2, "
-                          "lanton(lr=0.02)), default=adamw(lr=1e-3))");
+    require_matrix_blocks(layout, "LantonOptions", "lanton");
     s.add_slot("momentum_buffer", layout.size());
     s.add_slot("previous_gradient", layout.size());
     for (const BlockInfo& block : layout.blocks()) s.add_scalar("noise_estimate:" + block.name);
@@ -150,8 +138,8 @@ class Lanton final : public TransformBase<Lanton, TransformKind::global> {
                           " slots and " + std::to_string(s.scalars.size()) + " noise estimates");
     for (const BlockInfo& block : blocks)
       if (block.shape.size() < 2)
-        throw MismatchError("lanton: block '" + block.name + "' of shape " + shape_text(block.shape) +
-                            " is not a matrix (the state was made for another layout)");
+        throw MismatchError("lanton: block '" + block.name + "' of " + std::to_string(block.shape.size()) +
+                            " dimension(s)" + " is not a matrix (the state was made for another layout)");
 
     // Pass 1: every block's noise estimate H (the rates are relative to the least noisy block).
     // The first step has no previous gradient and adds nothing: H stays 0.

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "descent/core/error.hpp"
+#include "descent/transform/matrix_blocks.hpp"
 #include "descent/transform/newton_schulz.hpp"
 #include "descent/transform/transform_base.hpp"
 
@@ -44,12 +45,6 @@ double muon_lr_scale(const std::string& adjust_lr, std::size_t rows, std::size_t
 
 namespace {
 
-std::string shape_text(const std::vector<std::size_t>& shape) {
-  std::string s = "{";
-  for (std::size_t k = 0; k < shape.size(); ++k) s += (k ? ", " : "") + std::to_string(shape[k]);
-  return s + "}";
-}
-
 class Muon final : public TransformBase<Muon, TransformKind::global> {
  public:
   explicit Muon(MuonOptions o) : o_(std::move(o)) { validate(o_); }
@@ -57,14 +52,7 @@ class Muon final : public TransformBase<Muon, TransformKind::global> {
 
   template <class T>
   void make(TransformState<T>& s, const ParameterLayout& layout) const {
-    for (const BlockInfo& block : layout.blocks())
-      if (block.shape.size() < 2)
-        throw ConfigError("MuonOptions: block '" + block.name + "' of shape " + shape_text(block.shape) + " has " +
-                          std::to_string(block.shape.size()) +
-                          (block.shape.size() == 1 ? " dimension" : " dimensions") +
-                          "; Muon orthogonalizes matrices (2 or more dimensions) only: route the other blocks to "
-                          "another optimizer with partition(...), e.g. partition(group(ndim=2, muon(lr=0.02)), "
-                          "default=adamw(lr=1e-3))");
+    require_matrix_blocks(layout, "MuonOptions", "muon");
     s.add_slot("momentum_buffer", layout.size());
   }
 
@@ -94,8 +82,8 @@ class Muon final : public TransformBase<Muon, TransformKind::global> {
     T* buffer = s.slots[0].data();
     for (const BlockInfo& block : layout.blocks()) {
       if (block.shape.size() < 2)
-        throw MismatchError("muon: block '" + block.name + "' of shape " + shape_text(block.shape) +
-                            " is not a matrix (the state was made for another layout)");
+        throw MismatchError("muon: block '" + block.name + "' of " + std::to_string(block.shape.size()) +
+                            " dimension(s)" + " is not a matrix (the state was made for another layout)");
       if (block.size == 0) continue;
       const std::size_t rows = block.shape[0];
       const std::size_t cols = block.size / rows;
