@@ -11,7 +11,8 @@ namespace descent::cli {
 
 CLI::App* add_list_command(CLI::App& app, ListArgs& args) {
   CLI::App* list = app.add_subcommand(
-      "list", "List everything a spec can name: optimizers, transforms, schedules, estimators, solvers, callbacks, models");
+      "list",
+      "List everything a spec can name: optimizers, transforms, schedules, estimators, solvers, callbacks, models");
   std::vector<std::string> kinds;
   for (EntryKind k : kEntryKinds) kinds.push_back(to_string(k));
   list->add_option("--kind", args.kind, "Only entries of this kind")->check(CLI::IsMember(kinds));
@@ -39,7 +40,7 @@ std::string heading(EntryKind kind) {
 std::string allowed(const ParameterDoc& p) {
   if (p.has_constraint) return p.constraint;
   if (p.type == "bool") return "true or false";
-  if (p.type == "transforms") return "-";
+  if (p.type == "transforms" || p.type == "groups" || p.type == "transform") return "-";
   if (p.type == "quoted path") return "a readable file";
   return "any finite";
 }
