@@ -164,8 +164,6 @@ class Lanton final : public TransformBase<Lanton, TransformKind::global> {
 
     // Pass 2: Muon's step on every block, at the block's own rate.
     const double lr = s.step[0];
-    const T mu = static_cast<T>(o_.momentum);
-    const T one_minus_mu = static_cast<T>(1 - o_.momentum);
     T* buffer = s.slots[0].data();
     for (std::size_t k = 0; k < blocks.size(); ++k) {
       const BlockInfo& block = blocks[k];
@@ -173,18 +171,9 @@ class Lanton final : public TransformBase<Lanton, TransformKind::global> {
       const std::size_t rows = block.shape[0];
       const std::size_t cols = block.size / rows;
       const double eta = lr * std::sqrt(std::sqrt((o_.alpha + least) / (o_.alpha + s.scalars[k])));
-      T* d = direction.data() + block.offset;
-      T* b = buffer + block.offset;
-      const T* p = params.data() + block.offset;
-      for (std::size_t i = 0; i < block.size; ++i) {
-        const T g = d[i];
-        b[i] = mu * b[i] + one_minus_mu * g;
-        d[i] = o_.nesterov ? one_minus_mu * g + mu * b[i] : b[i];
-      }
-      newton_schulz(std::span<T>(d, block.size), rows, cols, static_cast<int>(o_.ns_steps), kMuonQuintic, o_.eps);
-      const T decay = static_cast<T>(eta * o_.weight_decay);
-      const T rate = static_cast<T>(eta * muon_lr_scale(o_.adjust_lr, rows, cols));
-      for (std::size_t i = 0; i < block.size; ++i) d[i] = -decay * p[i] - rate * d[i];
+      muon_block_step(direction.data() + block.offset, buffer + block.offset, params.data() + block.offset, rows, cols,
+                      o_.momentum, o_.nesterov, static_cast<int>(o_.ns_steps), o_.eps,
+                      eta * muon_lr_scale(o_.adjust_lr, rows, cols), eta * o_.weight_decay);
     }
   }
 

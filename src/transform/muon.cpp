@@ -76,9 +76,6 @@ class Muon final : public TransformBase<Muon, TransformKind::global> {
                           std::to_string(params.size()) + ", layout of " + std::to_string(layout.size()) +
                           ", momentum buffer of " + std::to_string(s.slots.empty() ? 0 : s.slots[0].size()));
     const double lr = s.step[0];
-    const T mu = static_cast<T>(o_.momentum);
-    const T one_minus_mu = static_cast<T>(1 - o_.momentum);
-    const T decay = static_cast<T>(lr * o_.weight_decay);
     T* buffer = s.slots[0].data();
     for (const BlockInfo& block : layout.blocks()) {
       if (block.shape.size() < 2)
@@ -87,17 +84,9 @@ class Muon final : public TransformBase<Muon, TransformKind::global> {
       if (block.size == 0) continue;
       const std::size_t rows = block.shape[0];
       const std::size_t cols = block.size / rows;
-      T* d = direction.data() + block.offset;
-      T* b = buffer + block.offset;
-      const T* p = params.data() + block.offset;
-      for (std::size_t i = 0; i < block.size; ++i) {
-        const T g = d[i];
-        b[i] = mu * b[i] + one_minus_mu * g;
-        d[i] = o_.nesterov ? one_minus_mu * g + mu * b[i] : b[i];
-      }
-      newton_schulz(std::span<T>(d, block.size), rows, cols, static_cast<int>(o_.ns_steps), kMuonQuintic, o_.eps);
-      const T rate = static_cast<T>(lr * muon_lr_scale(o_.adjust_lr, rows, cols));
-      for (std::size_t i = 0; i < block.size; ++i) d[i] = -decay * p[i] - rate * d[i];
+      muon_block_step(direction.data() + block.offset, buffer + block.offset, params.data() + block.offset, rows, cols,
+                      o_.momentum, o_.nesterov, static_cast<int>(o_.ns_steps), o_.eps,
+                      lr * muon_lr_scale(o_.adjust_lr, rows, cols), lr * o_.weight_decay);
     }
   }
 
@@ -106,6 +95,27 @@ class Muon final : public TransformBase<Muon, TransformKind::global> {
 };
 
 }  // namespace
+
+template <class T>
+void muon_block_step(T* d, T* b, const T* p, std::size_t rows, std::size_t cols, double momentum, bool nesterov,
+                     int ns_steps, double eps, double rate, double decay) {
+  const std::size_t size = rows * cols;
+  const T mu = static_cast<T>(momentum);
+  const T one_minus_mu = static_cast<T>(1 - momentum);
+  for (std::size_t i = 0; i < size; ++i) {
+    const T g = d[i];
+    b[i] = mu * b[i] + one_minus_mu * g;
+    d[i] = nesterov ? one_minus_mu * g + mu * b[i] : b[i];
+  }
+  newton_schulz(std::span<T>(d, size), rows, cols, ns_steps, kMuonQuintic, eps);
+  const T r = static_cast<T>(rate), w = static_cast<T>(decay);
+  for (std::size_t i = 0; i < size; ++i) d[i] = -w * p[i] - r * d[i];
+}
+
+template void muon_block_step<float>(float*, float*, const float*, std::size_t, std::size_t, double, bool, int, double,
+                                     double, double);
+template void muon_block_step<double>(double*, double*, const double*, std::size_t, std::size_t, double, bool, int,
+                                      double, double, double);
 
 TransformPtr muon(MuonOptions options) { return std::make_shared<const Muon>(std::move(options)); }
 

@@ -57,4 +57,12 @@ TransformPtr muon(MuonOptions options = {});
 // The factor adjust_lr applies to lr for a rows x cols block (see above).
 double muon_lr_scale(const std::string& adjust_lr, std::size_t rows, std::size_t cols);
 
+// Muon's step on one rows x cols block, in place, shared by muon and lanton (which differ only
+// in the rate each block gets): the momentum buffer b <- momentum b + (1 - momentum) g, the
+// (Nesterov) direction orthogonalized by ns_steps quintic Newton-Schulz steps, then
+// d <- -decay p - rate NS(.).
+template <class T>
+void muon_block_step(T* d, T* b, const T* p, std::size_t rows, std::size_t cols, double momentum, bool nesterov,
+                     int ns_steps, double eps, double rate, double decay);
+
 }  // namespace descent
